@@ -1,0 +1,46 @@
+# flipbot — every target creates the virtual environment it needs.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORPUS ?= corpus/flipbot_corpus_v1.jsonl.gz
+OUT ?= artifacts
+
+.PHONY: demo test check lint types bench e2e clean help
+
+help:
+	@echo "make demo   - train, gate, export and dry-run the bot on the shipped corpus"
+	@echo "make test   - run the test suite"
+	@echo "make check  - lint + types + tests (what CI runs)"
+	@echo "make bench  - batched vs reference trainer, prints 'speedup: <x>'"
+
+$(STAMP): requirements/base.txt requirements/train.txt requirements/dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements/dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+check: lint types test
+
+bench: $(STAMP)
+	$(BIN)/python -m trainer.bench
+
+demo: $(STAMP)
+	$(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds 0,1,2,3,4 --out-dir $(OUT)/loso
+	$(BIN)/python -m gate $(OUT)/loso --seeds 0,1,2,3,4 --exit-zero
+	$(BIN)/python -m trainer export --corpus $(CORPUS) --verdict-dir $(OUT)/loso --registry model/tiny/registry.json --out-dir $(OUT)/export
+	$(BIN)/python -m bot --verdict-dir $(OUT)/loso --artifacts $(OUT)/export --registry model/tiny/registry.json --repo local/flipbot --base main --dry-run
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""flipbot's trainer: LOSO deep-ensemble training and ONNX export (needs torch)."""
