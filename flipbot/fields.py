@@ -28,7 +28,9 @@ def need(doc: dict[str, Any], key: str, kind: type | tuple[type, ...], where: st
     return value
 
 
-def need_number(doc: dict[str, Any], key: str, where: str, *, nullable: bool = False) -> float | None:
+def need_number(
+    doc: dict[str, Any], key: str, where: str, *, nullable: bool = False
+) -> float | None:
     if nullable and key in doc and doc[key] is None:
         return None
     value = need(doc, key, (int, float), where)

@@ -83,7 +83,9 @@ class LosoArtefact:
         std = (sum((p - mean) ** 2 for p in plcc) / len(plcc)) ** 0.5 if mean is not None else None
         doc = asdict(self)
         doc["sources"] = list(self.sources)
-        doc["folds"] = [asdict(f) | {"y_true": list(f.y_true), "y_pred": list(f.y_pred)} for f in self.folds]
+        doc["folds"] = [
+            asdict(f) | {"y_true": list(f.y_true), "y_pred": list(f.y_pred)} for f in self.folds
+        ]
         doc |= {
             "kind": KIND,
             "n_folds": len(self.folds),

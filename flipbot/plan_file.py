@@ -62,7 +62,9 @@ class FlipPlan:
     def from_json(cls, doc: Any, where: str) -> FlipPlan:
         version = need(doc, "schema_version", int, where)
         if version != SCHEMA_VERSION or doc.get("kind") != KIND:
-            raise InputError(f"{where}: not a flipbot flip plan of schema {SCHEMA_VERSION}; rerun export")
+            raise InputError(
+                f"{where}: not a flipbot flip plan of schema {SCHEMA_VERSION}; rerun export"
+            )
         try:
             return cls(
                 registry=need(doc, "registry", str, where),

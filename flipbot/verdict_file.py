@@ -112,7 +112,9 @@ class Verdict:
     def from_json(cls, doc: Any, where: str) -> Verdict:
         version = need(doc, "schema_version", int, where)
         if version != SCHEMA_VERSION or doc.get("kind") != KIND:
-            raise InputError(f"{where}: not a flipbot verdict of schema {SCHEMA_VERSION}; rerun the gate")
+            raise InputError(
+                f"{where}: not a flipbot verdict of schema {SCHEMA_VERSION}; rerun the gate"
+            )
         try:
             pins = Pins(**need(doc, "pins", dict, where))
             return cls(

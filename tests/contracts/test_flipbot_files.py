@@ -76,7 +76,9 @@ def test_score_matches_closed_form_values() -> None:
         ([5.0], [1.0], "at least 2"),
     ],
 )
-def test_undefined_correlation_is_none_with_reason(t: list[float], p: list[float], reason: str) -> None:
+def test_undefined_correlation_is_none_with_reason(
+    t: list[float], p: list[float], reason: str
+) -> None:
     s = score(np.array(t), np.array(p))
     assert s.plcc is None and s.srocc is None
     assert s.undefined_reason is not None and reason in s.undefined_reason
