@@ -35,7 +35,11 @@ ENCODER_VOCAB_V2: tuple[str, ...] = (
     "unknown",
 )
 # 12 encoder slots, then preset_norm, then crf_norm.
-CODEC_BLOCK_LAYOUT: tuple[str, ...] = (*(f"encoder:{e}" for e in ENCODER_VOCAB_V2), "preset_norm", "crf_norm")
+CODEC_BLOCK_LAYOUT: tuple[str, ...] = (
+    *(f"encoder:{e}" for e in ENCODER_VOCAB_V2),
+    "preset_norm",
+    "crf_norm",
+)
 NUM_CODECS = len(CODEC_BLOCK_LAYOUT)  # 14
 PRESET_NORM = 0.5  # corpora record no preset
 STD_FLOOR = 1e-8  # a feature with population std below this is scaled by 1
@@ -48,7 +52,9 @@ def encoder_slot(encoder: str) -> int:
         return ENCODER_VOCAB_V2.index("unknown")
 
 
-def codec_block(encoders: Sequence[str], cq: np.ndarray, cq_min: float, cq_max: float) -> np.ndarray:
+def codec_block(
+    encoders: Sequence[str], cq: np.ndarray, cq_min: float, cq_max: float
+) -> np.ndarray:
     """[n, 14] float64: one-hot encoder, preset_norm, crf_norm over the corpus CQ range."""
     n = len(encoders)
     out = np.zeros((n, NUM_CODECS), dtype=np.float64)
