@@ -1,0 +1,78 @@
+"""``python -m flipbot.action``: the composite Action's own helper steps.
+
+Runs on the runner's plain ``python3`` (standard library only), before any
+virtual environment exists:
+
+- ``inputs``: validate the ``FLIPBOT_INPUT_*`` variables action.yml forwards
+  and publish the normalised values as step outputs;
+- ``verdict DIR``: publish the decision of the verdict in DIR.
+
+Exit codes: 0 done, 2 bad input (one ``::error::`` line naming the input
+and the fix), 3 a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from flipbot.action.inputs import parse_inputs
+from flipbot.action.outputs import input_outputs, verdict_outputs, write_outputs
+from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_OK, InputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m flipbot.action",
+        description="Helper steps of flipbot's composite Action (action.yml). "
+        "Outputs go to $GITHUB_OUTPUT; without it they are printed.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    inputs = sub.add_parser(
+        "inputs", help="validate the FLIPBOT_INPUT_* environment and publish the normalised inputs"
+    )
+    inputs.add_argument(
+        "--workspace",
+        default=os.environ.get("GITHUB_WORKSPACE", "."),
+        help="the repository root every path must stay inside (default: $GITHUB_WORKSPACE or .)",
+    )
+    verdict = sub.add_parser("verdict", help="publish verdict, refused, flip of the verdict in DIR")
+    verdict.add_argument("dir", help="the folder holding PROMOTE.json or HOLD.json")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if sys.version_info < (3, 11):
+        print(
+            "::error title=flipbot::flipbot needs Python 3.11 or newer on the runner; "
+            "add actions/setup-python before this action",
+            flush=True,
+        )
+        return EXIT_INPUT
+    try:
+        if args.command == "inputs":
+            values = input_outputs(parse_inputs(os.environ, Path(args.workspace)))
+        else:
+            values = verdict_outputs(args.dir)
+    except InputError as exc:
+        print(f"::error title=flipbot::{exc}", flush=True)
+        return EXIT_INPUT
+    except Exception:
+        traceback.print_exc()
+        print(
+            "::error title=flipbot::internal error in the Action's helper; please report",
+            flush=True,
+        )
+        return EXIT_BUG
+    text = write_outputs(values)
+    if not os.environ.get("GITHUB_OUTPUT"):
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

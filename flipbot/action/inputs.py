@@ -1,0 +1,253 @@
+"""The composite Action's inputs, parsed once into one frozen object.
+
+``action.yml`` forwards every input unchanged through ``env:`` (never as
+``${{ }}`` inside a script); this module is the only place that decides what
+a valid input is. Every value it returns is safe to hand to a command line
+and to ``$GITHUB_OUTPUT``: no newline, no path outside the workspace, no
+flag-looking value where a name is expected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from flipbot.errors import InputError
+from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
+
+STAGES = ("train", "gate", "export", "bot")
+DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:[0-9]{1,2})?)$")
+REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})/[A-Za-z0-9._-]{1,100}$")
+# git check-ref-format, the parts that matter for a branch name given by a person.
+BAD_REF_RE = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
+MAX_SEEDS = 64
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    mean_plcc_min: float
+    plcc_spread_max: float
+    per_seed_plcc_min: float
+    allow_override: bool
+
+    @property
+    def loosened(self) -> bool:
+        return (
+            self.mean_plcc_min < MEAN_PLCC_MIN
+            or self.plcc_spread_max > PLCC_SPREAD_MAX
+            or self.per_seed_plcc_min < PER_SEED_PLCC_MIN
+        )
+
+
+@dataclass(frozen=True)
+class ActionInputs:
+    stages: tuple[str, ...]  # a subset of STAGES, in pipeline order
+    corpus: str  # workspace-relative POSIX paths
+    registry: str
+    artifacts_dir: str
+    seeds: tuple[int, ...]
+    epochs: int
+    device: str
+    base: str
+    repository: str
+    api_url: str
+    labels: tuple[str, ...]
+    draft: bool
+    dry_run: bool
+    fail_on_refusal: bool
+    thresholds: Thresholds | None  # None: the gate's ADR-0303 constants
+    train_python: str  # "" or an absolute path to an interpreter that has torch
+
+    @property
+    def loso_dir(self) -> str:
+        return f"{self.artifacts_dir}/loso"
+
+    @property
+    def export_dir(self) -> str:
+        return f"{self.artifacts_dir}/export"
+
+
+def parse_stages(text: str) -> tuple[str, ...]:
+    """``all`` or names joined by commas, spaces or hyphens (``gate-export-bot``)."""
+    words = [w for w in re.split(r"[\s,\-]+", text.strip().lower()) if w]
+    if words == ["all"]:
+        return STAGES
+    unknown = sorted(set(words) - set(STAGES))
+    if not words or unknown:
+        raise InputError(
+            f"input 'stages': {text!r} is not 'all' or a list of {', '.join(STAGES)}; "
+            "e.g. 'train' or 'gate,export,bot'"
+        )
+    return tuple(s for s in STAGES if s in words)
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    seeds: list[int] = []
+    for part in text.split(","):
+        word = part.strip()
+        if not re.fullmatch(r"[0-9]{1,9}", word):
+            raise InputError(
+                f"input 'seeds': {word!r} is not a non-negative integer; give a comma list like 0,1,2,3,4"
+            )
+        if int(word) in seeds:
+            raise InputError(
+                f"input 'seeds': seed {int(word)} is listed twice; list each seed once"
+            )
+        seeds.append(int(word))
+    if len(seeds) > MAX_SEEDS:
+        raise InputError(f"input 'seeds': {len(seeds)} seeds is more than {MAX_SEEDS}; list fewer")
+    return tuple(seeds)
+
+
+def parse_int(name: str, text: str, lo: int, hi: int) -> int:
+    if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or not lo <= int(text) <= hi:
+        raise InputError(f"input '{name}': {text!r} is not an integer from {lo} to {hi}")
+    return int(text)
+
+
+def parse_bool(name: str, text: str) -> bool:
+    word = text.strip().lower()
+    if word not in ("true", "false"):
+        raise InputError(f"input '{name}': {text!r} is not true or false")
+    return word == "true"
+
+
+def parse_fraction(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:  # NaN fails this too
+        raise InputError(f"input '{name}': {text!r} is not a number from 0 to 1")
+    return value
+
+
+def workspace_path(name: str, text: str, workspace: Path, *, must_exist: bool) -> str:
+    """``text`` as a workspace-relative POSIX path; refuse anything that leaves the workspace."""
+    if not text.strip() or "\n" in text or "\x00" in text:
+        raise InputError(f"input '{name}': give a path inside the repository")
+    root = workspace.resolve()
+    target = (root / text).resolve()  # follows symlinks, so a link out of the tree is caught
+    if target != root and root not in target.parents:
+        raise InputError(
+            f"input '{name}': {text!r} points outside the workspace {root}; "
+            "give a path inside the repository"
+        )
+    if must_exist and not target.is_file():
+        raise InputError(f"input '{name}': {text!r} is not a file in the workspace; check the path")
+    rel = PurePosixPath(target.relative_to(root).as_posix())
+    if str(rel) == "." or str(rel).startswith("-"):
+        raise InputError(f"input '{name}': {text!r} is not a usable path; name a file or folder")
+    return str(rel)
+
+
+def parse_labels(text: str) -> tuple[str, ...]:
+    labels = tuple(w.strip() for w in text.split(",") if w.strip())
+    for label in labels:
+        if len(label) > 50 or any(ord(c) < 32 or ord(c) == 127 for c in label):
+            raise InputError(
+                f"input 'labels': {label!r} is not a GitHub label name (1-50 printable characters)"
+            )
+    return labels
+
+
+def parse_base(text: str) -> str:
+    base = text.strip().removeprefix("refs/heads/")
+    if (
+        not base
+        or base.startswith(("-", "/", "."))
+        or base.endswith(("/", ".", ".lock"))
+        or BAD_REF_RE.search(base)
+    ):
+        raise InputError(f"input 'base': {text!r} is not a branch name; give e.g. main")
+    return base
+
+
+def parse_api_url(text: str) -> str:
+    url = text.strip().rstrip("/")
+    local = re.fullmatch(r"http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?(/[^\s]*)?", url)
+    if not (re.fullmatch(r"https://[^\s/]+(/[^\s]*)?", url) or local):
+        raise InputError(
+            f"input 'api-url': {text!r} is not an https URL; leave it empty for github.com"
+        )
+    return url
+
+
+def parse_thresholds(env: Mapping[str, str]) -> Thresholds | None:
+    given = {
+        key: env.get(f"FLIPBOT_INPUT_{key}", "").strip()
+        for key in ("MEAN_PLCC_MIN", "PLCC_SPREAD_MAX", "PER_SEED_PLCC_MIN")
+    }
+    allow = parse_bool(
+        "allow-threshold-override", env.get("FLIPBOT_INPUT_ALLOW_THRESHOLD_OVERRIDE", "false")
+    )
+    if not any(given.values()):
+        return None
+    th = Thresholds(
+        mean_plcc_min=parse_fraction("mean-plcc-min", given["MEAN_PLCC_MIN"] or str(MEAN_PLCC_MIN)),
+        plcc_spread_max=parse_fraction(
+            "plcc-spread-max", given["PLCC_SPREAD_MAX"] or str(PLCC_SPREAD_MAX)
+        ),
+        per_seed_plcc_min=parse_fraction(
+            "per-seed-plcc-min", given["PER_SEED_PLCC_MIN"] or str(PER_SEED_PLCC_MIN)
+        ),
+        allow_override=allow,
+    )
+    if th.loosened and not allow:
+        raise InputError(
+            "inputs 'mean-plcc-min'/'plcc-spread-max'/'per-seed-plcc-min' loosen the ADR-0303 gate "
+            f"({MEAN_PLCC_MIN}/{PLCC_SPREAD_MAX}/{PER_SEED_PLCC_MIN}); set "
+            "'allow-threshold-override: true' to do it on purpose (the PR body will say so), or remove them"
+        )
+    return th
+
+
+def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
+    """Validate the ``FLIPBOT_INPUT_*`` variables that action.yml forwards."""
+
+    def get(key: str, default: str = "") -> str:
+        return env.get(f"FLIPBOT_INPUT_{key}", default)
+
+    stages = parse_stages(get("STAGES", "all"))
+    needs_corpus = "train" in stages or "export" in stages
+    needs_registry = "export" in stages or "bot" in stages
+    train_python = get("TRAIN_PYTHON").strip()
+    if train_python and not (Path(train_python).is_absolute() and Path(train_python).is_file()):
+        raise InputError(
+            f"input 'train-python': {train_python!r} is not an absolute path to a Python interpreter"
+        )
+    return ActionInputs(
+        stages=stages,
+        corpus=workspace_path("corpus", get("CORPUS"), workspace, must_exist=needs_corpus),
+        registry=workspace_path("registry", get("REGISTRY"), workspace, must_exist=needs_registry),
+        artifacts_dir=workspace_path(
+            "artifacts-dir", get("ARTIFACTS_DIR"), workspace, must_exist=False
+        ),
+        seeds=parse_seeds(get("SEEDS", "0,1,2,3,4")),
+        epochs=parse_int("epochs", get("EPOCHS", "200"), 1, 100_000),
+        device=_device(get("DEVICE", "auto")),
+        base=parse_base(get("BASE")) if "bot" in stages else "",
+        repository=_repository(get("REPOSITORY")) if "bot" in stages else "",
+        api_url=parse_api_url(get("API_URL") or "https://api.github.com"),
+        labels=parse_labels(get("LABELS")),
+        draft=parse_bool("draft", get("DRAFT", "false")),
+        dry_run=parse_bool("dry-run", get("DRY_RUN", "false")),
+        fail_on_refusal=parse_bool("fail-on-refusal", get("FAIL_ON_REFUSAL", "true")),
+        thresholds=parse_thresholds(env),
+        train_python=train_python,
+    )
+
+
+def _device(text: str) -> str:
+    if not DEVICE_RE.fullmatch(text.strip()):
+        raise InputError(f"input 'device': {text!r} is not auto, cpu, cuda or cuda:N")
+    return text.strip()
+
+
+def _repository(text: str) -> str:
+    if not REPO_RE.fullmatch(text.strip()):
+        raise InputError(f"input 'repository': {text!r} is not OWNER/NAME")
+    return text.strip()

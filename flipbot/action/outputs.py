@@ -1,0 +1,81 @@
+"""What the Action's helper steps hand to later steps: step outputs.
+
+Values go to ``$GITHUB_OUTPUT`` in the heredoc form with a random
+delimiter, so even a value with a newline cannot forge another output.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from flipbot.action.inputs import ActionInputs
+from flipbot.verdict_file import Verdict, find_verdict
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def input_outputs(inp: ActionInputs) -> dict[str, str]:
+    """The validated inputs, as the strings later steps read from ``steps.inputs.outputs``."""
+    th = inp.thresholds
+    out = {
+        "corpus": inp.corpus,
+        "registry": inp.registry,
+        "artifacts-dir": inp.artifacts_dir,
+        "loso-dir": inp.loso_dir,
+        "export-dir": inp.export_dir,
+        "seeds": ",".join(str(s) for s in inp.seeds),
+        "epochs": str(inp.epochs),
+        "device": inp.device,
+        "base": inp.base,
+        "repository": inp.repository,
+        "api-url": inp.api_url,
+        "labels": ",".join(inp.labels),
+        "draft": _flag(inp.draft),
+        "dry-run": _flag(inp.dry_run),
+        "fail-on-refusal": _flag(inp.fail_on_refusal),
+        "train-python": inp.train_python,
+        "thresholds": _flag(th is not None),
+        "mean-plcc-min": repr(th.mean_plcc_min) if th else "",
+        "plcc-spread-max": repr(th.plcc_spread_max) if th else "",
+        "per-seed-plcc-min": repr(th.per_seed_plcc_min) if th else "",
+        "allow-threshold-override": _flag(th.allow_override if th else False),
+        # Which private venvs to build: torch only where training happens.
+        "base-venv": _flag("gate" in inp.stages or "bot" in inp.stages),
+        "train-venv": _flag(
+            ("train" in inp.stages or "export" in inp.stages) and not inp.train_python
+        ),
+    }
+    out |= {
+        f"run-{stage}": _flag(stage in inp.stages) for stage in ("train", "gate", "export", "bot")
+    }
+    return out
+
+
+def verdict_outputs(folder: str | Path) -> dict[str, str]:
+    """``verdict``, ``refused`` and ``flip`` of the one verdict in ``folder``."""
+    verdict = Verdict.read(find_verdict(folder))
+    return {
+        "verdict": verdict.decision,
+        "refused": _flag(verdict.refused),
+        "flip": ",".join(str(s) for s in verdict.flip),
+        "refusal-reason": verdict.refusal_reason or "",
+    }
+
+
+def write_outputs(values: Mapping[str, str], path: str | None = None) -> str:
+    """Append ``values`` to ``$GITHUB_OUTPUT`` (or return the text when unset)."""
+    lines = []
+    for key, value in values.items():
+        delimiter = f"ghadelimiter_{secrets.token_hex(8)}"
+        lines.append(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
+    text = "".join(lines)
+    target = path if path is not None else os.environ.get("GITHUB_OUTPUT", "")
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    return text
