@@ -1,0 +1,121 @@
+"""``python -m gate LOSO_DIR --seeds 0,1,2,3,4``: judge a LOSO run, write the verdict.
+
+Exit codes: 0 PROMOTE, 1 HOLD (0 with --exit-zero), 2 bad input (nothing
+written), 3 a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+from flipbot.jsonfile import dumps
+from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
+from gate.console import format_console, workflow_annotations
+from gate.loso_set import parse_seeds
+from gate.render import render_summary
+from gate.rules import TOLERANCE, resolve_thresholds
+from gate.verdict import judge
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m gate",
+        description=(
+            "Judge a leave-one-source-out run against the ADR-0303 gate: mean of the per-seed "
+            f"PLCC >= {MEAN_PLCC_MIN}, spread (max - min) of the per-seed PLCC <= "
+            f"{PLCC_SPREAD_MAX}, every seed's PLCC >= {PER_SEED_PLCC_MIN} (inclusive, with "
+            f"{TOLERANCE:g} float slack). Writes PROMOTE.json or HOLD.json (and removes a "
+            "stale one of the other kind). If the spread rule fails every seed is refused; "
+            "otherwise each seed that clears the per-seed minimum flips."
+        ),
+        epilog="Exit codes: 0 PROMOTE, 1 HOLD (0 with --exit-zero), 2 bad input, 3 a bug.",
+    )
+    p.add_argument("loso_dir", metavar="LOSO_DIR", help="folder holding loso_seed{N}.json")
+    p.add_argument(
+        "--seeds",
+        required=True,
+        help="the exact seed set to judge, e.g. 0,1,2,3,4 (a missing or extra file is an error)",
+    )
+    p.add_argument("--json", action="store_true", help="print the verdict JSON, not the table")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 on HOLD (still 2 on bad input)")
+    p.add_argument(
+        "--summary",
+        metavar="PATH",
+        help="append the Markdown report to PATH (in a workflow: $GITHUB_STEP_SUMMARY)",
+    )
+    p.add_argument("--out-dir", metavar="DIR", help="where to write the verdict (default LOSO_DIR)")
+    p.add_argument(
+        "--mean-plcc-threshold",
+        type=float,
+        metavar="X",
+        help=f"minimum mean PLCC (default {MEAN_PLCC_MIN}; raising it is allowed)",
+    )
+    p.add_argument(
+        "--plcc-spread-max",
+        type=float,
+        metavar="X",
+        help=f"maximum per-seed PLCC spread (default {PLCC_SPREAD_MAX}; lowering it is allowed)",
+    )
+    p.add_argument(
+        "--per-seed-min",
+        type=float,
+        metavar="X",
+        help=f"minimum PLCC of every seed (default {PER_SEED_PLCC_MIN}; raising it is allowed)",
+    )
+    p.add_argument(
+        "--allow-threshold-override",
+        action="store_true",
+        help="permit LOOSENING a threshold (needs a new decision record); the verdict says so",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    try:
+        return _run(args)
+    except InputError as exc:
+        print(f"gate: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception:
+        traceback.print_exc()
+        print("gate: internal error; this is a bug, please report it", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _run(args: argparse.Namespace) -> int:
+    seeds = parse_seeds(args.seeds)
+    thresholds, overridden = resolve_thresholds(
+        mean_plcc=args.mean_plcc_threshold,
+        plcc_spread=args.plcc_spread_max,
+        per_seed_min=args.per_seed_min,
+        allow_override=args.allow_threshold_override,
+    )
+    verdict = judge(args.loso_dir, seeds, thresholds, thresholds_overridden=overridden)
+    written = verdict.write(Path(args.out_dir or args.loso_dir))
+    if args.summary:
+        with open(args.summary, "a", encoding="utf-8") as fh:
+            fh.write(render_summary(verdict) + "\n")
+    if args.json:
+        sys.stdout.write(dumps(verdict.to_json()))
+    else:
+        sys.stdout.write(format_console(verdict, written))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        stream = sys.stderr if args.json else sys.stdout
+        for line in workflow_annotations(verdict):
+            print(line, file=stream)
+    if verdict.decision == "PROMOTE" or args.exit_zero:
+        return EXIT_OK
+    return EXIT_NO
+
+
+if __name__ == "__main__":
+    sys.exit(main())

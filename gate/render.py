@@ -1,0 +1,136 @@
+"""Markdown views of a verdict: the gate table, the per-source table, the seed outcomes.
+
+The bot puts these in the flip PR body and the gate in the job summary, so
+both show the same numbers. Source names come from the corpus and are
+escaped: a name must never break a table or inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flipbot.verdict_file import RuleResult, SourceRow, Verdict
+
+_OPS = {">=": "≥", "<=": "≤"}
+_RULE_LABEL = {
+    "mean_plcc": "mean PLCC over seeds",
+    "plcc_spread": "PLCC spread across seeds (max − min)",
+    "per_seed_min": "every seed's PLCC (lowest shown)",
+}
+_SPECIAL = re.compile(r"([\\`*|\[\]#!~])")
+# "_" is only emphasis next to a non-alphanumeric character (GFM intraword rule).
+_LOOSE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+
+
+def escape_md(text: str) -> str:
+    """Escape a corpus-provided name for a Markdown table cell."""
+    text = " ".join(text.split())  # a newline would end the table row
+    text = _SPECIAL.sub(r"\\\1", text)
+    text = _LOOSE_UNDERSCORE.sub(r"\\_", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _fmt(value: float | None, decimals: int) -> str:
+    return "n/a" if value is None else f"{value:.{decimals}f}"
+
+
+def format_rule_value(rule: RuleResult, decimals: int = 5) -> str:
+    """The value with enough decimals that it never looks equal to a threshold it misses."""
+    for d in range(decimals, 13):
+        shown = f"{rule.value:.{d}f}"
+        if rule.passed or shown != f"{rule.threshold:.{d}f}":
+            return shown
+    return repr(rule.value)
+
+
+def render_gate_table(verdict: Verdict) -> str:
+    lines = ["| rule | value | threshold | result |", "|---|---:|---:|:---:|"]
+    for rule in verdict.rules:
+        label = _RULE_LABEL.get(rule.name, escape_md(rule.name))
+        result = "✅ pass" if rule.passed else "❌ **fail**"
+        threshold = f"{_OPS.get(rule.op, rule.op)} {rule.threshold:g}"
+        lines.append(
+            f"| {label} (`{rule.name}`) | {format_rule_value(rule)} | {threshold} | {result} |"
+        )
+    if verdict.thresholds_overridden:
+        lines.append("")
+        lines.append(
+            "**Thresholds were loosened with an explicit override; ADR-0303's gate is not "
+            "what passed here.**"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def worst_source(rows: tuple[SourceRow, ...]) -> str | None:
+    """The source the ensemble generalises to worst (an undefined PLCC counts as worst)."""
+    if not rows:
+        return None
+    return min(
+        rows, key=lambda r: (r.ensemble_plcc is not None, r.ensemble_plcc or 0.0, r.source)
+    ).source
+
+
+def render_source_table(verdict: Verdict, *, decimals: int = 4) -> str:
+    seeds = [str(s.seed) for s in verdict.seeds]
+    head = ["held-out source", *(f"PLCC seed {s}" for s in seeds)]
+    head += ["ensemble PLCC", "ensemble SROCC", "ensemble RMSE", "n_val"]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    worst = worst_source(verdict.per_source)
+    for row in verdict.per_source:
+        name = escape_md(row.source)
+        if row.source == worst:
+            name = f"**{name}** ⚠ worst"
+        cells = [name, *(_fmt(row.plcc_by_seed.get(s), decimals) for s in seeds)]
+        cells += [
+            _fmt(row.ensemble_plcc, decimals),
+            _fmt(row.ensemble_srocc, decimals),
+            _fmt(row.ensemble_rmse, decimals),
+            str(row.n_val),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append(
+        "Ensemble columns score the mean of the seeds' held-out predictions; "
+        "⚠ marks the source with the lowest ensemble PLCC."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_seed_outcomes(verdict: Verdict) -> str:
+    lines = []
+    if verdict.refused:
+        lines.append(f"**Refused — nothing flips.** {verdict.refusal_reason}")
+        lines.append("")
+    for s in verdict.seeds:
+        what = "flips to `smoke: false`" if s.flips else "stays `smoke: true`"
+        lines.append(f"- seed {s.seed} (PLCC {s.plcc:.5f}): {what} — {s.reason}")
+    ensemble = (
+        "flips (every seed clears and all three rules hold)"
+        if verdict.ensemble_flip
+        else "stays smoke (it flips only when every seed clears and all three rules hold)"
+    )
+    lines.append(f"- ensemble-level entry: {ensemble}")
+    if verdict.diagnosis:
+        lines.append("")
+        lines.append(f"**Diagnosis:** {verdict.diagnosis}")
+    return "\n".join(lines) + "\n"
+
+
+def render_summary(verdict: Verdict) -> str:
+    """The whole Markdown report for ``$GITHUB_STEP_SUMMARY``."""
+    flips = ", ".join(map(str, verdict.flip)) or "none"
+    parts = [
+        f"## flipbot gate: {verdict.decision}" + (" (refused)" if verdict.refused else ""),
+        "",
+        f"Seeds that flip: {flips}. Corpus sha256 `{verdict.pins.corpus_sha256}`, "
+        f"commit `{verdict.pins.git_commit or 'unknown'}`.",
+        "",
+        render_gate_table(verdict),
+        "### Seeds",
+        "",
+        render_seed_outcomes(verdict),
+        "### Per held-out source",
+        "",
+        render_source_table(verdict),
+    ]
+    return "\n".join(parts)
