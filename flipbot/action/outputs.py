@@ -14,6 +14,8 @@ from pathlib import Path
 from flipbot.action.inputs import ActionInputs
 from flipbot.verdict_file import Verdict, find_verdict
 
+VERDICT_OUTPUTS = ("verdict", "refused", "flip", "refusal-reason")
+
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
@@ -59,12 +61,13 @@ def input_outputs(inp: ActionInputs) -> dict[str, str]:
 def verdict_outputs(folder: str | Path) -> dict[str, str]:
     """``verdict``, ``refused`` and ``flip`` of the one verdict in ``folder``."""
     verdict = Verdict.read(find_verdict(folder))
-    return {
-        "verdict": verdict.decision,
-        "refused": _flag(verdict.refused),
-        "flip": ",".join(str(s) for s in verdict.flip),
-        "refusal-reason": verdict.refusal_reason or "",
-    }
+    values = (
+        verdict.decision,
+        _flag(verdict.refused),
+        ",".join(str(s) for s in verdict.flip),
+        verdict.refusal_reason or "",
+    )
+    return dict(zip(VERDICT_OUTPUTS, values, strict=True))
 
 
 def write_outputs(values: Mapping[str, str], path: str | None = None) -> str:
