@@ -1,0 +1,161 @@
+"""``python -m bot``: apply a flip plan to the registry and open (or update) the flip PR.
+
+Exit codes: 0 done, 1 refusal (unless --no-fail-on-refusal), 2 bad input or a
+GitHub error with its fix, 3 a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+
+from bot.body import BodyContext, render_refusal, render_summary
+from bot.config import BotConfig, Mode, build_config
+from bot.flip import Flip, load_flip
+from bot.outcome import Outcome
+from bot.workflow import annotate_error, append_summary, mask, write_outputs
+from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+
+log = logging.getLogger("bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=(
+            "Apply the flip plan written by `trainer export` to the registry on the base branch and "
+            "open or update one flip pull request; on a refused verdict, write nothing and report why. "
+            "The token comes only from the environment (FLIPBOT_TOKEN, else GITHUB_TOKEN)."
+        ),
+    )
+    parser.add_argument(
+        "--verdict-dir", required=True, help="folder with PROMOTE.json or HOLD.json"
+    )
+    parser.add_argument(
+        "--artifacts", required=True, help="export folder with flip_plan.json, ONNX files, sidecars"
+    )
+    parser.add_argument(
+        "--registry", required=True, help="registry path, e.g. model/tiny/registry.json"
+    )
+    parser.add_argument("--repo", required=True, help="OWNER/NAME of the repository")
+    parser.add_argument("--base", required=True, help="base branch the flip PR targets, e.g. main")
+    local = parser.add_mutually_exclusive_group()
+    local.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="no token, no network: print the PR body and the registry diff",
+    )
+    local.add_argument(
+        "--apply-local",
+        action="store_true",
+        help="write the registry change and copy the ONNX files/sidecars into the working tree",
+    )
+    parser.add_argument(
+        "--labels", default="", help="comma-separated labels for the PR, e.g. models,flip"
+    )
+    parser.add_argument("--draft", action="store_true", help="open the PR as a draft")
+    parser.add_argument(
+        "--no-fail-on-refusal",
+        dest="fail_on_refusal",
+        action="store_false",
+        help="exit 0 instead of 1 when the verdict refuses the flip",
+    )
+    parser.add_argument(
+        "--api-url",
+        default=None,
+        help="GitHub API URL (default: $GITHUB_API_URL or api.github.com)",
+    )
+    return parser
+
+
+def _config(args: argparse.Namespace) -> BotConfig:
+    mode: Mode = "dry-run" if args.dry_run else "apply-local" if args.apply_local else "pr"
+    return build_config(
+        verdict_dir=args.verdict_dir,
+        artifacts=args.artifacts,
+        registry=args.registry,
+        repo=args.repo,
+        base=args.base,
+        mode=mode,
+        labels=args.labels,
+        draft=args.draft,
+        fail_on_refusal=args.fail_on_refusal,
+        api_url=args.api_url,
+    )
+
+
+def _refusal(config: BotConfig, flip: Flip, outcome: Outcome) -> int:
+    report = render_refusal(flip)
+    print(report)
+    append_summary(report)
+    annotate_error(f"flipbot refused the flip: {outcome.refusal_reason}")
+    write_outputs(outcome.outputs())
+    return EXIT_NO if config.fail_on_refusal else EXIT_OK
+
+
+def _run(config: BotConfig) -> int:
+    flip = load_flip(config.verdict_dir, config.artifacts)
+    refused = flip.verdict.refused or not flip.changes
+    reason = flip.verdict.refusal_reason or "no seed cleared the gate"
+    if config.mode != "pr":
+        if refused:
+            return _refusal(config, flip, Outcome("refused", refusal_reason=reason))
+        from bot.local import run_local
+
+        done = run_local(config, flip)
+        print(done.body.text)
+        print(
+            done.edit.diff() or f"(registry {config.registry} already holds this flip: no change)"
+        )
+        write_outputs(done.outcome.outputs())
+        return EXIT_OK
+    assert config.token is not None
+    mask(config.token)
+    from bot.github_api import GitHubRepo
+    from bot.lifecycle import run_pr
+
+    api = GitHubRepo(
+        config.api_url,
+        config.token,
+        config.repo,
+        max_wait_s=config.max_wait_s,
+        backoff_s=config.backoff_s,
+        write_interval_s=config.write_interval_s,
+    )
+    outcome = run_pr(config, flip, api)
+    for note in outcome.notes:
+        log.warning(note)
+    if refused:
+        return _refusal(config, flip, outcome)
+    print(f"flipbot: {outcome.operation} {outcome.url or ''}".rstrip())
+    if flip.plan is not None:
+        context = BodyContext(flip, "", flip.plan.registry, config.run_url)
+        append_summary(render_summary(context, outcome.operation, outcome.url))
+    write_outputs(outcome.outputs())
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(_config(args))
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            annotate_error(str(exc))
+        return EXIT_INPUT
+    except Exception:
+        traceback.print_exc()
+        print(
+            "error: this is a flipbot bug; please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

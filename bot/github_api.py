@@ -1,0 +1,326 @@
+"""Everything the bot asks of GitHub, through PyGithub; the only module that imports it.
+
+The rest of the bot sees plain dataclasses and :class:`GitHubError`, an
+InputError whose message names the failed action and the fix (the
+permission to grant, the setting to change). Retries live here too:
+PyGithub's ``GithubRetry`` (a urllib3 ``Retry``) retries 5xx, 429 and
+secondary-rate-limit 403s with a bounded backoff and honours Retry-After up
+to a maximum wait.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import github
+from github import Auth, GithubException, GithubRetry, InputGitTreeElement
+from requests.exceptions import RequestException
+
+from flipbot import __version__
+from flipbot.errors import InputError
+
+T = TypeVar("T")
+CONTENTS = "contents: write"
+PULLS = "pull-requests: write"
+NOT_PERMITTED = "not permitted to create or approve pull requests"
+
+
+class GitHubError(InputError):
+    """A GitHub request failed; the message names the action and the fix."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    tree_sha: str
+    parents: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str
+    mode: str
+    type: str  # "blob" | "tree" | "commit"
+    sha: str
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    url: str  # html_url
+    title: str
+    body: str
+    labels: tuple[str, ...]
+    head_sha: str
+
+
+def git_blob_sha(data: bytes) -> str:
+    """The sha git (and GitHub) gives a blob with these bytes."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    text = str(data.get("message") or exc.data or "")
+    errors = data.get("errors")
+    if isinstance(errors, list):
+        text += " " + "; ".join(
+            str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
+        )
+    return text.strip()
+
+
+def translate(exc: GithubException, action: str, permission: str) -> GitHubError:
+    """One sentence: what failed, what GitHub said, and what to change."""
+    status, text = exc.status, _message(exc)
+    said = f"{action}: GitHub answered {status} ({text or 'no message'})"
+    if status == 403 and NOT_PERMITTED in text.lower():
+        fix = (
+            "enable 'Allow GitHub Actions to create and approve pull requests' under Settings > Actions > "
+            "General > Workflow permissions (repository, or organisation if it is greyed out), or use a "
+            "GitHub App token in FLIPBOT_TOKEN"
+        )
+    elif status == 401:
+        fix = "the token is invalid or expired; set a valid FLIPBOT_TOKEN or GITHUB_TOKEN"
+    elif status == 403 and "rate limit" in text.lower():
+        fix = "the rate limit outlasted the bounded wait; rerun the job later"
+    elif status in (403, 404):
+        fix = (
+            f"the token lacks '{permission}' (add `permissions: {{{permission}}}` to the job) or cannot "
+            "see the repository; check --repo and the token's access"
+        )
+    elif status == 429:
+        fix = "rate limited beyond the bounded wait; rerun the job later"
+    elif status >= 500:
+        fix = "GitHub kept failing after bounded retries; rerun the job later (githubstatus.com)"
+    else:
+        fix = "check the inputs named above"
+    return GitHubError(f"{said}; {fix}", status)
+
+
+@contextmanager
+def _call(action: str, permission: str = CONTENTS) -> Iterator[None]:
+    try:
+        yield
+    except GithubException as exc:
+        raise translate(exc, action, permission) from None
+    except RequestException as exc:
+        raise GitHubError(
+            f"{action}: the request failed ({type(exc).__name__}); rerun the job later"
+        ) from None
+
+
+class GitHubRepo:
+    """One repository, with the few calls the flip lifecycle needs."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        full_name: str,
+        *,
+        max_wait_s: float = 60.0,
+        backoff_s: float = 0.5,
+        write_interval_s: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        retry = GithubRetry(
+            total=5,
+            backoff_factor=backoff_s,
+            backoff_max=max_wait_s,
+            secondary_rate_wait=min(60.0, max_wait_s),
+            max_rate_limit_wait=max_wait_s,
+            retry_after_max=int(max_wait_s),
+            status_forcelist=[429, 500, 502, 503, 504],
+            raise_on_status=False,  # the last answer reaches PyGithub, which raises with GitHub's message
+        )
+        self._gh = github.Github(
+            base_url=api_url,
+            auth=Auth.Token(token),
+            retry=retry,
+            user_agent=f"flipbot/{__version__}",
+            seconds_between_requests=0,
+            seconds_between_writes=write_interval_s,
+            timeout=30,
+        )
+        self._repo = self._gh.get_repo(full_name, lazy=True)
+        self._owner = full_name.split("/", 1)[0]
+        self._sleep = sleep
+        self._commits: dict[str, Any] = {}
+        self._refs: dict[str, Any] = {}
+        self._pulls: dict[int, Any] = {}
+
+    # --- reads ----------------------------------------------------------------
+    def ref_sha(self, branch: str) -> str | None:
+        try:
+            ref = self._repo.get_git_ref(f"heads/{branch}")
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise translate(exc, f"read branch '{branch}'", CONTENTS) from None
+        self._refs[branch] = ref
+        return str(ref.object.sha)
+
+    def commit(self, sha: str) -> CommitInfo:
+        with _call(f"read commit {sha[:12]}"):
+            obj = self._commits.get(sha) or self._repo.get_git_commit(sha)
+            self._commits[sha] = obj
+            return CommitInfo(obj.sha, obj.tree.sha, tuple(p.sha for p in obj.parents), obj.message)
+
+    def tree(self, tree_sha: str) -> dict[str, TreeEntry]:
+        with _call(f"read tree {tree_sha[:12]}"):
+            tree = self._repo.get_git_tree(tree_sha, recursive=True)
+            if tree.raw_data.get("truncated"):
+                raise GitHubError(
+                    f"read tree {tree_sha[:12]}: the listing is truncated; the repository is too large"
+                )
+            return {e.path: TreeEntry(e.path, e.mode, e.type, e.sha) for e in tree.tree}
+
+    def blob(self, sha: str) -> bytes:
+        with _call(f"read blob {sha[:12]}"):
+            blob = self._repo.get_git_blob(sha)
+            return (
+                base64.b64decode(blob.content)
+                if blob.encoding == "base64"
+                else blob.content.encode()
+            )
+
+    def pull_commits(self, number: int) -> list[CommitInfo]:
+        """The commits of an open PR that its base does not hold, oldest first."""
+        with _call(f"list the commits of #{number}", PULLS):
+            return [
+                CommitInfo(
+                    c.sha, c.commit.tree.sha, tuple(p.sha for p in c.parents), c.commit.message
+                )
+                for c in self._pull(number).get_commits()
+            ]
+
+    def find_pull(self, branch: str, base: str) -> PullInfo | None:
+        with _call(f"list pull requests for '{branch}'", PULLS):
+            for pull in self._repo.get_pulls(
+                state="open", head=f"{self._owner}:{branch}", base=base
+            ):
+                self._pulls[pull.number] = pull
+                return self._info(pull)
+        return None
+
+    def comments(self, number: int) -> list[str]:
+        with _call(f"read comments of #{number}", PULLS):
+            return [c.body or "" for c in self._pull(number).get_issue_comments()]
+
+    # --- writes ----------------------------------------------------------------
+    def write_commit(
+        self, parent_sha: str, files: Sequence[tuple[str, bytes]], message: str
+    ) -> CommitInfo:
+        """Blobs -> tree (on the parent's tree) -> commit. Nothing is visible until a ref moves."""
+        with _call("write the flip commit"):
+            parent = self._commits.get(parent_sha) or self._repo.get_git_commit(parent_sha)
+            elements = []
+            for path, data in files:
+                try:
+                    elements.append(
+                        InputGitTreeElement(path, "100644", "blob", content=data.decode("utf-8"))
+                    )
+                except UnicodeDecodeError:
+                    blob = self._repo.create_git_blob(
+                        base64.b64encode(data).decode("ascii"), "base64"
+                    )
+                    elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
+            tree = self._repo.create_git_tree(elements, base_tree=parent.tree)
+            commit = self._repo.create_git_commit(message, tree, [parent])
+            self._commits[commit.sha] = commit
+            return CommitInfo(commit.sha, tree.sha, (parent.sha,), message)
+
+    def create_ref(self, branch: str, sha: str) -> None:
+        with _call(f"create branch '{branch}'"):
+            self._refs[branch] = self._repo.create_git_ref(f"refs/heads/{branch}", sha)
+
+    def force_ref(self, branch: str, sha: str) -> None:
+        with _call(f"update branch '{branch}'"):
+            ref = self._refs.get(branch) or self._repo.get_git_ref(f"heads/{branch}")
+            ref.edit(sha, force=True)
+
+    def delete_ref(self, branch: str) -> None:
+        with _call(f"delete branch '{branch}'"):
+            ref = self._refs.pop(branch, None) or self._repo.get_git_ref(f"heads/{branch}")
+            ref.delete()
+
+    def create_pull(
+        self, branch: str, base: str, title: str, body: str, draft: bool
+    ) -> PullInfo | None:
+        """Open the PR; None when GitHub says one already exists for this head (the update path)."""
+        try:
+            pull = self._repo.create_pull(
+                base=base, head=branch, title=title, body=body, draft=draft
+            )
+        except GithubException as exc:
+            if exc.status == 422 and "already exists" in _message(exc).lower():
+                return None
+            raise translate(exc, f"open the pull request from '{branch}'", PULLS) from None
+        self._pulls[pull.number] = pull
+        return self._info(pull)
+
+    def edit_pull(
+        self,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        changes = {
+            k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None
+        }
+        self._retrying(f"update pull request #{number}", lambda: self._pull(number).edit(**changes))
+
+    def comment(self, number: int, body: str) -> None:
+        self._retrying(
+            f"comment on #{number}", lambda: self._pull(number).create_issue_comment(body)
+        )
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> None:
+        self._retrying(f"label #{number}", lambda: self._pull(number).add_to_labels(*labels))
+
+    def remove_label(self, number: int, label: str) -> None:
+        self._retrying(f"unlabel #{number}", lambda: self._pull(number).remove_from_labels(label))
+
+    # --- internals ---------------------------------------------------------------
+    def _pull(self, number: int) -> Any:
+        if number not in self._pulls:
+            with _call(f"read pull request #{number}", PULLS):
+                self._pulls[number] = self._repo.get_pull(number)
+        return self._pulls[number]
+
+    def _retrying(self, action: str, call: Callable[[], T], attempts: int = 4) -> T:
+        """Retry the 422 'could not resolve to a node' a fresh PR gives for a moment after creation."""
+        for attempt in range(attempts):
+            try:
+                return call()
+            except GithubException as exc:
+                fresh = exc.status == 422 and "could not resolve to a node" in _message(exc).lower()
+                if not fresh or attempt == attempts - 1:
+                    raise translate(exc, action, PULLS) from None
+                self._sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _info(pull: Any) -> PullInfo:
+        return PullInfo(
+            number=pull.number,
+            url=pull.html_url,
+            title=pull.title or "",
+            body=pull.body or "",
+            labels=tuple(label.name for label in pull.labels),
+            head_sha=pull.head.sha,
+        )

@@ -1,0 +1,250 @@
+"""The flip PR's lifecycle: create, update, leave alone, close, or mark stale (SPEC §9).
+
+Every run rebuilds the fixed branch ``flipbot/<registry-stem>`` from the
+current base tip: the registry is read from the base commit through the
+API, the plan is applied to it, and one commit (blobs -> tree -> commit) is
+published by ONE ref write; the pull request is created last. Reads decide
+everything first, so an identical rerun writes nothing, and a run that
+crashed between the ref write and the PR creation converges on the next one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from bot.body import BodyContext, build_body, read_hidden
+from bot.config import STALE_LABEL, STOP_LABEL, BotConfig
+from bot.flip import Flip
+from bot.github_api import CommitInfo, GitHubRepo, PullInfo, TreeEntry, git_blob_sha
+from bot.outcome import Operation, Outcome
+from bot.registry import RegistryEdit, flip_registry
+from bot.registry_schema import schema_path_for
+from flipbot.errors import InputError
+
+TRAILER = "Flipbot-Verdict"
+HUMAN_MARKER = "<!-- flipbot:human-commits {} -->"
+STALE_MARKER = "<!-- flipbot:stale {} -->"
+
+
+def is_bot_commit(commit: CommitInfo) -> bool:
+    return any(line.startswith(f"{TRAILER}: ") for line in commit.message.splitlines())
+
+
+def branch_commits(api: GitHubRepo, head_sha: str, pull: PullInfo | None) -> list[CommitInfo]:
+    """The branch's commits that the base lacks.
+
+    With an open PR GitHub lists them; without one (a run died before
+    creating it) only the head is read: the bot only ever writes one commit
+    straight on a base commit, so a head without the trailer is someone else's.
+    """
+    if pull is not None:
+        return api.pull_commits(pull.number)
+    return [api.commit(head_sha)]
+
+
+def commit_message(flip: Flip, registry: str) -> str:
+    ids = ", ".join(flip.flipped_ids)
+    return (
+        f"Flip {len(flip.flipped_ids)} ensemble seed(s) to production ({flip.verdict.decision})\n\n"
+        f"Registry {registry}: {ids} get the exported sha256 and smoke: false.\n\n"
+        f"{TRAILER}: {flip.verdict_sha256}\n"
+    )
+
+
+def pr_title(flip: Flip) -> str:
+    ensemble = flip.plan.ensemble_id if flip.plan else "ensemble"
+    partial = " (partial: HOLD)" if flip.verdict.decision == "HOLD" else ""
+    return f"flipbot: flip {len(flip.flipped_ids)} {ensemble} seed(s) to production{partial}"
+
+
+@dataclass(frozen=True)
+class Base:
+    sha: str
+    tree: dict[str, TreeEntry]
+    edit: RegistryEdit
+    pending: dict[str, bytes]  # files whose bytes differ from the base: what the commit writes
+
+
+def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
+    """The base tip, its registry (never a local checkout) and the files the flip still changes."""
+    assert flip.plan is not None
+    sha = api.ref_sha(config.base)
+    if sha is None:
+        raise InputError(f"--base '{config.base}': no such branch in {config.repo}; check --base")
+    tree = api.tree(api.commit(sha).tree_sha)
+    registry = flip.plan.registry
+    if registry not in tree:
+        raise InputError(
+            f"{registry}: not found on {config.repo}@{config.base}; check --registry and the plan"
+        )
+    text = api.blob(tree[registry].sha).decode("utf-8")
+    schema = None
+    ref = schema_path_for(json.loads(text)) if registry.endswith(".json") else None
+    if ref is not None:
+        schema_path = str(PurePosixPath(registry).parent / ref)
+        if schema_path in tree:
+            schema = json.loads(api.blob(tree[schema_path].sha))
+    edit = flip_registry(text, flip.changes, registry, schema=schema)
+    desired = {registry: edit.after.encode("utf-8"), **{f.path: f.data for f in flip.files}}
+    pending = {
+        path: data
+        for path, data in sorted(desired.items())
+        if path not in tree or tree[path].sha != git_blob_sha(data)
+    }
+    return Base(sha, tree, edit, pending)
+
+
+def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
+    branch = config.branch
+    if flip.verdict.refused or not flip.changes:
+        return mark_stale(config, flip, api)
+    base = read_base(api, config, flip)
+    pull = api.find_pull(branch, config.base)
+    head_sha = api.ref_sha(branch)
+    if not base.pending:
+        return close_done(config, flip, api, pull, head_sha)
+    if pull is not None and STOP_LABEL in pull.labels:
+        return Outcome(
+            "unchanged",
+            pull.number,
+            pull.url,
+            pull.head_sha,
+            branch,
+            flip.flipped_ids,
+            notes=(f"#{pull.number} has the '{STOP_LABEL}' label: left as it is",),
+        )
+    wrote = False
+    if head_sha is None:
+        head_sha = api.write_commit(
+            base.sha, list(base.pending.items()), commit_message(flip, base.edit.where)
+        ).sha
+        api.create_ref(branch, head_sha)
+        wrote = True
+    else:
+        extra = branch_commits(api, head_sha, pull)
+        human = [c.sha for c in extra if not is_bot_commit(c)]
+        if human:
+            return leave_human_commits(config, flip, api, pull, head_sha, human)
+        if not _branch_holds(api, base, head_sha, extra):
+            head_sha = api.write_commit(
+                base.sha, list(base.pending.items()), commit_message(flip, base.edit.where)
+            ).sha
+            api.force_ref(branch, head_sha)
+            wrote = True
+    body = build_body(BodyContext(flip, base.sha, base.edit.where, config.run_url))
+    title = pr_title(flip)
+    if pull is None:
+        created = api.create_pull(branch, config.base, title, body.text, config.draft)
+        if created is not None:
+            if config.labels:
+                api.add_labels(created.number, config.labels)
+            return Outcome(
+                "created", created.number, created.url, head_sha, branch, flip.flipped_ids
+            )
+        pull = api.find_pull(branch, config.base)
+        if pull is None:
+            raise InputError(
+                f"GitHub says a pull request from '{branch}' exists but none is open; rerun the job"
+            )
+    edited = False
+    if read_hidden(pull.body) != body.hidden or pull.title != title:
+        api.edit_pull(pull.number, title=title, body=body.text)
+        edited = True
+    missing = [label for label in config.labels if label not in pull.labels]
+    if missing:
+        api.add_labels(pull.number, missing)
+    if STALE_LABEL in pull.labels:
+        api.remove_label(pull.number, STALE_LABEL)
+    touched = wrote or edited or bool(missing) or STALE_LABEL in pull.labels
+    operation: Operation = "updated" if touched else "unchanged"
+    return Outcome(operation, pull.number, pull.url, head_sha, branch, flip.flipped_ids)
+
+
+def _branch_holds(api: GitHubRepo, base: Base, head_sha: str, extra: list[CommitInfo]) -> bool:
+    """The branch is one bot commit on the current base tip with exactly the desired files."""
+    if len(extra) != 1 or extra[0].sha != head_sha or extra[0].parents != (base.sha,):
+        return False
+    tree = api.tree(api.commit(head_sha).tree_sha)
+    wanted = {path: git_blob_sha(data) for path, data in base.pending.items()}
+    old = {p: e.sha for p, e in base.tree.items() if e.type != "tree"}
+    new = {p: e.sha for p, e in tree.items() if e.type != "tree"}
+    differ = {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
+    return differ == set(wanted) and all(new.get(p) == sha for p, sha in wanted.items())
+
+
+def leave_human_commits(
+    config: BotConfig,
+    flip: Flip,
+    api: GitHubRepo,
+    pull: PullInfo | None,
+    head_sha: str,
+    human: list[str],
+) -> Outcome:
+    """Never force-push over someone's commits: say so on the PR, once per branch head."""
+    note = f"'{config.branch}' holds commits not made by flipbot ({', '.join(s[:12] for s in human)}): not updated"
+    if pull is not None:
+        marker = HUMAN_MARKER.format(head_sha)
+        if not any(marker in c for c in api.comments(pull.number)):
+            api.comment(
+                pull.number,
+                f"{marker}\nflipbot did not update this branch: it holds commits that flipbot did not make "
+                f"({', '.join(f'`{s[:12]}`' for s in human)}), and flipbot never force-pushes over them. "
+                f"A newer flip is ready (verdict `{flip.verdict_sha256[:12]}`). To let flipbot rebuild the "
+                f"branch from `{config.base}`, close this PR and delete the branch, or drop those commits.",
+            )
+    return Outcome(
+        "unchanged",
+        pull.number if pull else None,
+        pull.url if pull else None,
+        head_sha,
+        config.branch,
+        flip.flipped_ids,
+        notes=(note,),
+    )
+
+
+def close_done(
+    config: BotConfig, flip: Flip, api: GitHubRepo, pull: PullInfo | None, head_sha: str | None
+) -> Outcome:
+    """The base already holds the flip: close the bot PR with the reason and delete its branch."""
+    notes = [f"{config.base} already holds this flip (registry rows and files match)"]
+    bot_only = head_sha is not None and all(
+        is_bot_commit(c) for c in branch_commits(api, head_sha, pull)
+    )
+    if pull is not None:
+        api.comment(
+            pull.number,
+            f"Closing: `{config.base}` already holds this flip (the registry rows have the exported "
+            "sha256 and `smoke: false`, and the files match), so this PR has nothing left to do.",
+        )
+        api.edit_pull(pull.number, state="closed")
+    if bot_only:
+        api.delete_ref(config.branch)
+    elif head_sha is not None:
+        notes.append(f"'{config.branch}' holds commits not made by flipbot: branch kept")
+    operation: Operation = "closed" if pull is not None or bot_only else "unchanged"
+    number, url = (pull.number, pull.url) if pull else (None, None)
+    return Outcome(
+        operation, number, url, None, config.branch, flip.flipped_ids, notes=tuple(notes)
+    )
+
+
+def mark_stale(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
+    """A refusal writes nothing but, on an open bot PR, one comment and one label."""
+    reason = flip.verdict.refusal_reason or "no seed cleared the gate"
+    pull = api.find_pull(config.branch, config.base)
+    if pull is None:
+        return Outcome("refused", branch=config.branch, refusal_reason=reason)
+    if STALE_LABEL not in pull.labels:
+        marker = STALE_MARKER.format(flip.verdict_sha256)
+        api.comment(
+            pull.number,
+            f"{marker}\n**Stale:** a newer flipbot run refused to flip: {reason} "
+            "The numbers in this PR are out of date; do not merge it as it is.",
+        )
+        api.add_labels(pull.number, [STALE_LABEL])
+    return Outcome(
+        "stale", pull.number, pull.url, pull.head_sha, config.branch, refusal_reason=reason
+    )

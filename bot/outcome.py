@@ -1,0 +1,32 @@
+"""What one bot run did, in the words of the Action's step outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Operation = Literal["created", "updated", "unchanged", "closed", "refused", "dry-run", "stale"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    operation: Operation
+    number: int | None = None
+    url: str | None = None
+    head_sha: str | None = None
+    branch: str | None = None
+    flipped: tuple[str, ...] = ()
+    refusal_reason: str | None = None
+    notes: tuple[str, ...] = ()  # one line each, for the log and the job summary
+
+    def outputs(self) -> dict[str, str]:
+        """The step outputs (every name always set, empty when it does not apply)."""
+        return {
+            "pull-request-number": "" if self.number is None else str(self.number),
+            "pull-request-url": self.url or "",
+            "pull-request-operation": self.operation,
+            "pull-request-head-sha": self.head_sha or "",
+            "pull-request-branch": self.branch or "",
+            "flipped": ",".join(self.flipped),
+            "refusal-reason": self.refusal_reason or "",
+        }

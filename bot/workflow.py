@@ -1,0 +1,62 @@
+"""GitHub Actions plumbing: step outputs, the job summary, annotations, secret masking.
+
+Every function is a no-op outside Actions (when the environment variable
+it writes to is unset), so local runs print and write nothing extra.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+
+OUTPUT_NAMES = (
+    "pull-request-number",
+    "pull-request-url",
+    "pull-request-operation",
+    "pull-request-head-sha",
+    "pull-request-branch",
+    "flipped",
+    "refusal-reason",
+)
+
+
+def _escape_data(text: str) -> str:
+    # https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts (escapeData)
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def annotate_error(message: str, stream: TextIO | None = None) -> None:
+    print(f"::error::{_escape_data(message)}", file=stream or sys.stdout)
+
+
+def mask(secret: str, stream: TextIO | None = None) -> None:
+    """Ask the runner to hide ``secret`` in every later log line (only under Actions)."""
+    if secret and os.environ.get("GITHUB_ACTIONS") == "true":
+        print(f"::add-mask::{_escape_data(secret)}", file=stream or sys.stdout)
+
+
+def write_outputs(values: Mapping[str, str], path: str | None = None) -> None:
+    """Append ``name<<DELIM`` blocks to ``$GITHUB_OUTPUT`` (safe for multi-line values)."""
+    target = path or os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        return
+    unknown = set(values) - set(OUTPUT_NAMES)
+    if unknown:
+        raise ValueError(f"unknown step outputs {sorted(unknown)}")
+    with open(target, "a", encoding="utf-8") as fh:
+        for name, value in values.items():
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            while delimiter in value:
+                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            fh.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def append_summary(markdown: str, path: str | None = None) -> None:
+    target = path or os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    with open(target, "a", encoding="utf-8") as fh:
+        fh.write(markdown.rstrip("\n") + "\n\n")
