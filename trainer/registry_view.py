@@ -1,0 +1,82 @@
+"""A read-only look at the model registry: which rows an export targets.
+
+Export never writes the registry (SPEC §7 decision: the bot's registry
+module does). It only checks that every seed it will export has exactly one
+row, and learns from each row where the ONNX file lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flipbot.errors import InputError
+from flipbot.fields import need
+from flipbot.jsonfile import read_json
+
+DEFAULT_ENSEMBLE_ID = "fr_regressor_v2_ensemble_v1"
+
+
+def seed_row_id(ensemble_id: str, seed: int) -> str:
+    return f"{ensemble_id}_seed{seed}"
+
+
+@dataclass(frozen=True)
+class RegistryTargets:
+    registry: str  # the registry's path relative to its repository root (POSIX)
+    folder: str  # the registry's folder, same base; "" for the root
+    seed_onnx: dict[int, str]  # seed -> the row's `onnx` file name
+    ensemble_onnx: str | None  # the ensemble-level row's `onnx` file name, if it has one
+
+    def repo_path(self, file_name: str) -> str:
+        return f"{self.folder}/{file_name}" if self.folder else file_name
+
+
+def read_targets(registry: str | Path, ensemble_id: str, seeds: tuple[int, ...]) -> RegistryTargets:
+    path = Path(registry)
+    doc = read_json(path)
+    models = need(doc, "models", list, str(path))
+    rows: dict[str, dict[str, Any]] = {}
+    for i, row in enumerate(models):
+        row_id = need(row, "id", str, f"{path}: models[{i}]")
+        if row_id in rows:
+            raise InputError(f"{path}: id '{row_id}' appears twice; keep one row per id")
+        rows[row_id] = row
+
+    def onnx_name(row_id: str) -> str:
+        name = need(rows[row_id], "onnx", str, f"{path}: row '{row_id}'")
+        if Path(name).name != name or not name.endswith(".onnx"):
+            raise InputError(
+                f"{path}: row '{row_id}' has onnx '{name}'; it must be a plain *.onnx file name "
+                "in the registry's folder"
+            )
+        return name
+
+    seed_onnx = {}
+    for seed in seeds:
+        row_id = seed_row_id(ensemble_id, seed)
+        if row_id not in rows:
+            raise InputError(
+                f"registry: no row with id '{row_id}' in {path}; check the verdict's flip set, "
+                "--ensemble-id or the registry path"
+            )
+        seed_onnx[seed] = onnx_name(row_id)
+    ensemble_onnx = onnx_name(ensemble_id) if ensemble_id in rows else None
+    rel = repo_relative(path)
+    folder = rel.rpartition("/")[0]
+    return RegistryTargets(
+        registry=rel, folder=folder, seed_onnx=seed_onnx, ensemble_onnx=ensemble_onnx
+    )
+
+
+def repo_relative(path: Path) -> str:
+    """``path`` relative to the enclosing git checkout, else to the working folder, else as given."""
+    resolved = path.resolve()
+    for parent in resolved.parents:
+        if (parent / ".git").exists():
+            return resolved.relative_to(parent).as_posix()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,172 @@
+"""The documents written beside the ONNX files (SPEC §7).
+
+- ``<id>.json``, the sidecar of one ensemble member: everything a consumer
+  needs to build the input vectors (feature order and scaler, codec block
+  layout) and everything a reviewer needs to trust the weights (corpus pin,
+  recipe, gate numbers, parity check, provenance);
+- the ensemble manifest, regenerated only when the registry has an
+  ensemble-level row and the verdict lets it flip.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import onnx
+import onnxruntime
+import torch
+
+import flipbot
+from flipbot.verdict_file import Verdict
+from trainer.features import (
+    CODEC_BLOCK_LAYOUT,
+    ENCODER_VOCAB_V2,
+    ENCODER_VOCAB_VERSION,
+    FEATURE_ORDER,
+    Scaler,
+)
+from trainer.onnx_check import PARITY_TOLERANCE
+from trainer.onnx_export import INPUT_SHAPES, OPSET, OUTPUT_SHAPES
+
+SIDECAR_SCHEMA_VERSION = 1
+MANIFEST_KIND = "flipbot.ensemble_manifest"
+
+
+@dataclass(frozen=True)
+class CorpusPin:
+    path: str  # as given to export
+    sha256: str
+    rows: int
+    cq_min: float
+    cq_max: float
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    id: str
+    seed: int
+    ensemble_id: str
+    onnx: str  # the ONNX file's name, in the same folder
+    sha256: str  # of the ONNX file's bytes
+    corpus: CorpusPin
+    scaler: Scaler  # the whole-corpus scaler the production fit used
+    training: dict[str, Any]  # the recipe actually used, plus device and epoch source
+    gate: dict[str, Any]  # the verdict's rules and this seed's LOSO PLCC
+    parity_max_abs_diff: float  # measured |onnxruntime - torch| over the corpus rows
+    provenance: dict[str, Any]
+    calibration: dict[str, Any] | None = None  # ensemble-level, if the gate wrote one
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "schema_version": SIDECAR_SCHEMA_VERSION,
+            "id": self.id,
+            "seed": self.seed,
+            "ensemble_id": self.ensemble_id,
+            "kind": "fr",
+            "smoke": False,
+            "onnx": self.onnx,
+            "sha256": self.sha256,
+            "opset": OPSET,
+            "encoder_vocab": list(ENCODER_VOCAB_V2),
+            "encoder_vocab_version": ENCODER_VOCAB_VERSION,
+            "codec_block_layout": list(CODEC_BLOCK_LAYOUT),
+            "feature_order": list(FEATURE_ORDER),
+            "feature_mean": list(self.scaler.mean),
+            "feature_std": list(self.scaler.std),
+            "inputs": _tensors(INPUT_SHAPES),
+            "outputs": _tensors(OUTPUT_SHAPES),
+            "corpus": asdict(self.corpus),
+            "training": self.training,
+            "gate": self.gate,
+            "export_checks": {
+                "allowlist": "libvmaf operator allowlist (SPEC §7)",
+                "onnx_checker": "full_check",
+                "parity_max_abs_diff": self.parity_max_abs_diff,
+                "parity_rows": self.corpus.rows,
+                "parity_tolerance": PARITY_TOLERANCE,
+                "external_data": False,
+            },
+            "provenance": self.provenance,
+        }
+        if self.calibration is not None:
+            doc["calibration"] = self.calibration
+        return doc
+
+
+def _tensors(shapes: dict[str, tuple[str | int, ...]]) -> list[dict[str, Any]]:
+    return [{"name": n, "dtype": "float32", "shape": list(s)} for n, s in shapes.items()]
+
+
+def gate_numbers(
+    verdict: Verdict, verdict_file: str, verdict_sha256: str, seed: int | None = None
+) -> dict[str, Any]:
+    """The verdict's rules and thresholds; with ``seed``, also that seed's LOSO PLCC."""
+    doc: dict[str, Any] = {
+        "decision": verdict.decision,
+        "verdict_file": verdict_file,
+        "verdict_sha256": verdict_sha256,
+        "rules": [asdict(r) for r in verdict.rules],
+        "thresholds": dict(verdict.thresholds),
+        "thresholds_overridden": verdict.thresholds_overridden,
+        "sources": list(verdict.sources),
+    }
+    if seed is not None:
+        outcome = {s.seed: s for s in verdict.seeds}.get(seed)
+        doc["seed_loso_plcc"] = outcome.plcc if outcome else None
+        doc["seed_reason"] = outcome.reason if outcome else None
+    return doc
+
+
+def provenance(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "git_commit": git_commit(),
+        "gate_git_commit": verdict.pins.git_commit,
+        "versions": {
+            "flipbot": flipbot.__version__,
+            "torch": torch.__version__,
+            "onnx": onnx.__version__,
+            "onnxruntime": onnxruntime.__version__,
+            "python": platform.python_version(),
+        },
+    }
+
+
+def git_commit() -> str | None:
+    """The commit of the flipbot checkout that ran the export, or None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def ensemble_manifest(
+    ensemble_id: str,
+    members: list[tuple[str, int, str, str]],
+    gate: dict[str, Any],
+    calibration: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """members: (row id, seed, onnx file name, sha256) per seed, in seed order."""
+    doc: dict[str, Any] = {
+        "schema_version": SIDECAR_SCHEMA_VERSION,
+        "kind": MANIFEST_KIND,
+        "id": ensemble_id,
+        "aggregation": "mean",
+        "members": [{"id": i, "seed": s, "onnx": f, "sha256": h} for i, s, f, h in members],
+        "gate": gate,
+    }
+    if calibration is not None:
+        doc["calibration"] = calibration
+    return doc
