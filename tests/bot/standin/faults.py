@@ -1,0 +1,185 @@
+"""Injected failures: a queue of canned responses matched by method and path.
+
+A fault matches a request when ``method`` equals (or is None) and ``path``
+(a regular expression) is found in the request path by ``re.search``. Faults
+are tried in the order they were added; the first match answers the request
+and uses up one of its ``times``. An injected response is not checked against
+the OpenAPI description (it is the test's deliberate lie), but it is recorded.
+
+``after`` makes a fault wait: it only arms once a request matching
+``after=(method, path_regex)`` has been served (e.g. "the first GET of a pull
+after its POST"). ``drop=True`` closes the connection without any response,
+which the client sees as a connection error (the bot "died" or the network
+broke between two steps).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from .shapes import error_body
+
+
+@dataclass
+class Fault:
+    method: str | None
+    path: str
+    status: int
+    body: dict[str, Any] | None
+    headers: dict[str, str]
+    times: int
+    drop: bool = False
+    after: tuple[str, str] | None = None
+    armed: bool = True
+    fired: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        return (
+            self.armed
+            and self.times > 0
+            and (self.method is None or self.method == method)
+            and re.search(self.path, path) is not None
+        )
+
+
+@dataclass
+class Faults:
+    """The fault queue of one stand-in; ``add`` and the ready-made helpers return the Fault."""
+
+    owner_repo: str
+    items: list[Fault] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(
+        self,
+        *,
+        method: str | None = None,
+        path: str,
+        status: int = 500,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+        drop: bool = False,
+        after: tuple[str, str] | None = None,
+    ) -> Fault:
+        fault = Fault(
+            method=method.upper() if method else None,
+            path=path,
+            status=status,
+            body=body if body is not None else error_body("Injected failure", status),
+            headers=dict(headers or {}),
+            times=times,
+            drop=drop,
+            after=(after[0].upper(), after[1]) if after else None,
+            armed=after is None,
+        )
+        with self.lock:
+            self.items.append(fault)
+        return fault
+
+    def take(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.items:
+                if fault.matches(method, path):
+                    fault.times -= 1
+                    fault.fired += 1
+                    return fault
+        return None
+
+    def served(self, method: str, path: str) -> None:
+        """Arm the faults waiting for this request."""
+        with self.lock:
+            for fault in self.items:
+                if not fault.armed and fault.after is not None:
+                    want_method, want_path = fault.after
+                    if want_method == method and re.search(want_path, path):
+                        fault.armed = True
+
+    def pending(self) -> list[Fault]:
+        with self.lock:
+            return [f for f in self.items if f.times > 0]
+
+    # ready-made faults ---------------------------------------------------------
+    def pull_already_exists(self, head: str, times: int = 1) -> Fault:
+        """422 from POST /pulls: a PR for ``head`` exists (GitHub's exact shape)."""
+        owner = self.owner_repo.split("/")[0]
+        message = f"A pull request already exists for {owner}:{head}."
+        return self.add(
+            method="POST",
+            path=r"/pulls$",
+            status=422,
+            body=error_body(
+                "Validation Failed",
+                422,
+                [{"resource": "PullRequest", "code": "custom", "message": message}],
+            ),
+            times=times,
+        )
+
+    def node_not_resolvable_after_create(self, times: int = 1) -> Fault:
+        """The first request on a pull (GET/PATCH/labels) right after POST /pulls gets 422.
+
+        GitHub's replicas lag behind a fresh pull: "Could not resolve to a node
+        with the global id of ...". Armed by the POST, fires ``times`` times.
+        """
+        return self.add(
+            path=r"/(pulls|issues)/\d+",
+            status=422,
+            body=error_body(
+                "Could not resolve to a node with the global id of 'PR_kwDOAAAAAAAAAAAA'.", 422
+            ),
+            times=times,
+            after=("POST", r"/pulls$"),
+        )
+
+    def actions_may_not_create_pulls(self, times: int = 1) -> Fault:
+        """403 from POST /pulls when the repo/org forbids Actions to open PRs."""
+        return self.add(
+            method="POST",
+            path=r"/pulls$",
+            status=403,
+            body=error_body(
+                "GitHub Actions is not permitted to create or approve pull requests.", 403
+            ),
+            times=times,
+        )
+
+    def secondary_rate_limit(
+        self, method: str | None = None, path: str = r".", times: int = 1, retry_after: int = 1
+    ) -> Fault:
+        """403 with ``Retry-After`` as GitHub's secondary rate limit sends it."""
+        return self.add(
+            method=method,
+            path=path,
+            status=403,
+            body=error_body(
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+                "try again. If you reach out to GitHub Support for help, please include the "
+                "request ID ABCD:1234.",
+                403,
+            ),
+            headers={"Retry-After": str(retry_after)},
+            times=times,
+        )
+
+    def server_error(
+        self, method: str | None = None, path: str = r".", times: int = 1, status: int = 500
+    ) -> Fault:
+        return self.add(
+            method=method,
+            path=path,
+            status=status,
+            body=error_body("Server Error", status),
+            times=times,
+        )
+
+    def crash_after(self, method: str, path: str) -> Fault:
+        """Serve the matching write normally, then drop the connection of the NEXT request.
+
+        Simulates the bot dying between two steps (e.g. after the ref write,
+        before the PR is created): the client sees a connection error.
+        """
+        return self.add(path=r".", drop=True, after=(method, path), times=1)

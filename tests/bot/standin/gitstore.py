@@ -1,0 +1,214 @@
+"""A real bare git repository driven through git's plumbing commands.
+
+Every object the stand-in serves (blobs, trees, commits) lives here, so a test
+can check what the bot wrote with plain ``git cat-file`` / ``git ls-tree``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    email: str
+    date: str  # ISO 8601, e.g. "2026-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str  # "100644", "100755", "040000", "120000", "160000"
+    type: str  # "blob", "tree", "commit"
+    sha: str
+    path: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class CommitObject:
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    author: Signature
+    committer: Signature
+    message: str
+
+
+class GitError(RuntimeError):
+    """A git plumbing command failed (unknown object, bad ref, ...)."""
+
+
+def _parse_signature(raw: str) -> Signature:
+    # "Name <email> 1700000000 +0000"
+    name, rest = raw.split(" <", 1)
+    email, rest = rest.split("> ", 1)
+    seconds, _tz = rest.split(" ")
+    from datetime import UTC, datetime
+
+    date = datetime.fromtimestamp(int(seconds), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Signature(name=name, email=email, date=date)
+
+
+class GitStore:
+    """Plumbing over one bare repository; ref updates are serialised by a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        if not (path / "HEAD").exists():
+            path.mkdir(parents=True, exist_ok=True)
+            self._git("init", "--bare", "--quiet", "--initial-branch=main")
+
+    def _git(
+        self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+    ) -> bytes:
+        full_env = {**os.environ, "GIT_DIR": str(self.path), "GIT_CONFIG_NOSYSTEM": "1"}
+        full_env.update(env or {})
+        proc = subprocess.run(
+            ["git", *args], input=stdin, capture_output=True, env=full_env, check=False
+        )
+        if proc.returncode != 0:
+            raise GitError(f"git {' '.join(args)}: {proc.stderr.decode(errors='replace').strip()}")
+        return proc.stdout
+
+    # objects -----------------------------------------------------------------
+    def write_blob(self, data: bytes) -> str:
+        return self._git("hash-object", "-w", "--stdin", stdin=data).decode().strip()
+
+    def object_type(self, sha: str) -> str | None:
+        try:
+            return self._git("cat-file", "-t", sha).decode().strip()
+        except GitError:
+            return None
+
+    def read_blob(self, sha: str) -> bytes:
+        return self._git("cat-file", "blob", sha)
+
+    def write_tree(self, entries: list[TreeEntry]) -> str:
+        lines = "".join(f"{e.mode} {e.type} {e.sha}\t{e.path}\n" for e in entries)
+        return self._git("mktree", "--missing", stdin=lines.encode()).decode().strip()
+
+    def read_tree(self, sha: str, *, recursive: bool = False) -> list[TreeEntry]:
+        return self._ls(*(["-r"] if recursive else []), sha)
+
+    def _ls(self, *args: str) -> list[TreeEntry]:
+        try:
+            out = self._git("ls-tree", "-l", "-z", "-t", *args)
+        except GitError:
+            return []
+        entries = []
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, path = record.decode().split("\t", 1)
+            mode, kind, obj, size = meta.split()
+            entries.append(TreeEntry(mode, kind, obj, path, None if size == "-" else int(size)))
+        return entries
+
+    def entry(self, treeish: str, path: str) -> TreeEntry | None:
+        """The entry at ``path`` (file or folder) of a commit or tree, or None."""
+        found = [e for e in self._ls(treeish, "--", path) if e.path == path]
+        return found[0] if found else None
+
+    def write_commit(
+        self, tree: str, parents: list[str], message: str, author: Signature, committer: Signature
+    ) -> str:
+        args = ["commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        env = {
+            "GIT_AUTHOR_NAME": author.name,
+            "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_AUTHOR_DATE": author.date,
+            "GIT_COMMITTER_NAME": committer.name,
+            "GIT_COMMITTER_EMAIL": committer.email,
+            "GIT_COMMITTER_DATE": committer.date,
+        }
+        # commit-tree appends a newline to a message given on stdin; GitHub keeps it verbatim
+        return self._git(*args, stdin=message.encode(), env=env).decode().strip()
+
+    def read_commit(self, sha: str) -> CommitObject:
+        raw = self._git("cat-file", "commit", sha).decode()
+        header, _, message = raw.partition("\n\n")
+        tree, parents, author, committer = "", [], None, None
+        for line in header.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "tree":
+                tree = value
+            elif key == "parent":
+                parents.append(value)
+            elif key == "author":
+                author = _parse_signature(value)
+            elif key == "committer":
+                committer = _parse_signature(value)
+        assert author is not None and committer is not None, raw
+        return CommitObject(sha, tree, tuple(parents), author, committer, message.rstrip("\n"))
+
+    # refs --------------------------------------------------------------------
+    def resolve(self, rev: str) -> str | None:
+        try:
+            return (
+                self._git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+            )
+        except GitError:
+            return None
+
+    def ref_sha(self, ref: str) -> str | None:
+        """SHA a full ref name ("refs/heads/x") points at, or None."""
+        try:
+            return self._git("rev-parse", "--verify", "--quiet", ref).decode().strip()
+        except GitError:
+            return None
+
+    def refs(self, prefix: str = "refs/") -> list[tuple[str, str]]:
+        out = self._git("for-each-ref", "--format=%(refname) %(objectname)", prefix)
+        pairs = [tuple(line.split(" ", 1)) for line in out.decode().splitlines() if line]
+        return [(name, sha) for name, sha in pairs]
+
+    def set_ref(self, ref: str, sha: str, old: str | None = None) -> None:
+        args = ["update-ref", ref, sha] + ([old] if old else [])
+        self._git(*args)
+
+    def delete_ref(self, ref: str) -> None:
+        self._git("update-ref", "-d", ref)
+
+    # history -----------------------------------------------------------------
+    def history(self, sha: str, limit: int | None = None, exclude: str | None = None) -> list[str]:
+        args = ["rev-list"] + ([f"--max-count={limit}"] if limit else []) + [sha]
+        if exclude:
+            args.append(f"^{exclude}")
+        return self._git(*args).decode().split()
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        try:
+            self._git("merge-base", "--is-ancestor", ancestor, descendant)
+            return True
+        except GitError:
+            return False
+
+    def files(self, treeish: str) -> dict[str, bytes]:
+        """Every blob reachable from a commit or tree, as {path: bytes}."""
+        return {
+            e.path: self.read_blob(e.sha)
+            for e in self.read_tree(treeish, recursive=True)
+            if e.type == "blob"
+        }
+
+    def diff_stat(self, base: str, head: str) -> tuple[int, int, int]:
+        """(changed files, additions, deletions) of head against its merge base with base."""
+        merge_base = self._git("merge-base", base, head).decode().strip()
+        out = self._git("diff", "--numstat", merge_base, head).decode()
+        files = added = deleted = 0
+        for line in out.splitlines():
+            a, d, _ = line.split("\t", 2)
+            files += 1
+            added += int(a) if a != "-" else 0
+            deleted += int(d) if d != "-" else 0
+        return files, added, deleted

@@ -1,0 +1,324 @@
+"""The stand-in itself, driven by real PyGithub calls."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+from github import GithubException, InputGitAuthor, InputGitTreeElement
+from github.GithubException import BadCredentialsException, RateLimitExceededException
+
+from standin import GitHubStandin
+from standin.shapes import Site
+
+REGISTRY = Path(__file__).resolve().parents[3] / "model" / "tiny" / "registry.json"
+BRANCH = "flipbot/registry"
+
+
+def cat_file(standin: GitHubStandin, *args: str) -> str:
+    out = subprocess.run(
+        ["git", "--git-dir", str(standin.git_dir), "cat-file", *args],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    return out.stdout
+
+
+def seeded(standin: GitHubStandin) -> str:
+    return standin.seed(
+        {"model/tiny/registry.json": REGISTRY.read_bytes(), "README.md": b"models\n"}
+    )
+
+
+def flip_commit(standin: GitHubStandin, content: str = "flipped\n") -> str:
+    """blob -> tree -> commit through PyGithub; returns the commit sha (no ref written)."""
+    repo = standin.pygithub().get_repo(standin.repo_full_name)
+    base = repo.get_branch("main").commit.sha
+    blob = repo.create_git_blob(content, "utf-8")
+    tree = repo.create_git_tree(
+        [InputGitTreeElement("model/tiny/registry.json", "100644", "blob", sha=blob.sha)],
+        base_tree=repo.get_git_tree(base),
+    )
+    author = InputGitAuthor("flipbot", "bot@example.com", "2026-01-02T03:04:05Z")
+    commit = repo.create_git_commit("Flip seeds", tree, [repo.get_git_commit(base)], author, author)
+    return commit.sha
+
+
+def test_create_pr_flow_stores_real_git_objects(github_standin: GitHubStandin) -> None:
+    base = seeded(github_standin)
+    sha = flip_commit(github_standin)
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    repo.create_git_ref(f"refs/heads/{BRANCH}", sha)
+    pr = repo.create_pull(title="Flip", body="numbers", head=BRANCH, base="main")
+
+    assert (pr.number, pr.head.sha, pr.base.sha, pr.commits, pr.changed_files) == (
+        1,
+        sha,
+        base,
+        1,
+        1,
+    )
+    raw = cat_file(github_standin, "-p", sha)
+    assert f"parent {base}" in raw
+    assert "author flipbot <bot@example.com> 1767323045 +0000" in raw
+    tree = raw.split("\n")[0].removeprefix("tree ")
+    assert cat_file(github_standin, "-t", tree) == "tree\n"
+    assert github_standin.branch_files(BRANCH) == {
+        "model/tiny/registry.json": b"flipped\n",
+        "README.md": b"models\n",
+    }
+    assert [(w.method, w.path.rsplit("/", 1)[-1], w.status) for w in github_standin.writes()] == [
+        ("POST", "blobs", 201),
+        ("POST", "trees", 201),
+        ("POST", "commits", 201),
+        ("POST", "refs", 201),
+        ("POST", "pulls", 201),
+    ]
+    assert github_standin.writes()[4].body["head"] == BRANCH
+    assert [p.head for p in github_standin.pulls("open")] == [BRANCH]
+
+
+def test_pull_lookup_by_head_labels_and_comments(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    github_standin.commit_to_branch(BRANCH, {"x.txt": b"x"}, message="bot")
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    pr = repo.create_pull(title="Flip", body="b", head=BRANCH, base="main", draft=True)
+    pr.add_to_labels("flipbot", "stale")
+    pr.remove_from_labels("stale")
+    pr.create_issue_comment("numbers are stale")
+
+    found = list(repo.get_pulls(state="open", head=f"octo:{BRANCH}", base="main"))
+    assert [p.number for p in found] == [pr.number]
+    assert list(repo.get_pulls(head="someone-else:" + BRANCH)) == []
+    assert found[0].draft is True
+    assert github_standin.labels_of(pr.number) == ["flipbot"]
+    assert github_standin.comments_of(pr.number) == ["numbers are stale"]
+    assert [c.body for c in repo.get_issue(pr.number).get_comments()] == ["numbers are stale"]
+
+    pr.edit(title="Flip v2", state="closed")
+    assert repo.get_pulls(state="open").totalCount == 0
+    assert [p.title for p in repo.get_pulls(state="closed")] == ["Flip v2"]
+
+
+def test_second_pull_for_same_head_is_refused_like_github(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    github_standin.commit_to_branch(BRANCH, {"x.txt": b"x"})
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    repo.create_pull(title="Flip", body="", head=BRANCH, base="main")
+    with pytest.raises(GithubException) as info:
+        repo.create_pull(title="Flip", body="", head=BRANCH, base="main")
+    assert info.value.status == 422
+    assert (
+        info.value.data["errors"][0]["message"]
+        == f"A pull request already exists for octo:{BRANCH}."
+    )
+
+
+def test_ref_update_refuses_non_fast_forward_unless_forced(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    first = github_standin.commit_to_branch(BRANCH, {"a.txt": b"1"})
+    human = github_standin.commit_to_branch(BRANCH, {"b.txt": b"2"})
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    ref = repo.get_git_ref(f"heads/{BRANCH}")
+    assert ref.object.sha == human
+
+    with pytest.raises(GithubException) as info:
+        ref.edit(first)
+    assert (info.value.status, info.value.data["message"]) == (422, "Update is not a fast forward")
+    ref.edit(first, force=True)
+    assert github_standin.branch_sha(BRANCH) == first
+
+    with pytest.raises(GithubException) as exists:
+        repo.create_git_ref(f"refs/heads/{BRANCH}", first)
+    assert exists.value.data["message"] == "Reference already exists"
+    assert [r.ref for r in repo.get_git_matching_refs("heads/flipbot/")] == [f"refs/heads/{BRANCH}"]
+    ref.delete()
+    assert github_standin.branch_sha(BRANCH) is None
+
+
+def test_human_commit_shows_up_with_its_author(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    bot = github_standin.commit_to_branch(
+        BRANCH,
+        {"a.txt": b"1"},
+        author=("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com"),
+    )
+    human = github_standin.commit_to_branch(BRANCH, {"a.txt": b"2"}, message="tweak")
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    commits = list(repo.get_commits(sha=BRANCH))
+    assert [c.sha for c in commits[:2]] == [human, bot]
+    assert [c.author.login for c in commits[:2]] == ["octohuman", "github-actions[bot]"]
+    assert commits[0].commit.author.email == "human@example.com"
+    pr = repo.create_pull(title="t", body="", head=BRANCH, base="main")
+    assert [c.sha for c in pr.get_commits()] == [bot, human]
+
+
+def test_trees_handle_nested_paths_deletes_and_recursive_reads(
+    github_standin: GitHubStandin,
+) -> None:
+    main = seeded(github_standin)
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    base = repo.get_git_tree(main)
+    blob = repo.create_git_blob(base64.b64encode(b"\x00\x01bin").decode(), "base64")
+    tree = repo.create_git_tree(
+        [
+            InputGitTreeElement("model/tiny/new/deep.bin", "100644", "blob", sha=blob.sha),
+            InputGitTreeElement("README.md", "100644", "blob", sha=None),
+        ],
+        base_tree=base,
+    )
+    listed = {e.path: e.type for e in repo.get_git_tree(tree.sha, recursive=True).tree}
+    assert listed == {
+        "model": "tree",
+        "model/tiny": "tree",
+        "model/tiny/new": "tree",
+        "model/tiny/new/deep.bin": "blob",
+        "model/tiny/registry.json": "blob",
+    }
+    assert (
+        repo.get_git_blob(blob.sha).content.replace("\n", "")
+        == base64.b64encode(b"\x00\x01bin").decode()
+    )
+
+
+def test_contents_serves_files_and_folders(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    file = repo.get_contents("model/tiny/registry.json", ref="main")
+    assert not isinstance(file, list)
+    assert file.decoded_content == REGISTRY.read_bytes()
+    folder = repo.get_contents("model/tiny", ref="main")
+    assert isinstance(folder, list)
+    assert [(f.path, f.type) for f in folder] == [("model/tiny/registry.json", "file")]
+    with pytest.raises(GithubException) as info:
+        repo.get_contents("nope.txt", ref="main")
+    assert info.value.status == 404
+
+
+def test_request_missing_head_is_caught_by_validation(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    requester = github_standin.pygithub().requester
+    with pytest.raises(GithubException) as info:
+        requester.requestJsonAndCheck(
+            "POST", "/repos/octo/models/pulls", input={"title": "t", "base": "main"}
+        )
+    assert info.value.status == 422
+    errors = github_standin.expect_validation_errors()
+    assert len(errors) == 1
+    assert "'head' is a required property" in errors[0]
+    assert github_standin.pulls() == []
+
+
+def test_invalid_response_is_caught_by_validation(
+    github_standin: GitHubStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded(github_standin)
+    github_standin.issues.ensure_label("flipbot")
+    original = Site.label
+
+    def without_color(self: Site, label: object) -> dict[str, object]:
+        body = original(self, label)  # type: ignore[arg-type]
+        del body["color"]
+        return body
+
+    monkeypatch.setattr(Site, "label", without_color)
+    list(github_standin.pygithub().get_repo(github_standin.repo_full_name).get_labels())
+    errors = github_standin.expect_validation_errors()
+    assert len(errors) == 1
+    assert "'color' is a required property" in errors[0]
+
+
+def test_unknown_operation_is_recorded_as_an_error(github_standin: GitHubStandin) -> None:
+    requester = github_standin.pygithub().requester
+    with pytest.raises(GithubException):
+        requester.requestJsonAndCheck("GET", "/repos/octo/models/hooks")
+    assert "no such operation" in github_standin.expect_validation_errors()[0]
+
+
+def test_wrong_token_gets_bad_credentials(github_standin: GitHubStandin) -> None:
+    from github import Auth, Github
+
+    client = Github(base_url=github_standin.base_url, auth=Auth.Token("wrong"), retry=None)
+    with pytest.raises(BadCredentialsException):
+        client.get_repo(github_standin.repo_full_name)
+
+
+def test_faults_fire_in_order_then_the_real_answer_returns(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    github_standin.faults.server_error(method="GET", path=r"/branches/main$")
+    github_standin.faults.secondary_rate_limit(method="GET", path=r"/branches/main$")
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    with pytest.raises(GithubException) as first:
+        repo.get_branch("main")
+    with pytest.raises(RateLimitExceededException) as second:
+        repo.get_branch("main")
+    assert (first.value.status, second.value.status) == (500, 403)
+    assert second.value.headers is not None and second.value.headers["retry-after"] == "1"
+    assert "secondary rate limit" in second.value.data["message"]
+    assert repo.get_branch("main").commit.sha == github_standin.branch_sha("main")
+    assert [r.status for r in github_standin.requests if "/branches/" in r.path] == [500, 403, 200]
+    assert github_standin.faults.pending() == []
+
+
+def test_ready_made_pull_faults(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    github_standin.commit_to_branch(BRANCH, {"x.txt": b"x"})
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    github_standin.faults.actions_may_not_create_pulls()
+    github_standin.faults.pull_already_exists(BRANCH)
+    with pytest.raises(GithubException) as forbidden:
+        repo.create_pull(title="t", body="", head=BRANCH, base="main")
+    assert (
+        forbidden.value.data["message"]
+        == "GitHub Actions is not permitted to create or approve pull requests."
+    )
+    with pytest.raises(GithubException) as exists:
+        repo.create_pull(title="t", body="", head=BRANCH, base="main")
+    assert (
+        exists.value.data["errors"][0]["message"]
+        == f"A pull request already exists for octo:{BRANCH}."
+    )
+    assert github_standin.pulls() == []
+
+    github_standin.faults.node_not_resolvable_after_create()
+    pr = repo.create_pull(title="t", body="", head=BRANCH, base="main")
+    with pytest.raises(GithubException) as lagging:
+        pr.add_to_labels("flipbot")
+    assert lagging.value.data["message"].startswith(
+        "Could not resolve to a node with the global id of"
+    )
+    pr.add_to_labels("flipbot")
+    assert github_standin.labels_of(pr.number) == ["flipbot"]
+
+
+def test_crash_after_ref_write_drops_the_next_request(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    sha = flip_commit(github_standin)
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    github_standin.faults.crash_after("POST", r"/git/refs$")
+    repo.create_git_ref(f"refs/heads/{BRANCH}", sha)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        repo.create_pull(title="t", body="", head=BRANCH, base="main")
+    assert github_standin.branch_sha(BRANCH) == sha
+    assert github_standin.pulls() == []
+    assert github_standin.requests[-1].status == 0
+    # the next run finds the branch and opens the PR
+    assert repo.create_pull(title="t", body="", head=BRANCH, base="main").number == 1
+
+
+def test_lists_are_paginated_with_link_headers(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    for i in range(35):
+        github_standin.issues.ensure_label(f"label-{i:02d}")
+    repo = github_standin.pygithub(per_page=10).get_repo(github_standin.repo_full_name)
+    labels = repo.get_labels()
+    assert [label.name for label in labels] == [f"label-{i:02d}" for i in range(35)]
+    assert labels.totalCount == 35
+    pages = [
+        r.query.get("page", ["1"])[0] for r in github_standin.requests if r.path.endswith("/labels")
+    ]
+    assert pages[:4] == ["1", "2", "3", "4"]
