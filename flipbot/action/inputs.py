@@ -60,6 +60,7 @@ class ActionInputs:
     fail_on_refusal: bool
     thresholds: Thresholds | None  # None: the gate's ADR-0303 constants
     train_python: str  # "" or an absolute path to an interpreter that has torch
+    venv_dir: str  # absolute folder for the private venvs ("base", "train" below it)
 
     @property
     def loso_dir(self) -> str:
@@ -238,7 +239,18 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         fail_on_refusal=parse_bool("fail-on-refusal", get("FAIL_ON_REFUSAL", "true")),
         thresholds=parse_thresholds(env),
         train_python=train_python,
+        venv_dir=_venv_dir(get("VENV_DIR"), env.get("RUNNER_TEMP", "")),
     )
+
+
+def _venv_dir(text: str, runner_temp: str) -> str:
+    """Default ``$RUNNER_TEMP/flipbot-venvs`` (fresh per job); a self-hosted runner may keep one."""
+    folder = text.strip() or (f"{runner_temp}/flipbot-venvs" if runner_temp else "")
+    if not folder or not Path(folder).is_absolute() or any(c in folder for c in "\n\r\x00"):
+        raise InputError(
+            f"input 'venv-dir': {text!r} is not an absolute folder (and $RUNNER_TEMP is unset)"
+        )
+    return folder
 
 
 def _device(text: str) -> str:

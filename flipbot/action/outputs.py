@@ -41,6 +41,7 @@ def input_outputs(inp: ActionInputs) -> dict[str, str]:
         "dry-run": _flag(inp.dry_run),
         "fail-on-refusal": _flag(inp.fail_on_refusal),
         "train-python": inp.train_python,
+        "venv-dir": inp.venv_dir,
         "thresholds": _flag(th is not None),
         "mean-plcc-min": repr(th.mean_plcc_min) if th else "",
         "plcc-spread-max": repr(th.plcc_spread_max) if th else "",

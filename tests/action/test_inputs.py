@@ -48,7 +48,7 @@ def env(**overrides: str) -> dict[str, str]:
         "FAIL_ON_REFUSAL": "true",
     }
     base |= {k.upper(): v for k, v in overrides.items()}
-    return {f"FLIPBOT_INPUT_{k}": v for k, v in base.items()}
+    return {f"FLIPBOT_INPUT_{k}": v for k, v in base.items()} | {"RUNNER_TEMP": "/runner/tmp"}
 
 
 def test_defaults_parse_into_normalised_values(workspace: Path) -> None:
@@ -134,6 +134,13 @@ def test_a_missing_corpus_is_an_error_only_when_a_stage_reads_it(workspace: Path
 def test_bad_inputs_name_the_input(workspace: Path, key: str, value: str, word: str) -> None:
     with pytest.raises(InputError, match=f"'{word}'"):
         parse_inputs(env(**{key: value}), workspace)
+
+
+def test_venvs_live_under_runner_temp_unless_a_folder_is_named(workspace: Path) -> None:
+    assert parse_inputs(env(), workspace).venv_dir == "/runner/tmp/flipbot-venvs"
+    assert parse_inputs(env(VENV_DIR="/opt/flipbot"), workspace).venv_dir == "/opt/flipbot"
+    with pytest.raises(InputError, match="'venv-dir'"):
+        parse_inputs(env(VENV_DIR="relative/venvs"), workspace)
 
 
 def test_base_strips_refs_heads() -> None:

@@ -137,7 +137,7 @@ def test_step_outputs_read_by_action_yml_are_written_by_the_helpers(
     (tmp_path / "c.jsonl").write_text("{}\n")
     env = {"FLIPBOT_INPUT_CORPUS": "c.jsonl", "FLIPBOT_INPUT_REGISTRY": "c.jsonl"}
     env |= {"FLIPBOT_INPUT_ARTIFACTS_DIR": "a", "FLIPBOT_INPUT_BASE": "main"}
-    env |= {"FLIPBOT_INPUT_REPOSITORY": "o/r"}
+    env |= {"FLIPBOT_INPUT_REPOSITORY": "o/r", "RUNNER_TEMP": str(tmp_path)}
     produced = {
         "inputs": set(input_outputs(parse_inputs(env, tmp_path))),
         "verdict": set(VERDICT_OUTPUTS),
