@@ -15,11 +15,14 @@ from pathlib import Path
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
 from flipbot.jsonfile import dumps
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
-from gate.console import format_console, workflow_annotations
-from gate.loso_set import parse_seeds
-from gate.render import render_summary
+from gate.calibration import calibrate_run
+from gate.calibration_file import FILENAME as CALIBRATION_FILENAME
+from gate.calibration_file import Calibration
+from gate.console import format_calibration, format_console, workflow_annotations
+from gate.loso_set import LosoSet, load_loso_set, parse_seeds
+from gate.render import render_calibration, render_summary
 from gate.rules import TOLERANCE, resolve_thresholds
-from gate.verdict import judge
+from gate.verdict import judge_run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,22 +102,46 @@ def _run(args: argparse.Namespace) -> int:
         per_seed_min=args.per_seed_min,
         allow_override=args.allow_threshold_override,
     )
-    verdict = judge(args.loso_dir, seeds, thresholds, thresholds_overridden=overridden)
-    written = verdict.write(Path(args.out_dir or args.loso_dir))
+    run = load_loso_set(args.loso_dir, seeds)
+    verdict = judge_run(run, thresholds, thresholds_overridden=overridden)
+    out_dir = Path(args.out_dir or args.loso_dir)
+    written = verdict.write(out_dir)
+    calibration = _calibrate(run, out_dir)
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as fh:
             fh.write(render_summary(verdict) + "\n")
+            if calibration is not None:
+                fh.write(render_calibration(calibration) + "\n")
+    # With --json, stdout is the verdict and nothing else.
+    stream = sys.stderr if args.json else sys.stdout
     if args.json:
         sys.stdout.write(dumps(verdict.to_json()))
     else:
         sys.stdout.write(format_console(verdict, written))
+    if calibration is not None:
+        stream.write(format_calibration(calibration, out_dir / CALIBRATION_FILENAME))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        stream = sys.stderr if args.json else sys.stdout
-        for line in workflow_annotations(verdict):
+        for line in workflow_annotations(verdict, calibration):
             print(line, file=stream)
     if verdict.decision == "PROMOTE" or args.exit_zero:
         return EXIT_OK
     return EXIT_NO
+
+
+def _calibrate(run: LosoSet, out_dir: Path) -> Calibration | None:
+    """calibration.json is informational: a failure here never changes the verdict."""
+    try:
+        calibration = calibrate_run(run)
+        calibration.write(out_dir)
+        return calibration
+    except Exception:
+        (out_dir / CALIBRATION_FILENAME).unlink(missing_ok=True)  # never leave a stale one
+        traceback.print_exc()
+        print(
+            "gate: warning: calibration failed (a bug, please report it); the verdict stands",
+            file=sys.stderr,
+        )
+        return None
 
 
 if __name__ == "__main__":

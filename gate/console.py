@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flipbot.verdict_file import Verdict
+from gate.calibration_file import Calibration
 from gate.render import format_rule_value, worst_source
 
 
@@ -60,8 +61,31 @@ def _escape_command(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def workflow_annotations(verdict: Verdict) -> list[str]:
-    """``::error`` lines for a refusal, ``::warning`` for any other HOLD."""
+def format_calibration(cal: Calibration, written: Path) -> str:
+    """One line per level, then the under-coverage warnings (informational)."""
+    lines = [f"calibration ({cal.nonconformity} nonconformity, informational): {written}"]
+    for lv in cal.overall:
+        scale = cal.scale_factor.get(f"{lv.level:.2f}")
+        width = "n/a" if lv.mean_width is None else f"{lv.mean_width:.3f}"
+        shipped = "n/a" if scale is None else f"{scale:.4g}"
+        lines.append(
+            f"  {lv.level:.0%} interval: coverage {lv.coverage:.1%} across held-out sources, "
+            f"mean width {width} VMAF, scale to ship {shipped}"
+        )
+    lines += [f"  warning: {w}" for w in cal.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def workflow_annotations(verdict: Verdict, cal: Calibration | None = None) -> list[str]:
+    """``::error`` lines for a refusal, ``::warning`` for any other HOLD or poor calibration."""
+    calibration = [
+        f"::warning title=flipbot calibration::{_escape_command(w)}"
+        for w in (cal.warnings if cal is not None else ())
+    ]
+    return _verdict_annotations(verdict) + calibration
+
+
+def _verdict_annotations(verdict: Verdict) -> list[str]:
     if verdict.refused:
         lines = [f"::error title=flipbot gate::{_escape_command(str(verdict.refusal_reason))}"]
         lines += [

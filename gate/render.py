@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flipbot.verdict_file import RuleResult, SourceRow, Verdict
+from gate.calibration_file import Calibration
 
 _OPS = {">=": "≥", "<=": "≤"}
 _RULE_LABEL = {
@@ -134,3 +135,30 @@ def render_summary(verdict: Verdict) -> str:
         render_source_table(verdict),
     ]
     return "\n".join(parts)
+
+
+def render_calibration(cal: Calibration) -> str:
+    """Coverage and width of the conformal intervals per held-out source (informational)."""
+    levels = [f"{lv:.0%}" for lv in cal.levels]
+    head = ["held-out source", "mean spread"]
+    head += [f"{lv} coverage" for lv in levels] + [f"{lv} width" for lv in levels]
+    lines = [
+        "### Calibration of the ensemble spread (informational)",
+        "",
+        f"Split conformal, {cal.nonconformity} nonconformity; each source is calibrated on the "
+        "other sources only. Widths in VMAF points.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|---|" + "---:|" * (len(head) - 1),
+    ]
+    for src in cal.sources:
+        cells = [escape_md(src.source), f"{src.mean_spread:.3f}"]
+        cells += [f"{r.coverage:.1%}" for r in src.levels]
+        cells += [_fmt(r.mean_width, 3) for r in src.levels]
+        lines.append("| " + " | ".join(cells) + " |")
+    shipped = ", ".join(
+        f"{k}: {'n/a' if v is None else f'{v:.4g}'}" for k, v in cal.scale_factor.items()
+    )
+    lines += ["", f"Scale factor to ship (calibrated on every source): {shipped}."]
+    lines += [f"- ⚠ {escape_md(w)}" for w in cal.warnings]
+    return "\n".join(lines) + "\n"

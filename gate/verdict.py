@@ -22,8 +22,19 @@ def judge(
     cwd: str | Path | None = None,
 ) -> Verdict:
     """Read and check the loso files of ``seeds``, and judge them. Raises InputError."""
-    th = thresholds or Thresholds()
     run = load_loso_set(loso_dir, seeds)
+    return judge_run(run, thresholds, thresholds_overridden=thresholds_overridden, cwd=cwd)
+
+
+def judge_run(
+    run: LosoSet,
+    thresholds: Thresholds | None = None,
+    *,
+    thresholds_overridden: bool = False,
+    cwd: str | Path | None = None,
+) -> Verdict:
+    """Judge an already checked run."""
+    th = thresholds or Thresholds()
     per_seed = seed_plcc(run)
     rules = evaluate_rules(per_seed, th)
     d = decide(per_seed, rules, th)

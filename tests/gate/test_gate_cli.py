@@ -116,7 +116,7 @@ def test_verdict_of_the_other_kind_is_removed(tmp_path: Path) -> None:
     assert (tmp_path / "PROMOTE.json").exists()
     write_run(tmp_path, {**UPSTREAM, 4: 0.90})
     assert main([str(tmp_path), "--seeds", SEEDS]) == 1
-    assert sorted(p.name for p in tmp_path.glob("*.json") if "loso" not in p.name) == ["HOLD.json"]
+    assert sorted(p.name for p in tmp_path.glob("[PH]*.json")) == ["HOLD.json"]
     write_run(tmp_path, UPSTREAM)
     assert main([str(tmp_path), "--seeds", SEEDS]) == 0
     assert not (tmp_path / "HOLD.json").exists() and (tmp_path / "PROMOTE.json").exists()
@@ -218,7 +218,7 @@ def test_unexpected_failure_is_exit_3_with_please_report(
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "judge", boom)
+    monkeypatch.setattr(cli, "judge_run", boom)
     write_run(tmp_path, UPSTREAM)
     assert main([str(tmp_path), "--seeds", SEEDS]) == 3
     assert "please report" in capsys.readouterr().err

@@ -1,0 +1,142 @@
+"""Conformal calibration of the ensemble spread: known answers, no self-calibration, never blocking."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from loso_writer import write_run
+
+from flipbot.verdict_file import Verdict
+from gate.__main__ import main
+from gate.calibration import calibrate, conformal_quantile
+
+# Residuals |y - mean| per source: A and B small, C ten times larger.
+RESIDUALS = {
+    "A": np.arange(1.0, 11.0),
+    "B": np.arange(1.0, 11.0),
+    "C": np.arange(10.0, 101.0, 10.0),
+}
+Y = {s: np.full(10, 50.0) + np.arange(10) for s in RESIDUALS}
+
+
+def one_seed() -> dict[str, np.ndarray]:
+    """A single seed: the spread is 0 everywhere, so scores are absolute residuals."""
+    return {s: (Y[s] - RESIDUALS[s])[None, :] for s in RESIDUALS}
+
+
+def spread_frames() -> dict[str, np.ndarray]:
+    return {s: np.linspace(0.5, 5.0, 10) for s in RESIDUALS}
+
+
+def two_seeds() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Seeds at mean ± sigma, truth at mean + r·sigma: normalized scores are exactly r."""
+    sigma = spread_frames()
+    mean = {s: Y[s] - RESIDUALS[s] * sigma[s] for s in RESIDUALS}
+    return Y, {s: np.stack([mean[s] + sigma[s], mean[s] - sigma[s]]) for s in RESIDUALS}
+
+
+def by_source(cal, level: float):  # type: ignore[no-untyped-def]
+    i = cal.levels.index(level)
+    return {src.source: src.levels[i] for src in cal.sources}
+
+
+@pytest.mark.parametrize(
+    ("n", "level", "expected"),
+    [(19, 0.90, 18.0), (19, 0.95, 19.0), (18, 0.95, None), (9, 0.90, 9.0), (0, 0.9, None)],
+)
+def test_conformal_quantile_is_the_ceil_n_plus_one_level_th_score(
+    n: int, level: float, expected: float | None
+) -> None:
+    scores = np.arange(n, 0, -1, dtype=np.float64)  # n..1, unsorted on purpose
+    assert conformal_quantile(scores, level) == expected
+
+
+def test_absolute_scores_when_the_spread_collapses_known_answers() -> None:
+    cal = calibrate(Y, one_seed())
+    assert cal.nonconformity == "absolute"
+    at90, at95 = by_source(cal, 0.90), by_source(cal, 0.95)
+    # C is calibrated on A+B (20 scores, 1..10 twice): 19th and 20th smallest are 10.
+    assert (at90["C"].scale, at90["C"].coverage, at90["C"].mean_width) == (10.0, 0.1, 20.0)
+    assert (at95["C"].scale, at95["C"].coverage) == (10.0, 0.1)
+    # A is calibrated on B+C (1..9, 10, 10, 20..100): 19th is 90, 20th is 100.
+    assert (at90["A"].scale, at90["A"].coverage, at90["A"].mean_width) == (90.0, 1.0, 180.0)
+    assert at95["A"].scale == 100.0 and at95["B"].scale == 100.0
+    assert [r.n_calibration for r in at90.values()] == [20, 20, 20]
+    # Shipped factor over all 30 scores: 28th and 30th smallest.
+    assert cal.scale_factor == {"0.90": 80.0, "0.95": 100.0}
+    assert cal.overall[0].coverage == pytest.approx((10 + 10 + 1) / 30)
+    assert [w.split("'")[1] for w in cal.warnings] == ["C", "C"]
+
+
+def test_normalized_scores_scale_the_interval_by_the_spread_known_answers() -> None:
+    y, preds = two_seeds()
+    cal = calibrate(y, preds)
+    assert cal.nonconformity == "normalized"
+    at90 = by_source(cal, 0.90)
+    mean_sigma = float(np.mean(spread_frames()["C"]))
+    assert at90["C"].scale == pytest.approx(10.0)
+    assert at90["C"].coverage == 0.1
+    assert at90["C"].mean_width == pytest.approx(2 * 10.0 * mean_sigma)
+    assert at90["A"].scale == pytest.approx(90.0) and at90["A"].coverage == 1.0
+    assert cal.sources[0].mean_spread == pytest.approx(mean_sigma)
+    assert cal.scale_factor["0.90"] == pytest.approx(80.0)
+
+
+def test_no_source_calibrates_itself() -> None:
+    base = by_source(calibrate(Y, one_seed()), 0.90)
+    # Make A's own errors enormous: A's scale must not move, B's and C's must.
+    wild = one_seed()
+    wild["A"] = (Y["A"] - 1000.0 * RESIDUALS["A"])[None, :]
+    after = by_source(calibrate(Y, wild), 0.90)
+    assert after["A"].scale == base["A"].scale == 90.0
+    assert after["A"].coverage == 0.0
+    assert after["B"].scale != base["B"].scale
+    assert after["C"].scale != base["C"].scale
+
+
+def test_too_few_calibration_frames_give_no_scale_and_strict_json(tmp_path: Path) -> None:
+    y = {"A": np.array([1.0, 2.0, 3.0]), "B": np.array([4.0, 5.0, 6.0])}
+    preds = {s: np.stack([y[s] + 1, y[s] - 1]) for s in y}
+    cal = calibrate(y, preds)
+    assert all(r.scale is None and r.coverage == 1.0 for src in cal.sources for r in src.levels)
+    doc = json.loads(cal.write(tmp_path).read_text())
+    assert doc["sources"][0]["levels"][0]["mean_width"] is None
+    assert doc["informational"] is True and doc["kind"] == "flipbot.calibration"
+
+
+def test_gate_writes_calibration_next_to_the_verdict_with_the_same_pins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loso = write_run(tmp_path / "loso", {0: 0.99, 1: 0.991, 2: 0.992})
+    out = tmp_path / "out"
+    summary = tmp_path / "summary.md"
+    assert (
+        main([str(loso), "--seeds", "0,1,2", "--out-dir", str(out), "--summary", str(summary)]) == 0
+    )
+    doc = json.loads((out / "calibration.json").read_text())
+    verdict = Verdict.read(out / "PROMOTE.json")
+    assert doc["loso_files"] == verdict.pins.loso_files
+    assert doc["seeds"] == [0, 1, 2] and doc["nonconformity"] == "normalized"
+    assert [s["source"] for s in doc["sources"]] == list(verdict.sources)
+    assert "calibration (normalized nonconformity, informational)" in capsys.readouterr().out
+    assert "### Calibration of the ensemble spread (informational)" in summary.read_text()
+
+
+def test_calibration_failure_never_changes_the_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gate.__main__ as cli
+
+    loso = write_run(tmp_path, {0: 0.99, 1: 0.991})
+    (loso / "calibration.json").write_text("{}\n")  # stale, from an earlier run
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "calibrate_run", boom)
+    assert main([str(loso), "--seeds", "0,1"]) == 0
+    assert (loso / "PROMOTE.json").exists() and not (loso / "calibration.json").exists()
+    assert "calibration failed" in capsys.readouterr().err
