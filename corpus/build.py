@@ -152,6 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         max_frames=args.max_frames,
     )
+    partial = config.sources or config.source_files or config.encoders or config.cqs
+    if args.out == SHIPPED and (partial or config.max_frames != MAX_FRAMES):
+        print(
+            "corpus.build: a partial build would overwrite the shipped corpus;"
+            " pass --out PATH for it",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
     try:
         result = build(config)
     except InputError as exc:

@@ -105,11 +105,16 @@ def test_scored_frames_must_match_the_reference(
 def test_bad_source_file_and_unknown_encoder_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    missing = tmp_path / "nope.mp4"
-    assert main(["--source-file", f"x={missing}", "--cache-dir", str(tmp_path)]) == 2
+    missing, out = tmp_path / "nope.mp4", str(tmp_path / "o.jsonl")
+    assert main(["--source-file", f"x={missing}", "--cache-dir", str(tmp_path), "--out", out]) == 2
     assert "nope.mp4: file not found" in capsys.readouterr().err
-    assert (
-        main(["--encoders", "libfoo", "--cache-dir", str(tmp_path), "--out", str(tmp_path / "o")])
-        == 2
-    )
+    assert main(["--encoders", "libfoo", "--cache-dir", str(tmp_path), "--out", out]) == 2
     assert "unknown encoder 'libfoo'" in capsys.readouterr().err
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_partial_build_refuses_to_overwrite_the_shipped_corpus(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--encoders", "libx264", "--cache-dir", "/nonexistent"]) == 2
+    assert "pass --out PATH" in capsys.readouterr().err
