@@ -142,7 +142,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        return _run(_config(args))
+        config = _config(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    return execute(config)
+
+
+def execute(config: BotConfig) -> int:
+    """Run the bot for ``config``; print errors and map them to exit codes."""
+    try:
+        return _run(config)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if os.environ.get("GITHUB_ACTIONS") == "true":

@@ -154,7 +154,8 @@ class GitHubRepo:
             seconds_between_writes=write_interval_s,
             timeout=30,
         )
-        self._repo = self._gh.get_repo(full_name, lazy=True)
+        with _call(f"read repository {full_name}"):
+            self._repo = self._gh.get_repo(full_name)
         self._owner = full_name.split("/", 1)[0]
         self._sleep = sleep
         self._commits: dict[str, Any] = {}
@@ -261,13 +262,14 @@ class GitHubRepo:
     ) -> PullInfo | None:
         """Open the PR; None when GitHub says one already exists for this head (the update path)."""
         try:
-            pull = self._repo.create_pull(
-                base=base, head=branch, title=title, body=body, draft=draft
-            )
-        except GithubException as exc:
-            if exc.status == 422 and "already exists" in _message(exc).lower():
+            with _call(f"open the pull request from '{branch}'", PULLS):
+                pull = self._repo.create_pull(
+                    base=base, head=branch, title=title, body=body, draft=draft
+                )
+        except GitHubError as exc:
+            if exc.status == 422 and "already exists" in str(exc).lower():
                 return None
-            raise translate(exc, f"open the pull request from '{branch}'", PULLS) from None
+            raise
         self._pulls[pull.number] = pull
         return self._info(pull)
 
@@ -306,11 +308,12 @@ class GitHubRepo:
         """Retry the 422 'could not resolve to a node' a fresh PR gives for a moment after creation."""
         for attempt in range(attempts):
             try:
-                return call()
-            except GithubException as exc:
-                fresh = exc.status == 422 and "could not resolve to a node" in _message(exc).lower()
+                with _call(action, PULLS):
+                    return call()
+            except GitHubError as exc:
+                fresh = exc.status == 422 and "could not resolve to a node" in str(exc).lower()
                 if not fresh or attempt == attempts - 1:
-                    raise translate(exc, action, PULLS) from None
+                    raise
                 self._sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
 
