@@ -28,6 +28,7 @@ from flipbot.errors import InputError
 from flipbot.jsonfile import dumps, read_json, sha256_bytes, sha256_file
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
 from flipbot.plan_file import FlipPlan, PlanFile, PlanRow
+from flipbot.verdict_file import Verdict
 from trainer.full_fit import FullCorpus, fit_seeds, load_full_corpus
 from trainer.onnx_check import (
     PARITY_TOLERANCE,
@@ -42,6 +43,9 @@ from trainer.sidecar import CorpusPin, Sidecar, ensemble_manifest, gate_numbers,
 
 log = logging.getLogger(__name__)
 CALIBRATION_FILE = "calibration.json"
+# Keys of calibration.json that are not ensemble-level constants: per-source
+# detail and the pins (checked against the verdict instead).
+_CALIBRATION_PER_RUN = frozenset({"sources", "loso_files", "corpus_sha256"})
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def run_export(request: ExportRequest) -> ExportReport:
     seeds = seeds_to_export(verdict, pinned.path)
     targets = read_targets(request.registry, request.ensemble_id, seeds)
     check_out_dir(request.out_dir)
-    calibration = read_calibration(Path(request.verdict_dir))
+    calibration = read_calibration(Path(request.verdict_dir), verdict)
     data = load_full_corpus(request.corpus)
 
     log.info("fitting seeds %s on the full corpus (%d rows)", list(seeds), data.rows)
@@ -195,15 +199,30 @@ def _verify_stage(stage: Path, plan: FlipPlan) -> None:
             raise ExportCheckError(f"{f.artifact}: written sha256 {actual} != planned {f.sha256}")
 
 
-def read_calibration(folder: Path) -> dict[str, Any] | None:
-    """The gate's ensemble-level calibration constants, if it wrote ``calibration.json``."""
+def read_calibration(folder: Path, verdict: Verdict) -> dict[str, Any] | None:
+    """The gate's ensemble-level calibration constants, if it wrote ``calibration.json``.
+
+    Per-source rows stay in the gate's file; the sidecar gets the constants to
+    ship (scale factors, levels, pooled coverage) and the file's sha256. A file
+    made from other loso files than the verdict's is stale: refused.
+    """
     path = folder / CALIBRATION_FILE
     if not path.is_file():
         return None
     doc = read_json(path)
     if not isinstance(doc, dict):
         raise InputError(f"{path}: expected a JSON object; rerun the gate")
-    return {"file": CALIBRATION_FILE, "sha256": sha256_file(path), "constants": doc}
+    for key, pinned in (
+        ("loso_files", verdict.pins.loso_files),
+        ("corpus_sha256", verdict.pins.corpus_sha256),
+    ):
+        if key in doc and doc[key] != pinned:
+            raise InputError(
+                f"{path}: its {key} differ from the verdict's pins, so it belongs to another run; "
+                "rerun the gate or remove it"
+            )
+    constants = {k: v for k, v in doc.items() if k not in _CALIBRATION_PER_RUN}
+    return {"file": CALIBRATION_FILE, "sha256": sha256_file(path), "constants": constants}
 
 
 def check_out_dir(out: Path) -> None:
