@@ -398,6 +398,36 @@ def test_ensemble_row_gets_a_manifest_when_the_verdict_lets_it_flip(
     ] == f"model/tiny/{ENSEMBLE}.json"
 
 
+@trains
+def test_hold_with_a_partial_flip_set_exports_only_those_seeds(run: Path, tmp_path: Path) -> None:
+    root = copy_run(run, tmp_path)
+    promote = root / "loso" / "PROMOTE.json"
+    hold = dataclasses.replace(
+        Verdict.read(promote), decision="HOLD", flip=(2, 0), ensemble_flip=False
+    )
+    hold.write(root / "loso")
+    out = root / "out"
+    assert export(root, out, "--epochs", "1") == 0
+    plan = FlipPlan.read(out / "flip_plan.json")
+    assert [r.seed for r in plan.rows] == [0, 2]
+    assert plan.verdict_file == "HOLD.json"
+    assert sorted(p.name for p in out.glob("*.onnx")) == [
+        f"{ENSEMBLE}_seed0.onnx",
+        f"{ENSEMBLE}_seed2.onnx",
+    ]
+
+
+@trains
+def test_the_bot_accepts_the_exported_plan(run: Path, exported: Path) -> None:
+    from bot.flip import load_flip
+
+    flip = load_flip(run / "loso", exported)
+    assert flip.flipped_ids == tuple(f"{ENSEMBLE}_seed{s}" for s in SEEDS)
+    assert {f.path for f in flip.files} == {
+        f"model/tiny/{ENSEMBLE}_seed{s}.{x}" for s in SEEDS for x in ("onnx", "json")
+    }
+
+
 # --- refusals: nothing written ----------------------------------------------
 
 
