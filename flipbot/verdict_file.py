@@ -81,7 +81,7 @@ class Verdict:
     flip: tuple[int, ...]  # seeds whose registry rows flip to smoke: false
     ensemble_flip: bool  # an ensemble-level registry entry may flip
     diagnosis: str | None  # for HOLD: what probably went wrong and what to do
-    thresholds: dict[str, float]
+    thresholds: dict[str, float]  # rule name (mean_plcc, plcc_spread, per_seed_min) -> threshold
     thresholds_overridden: bool  # a threshold was loosened through an explicit override
     sources: tuple[str, ...]
     per_source: tuple[SourceRow, ...]

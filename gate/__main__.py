@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
             f"{PLCC_SPREAD_MAX}, every seed's PLCC >= {PER_SEED_PLCC_MIN} (inclusive, with "
             f"{TOLERANCE:g} float slack). Writes PROMOTE.json or HOLD.json (and removes a "
             "stale one of the other kind). If the spread rule fails every seed is refused; "
-            "otherwise each seed that clears the per-seed minimum flips."
+            "otherwise each seed that clears the per-seed minimum flips. Also writes "
+            "calibration.json, an informational conformal check of the ensemble's spread."
         ),
         epilog="Exit codes: 0 PROMOTE, 1 HOLD (0 with --exit-zero), 2 bad input, 3 a bug.",
     )
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds)
+    if args.summary and not Path(args.summary).parent.is_dir():
+        raise InputError(f"--summary {args.summary}: its folder does not exist; create it first")
     thresholds, overridden = resolve_thresholds(
         mean_plcc=args.mean_plcc_threshold,
         plcc_spread=args.plcc_spread_max,

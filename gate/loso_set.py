@@ -98,6 +98,11 @@ def _check_seed_set(folder: Path, seeds: tuple[int, ...]) -> None:
             )
     for path in sorted(folder.iterdir()):
         match = LOSO_NAME.fullmatch(path.name)
+        if match and path.name != loso_filename(int(match.group(1))):
+            raise InputError(
+                f"{path}: not a name the trainer writes (expected "
+                f"{loso_filename(int(match.group(1)))}); rename or move the file away"
+            )
         if match and int(match.group(1)) not in seeds:
             raise InputError(
                 f"{path}: seed {int(match.group(1))} is not in --seeds "

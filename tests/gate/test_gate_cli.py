@@ -222,3 +222,12 @@ def test_unexpected_failure_is_exit_3_with_please_report(
     write_run(tmp_path, UPSTREAM)
     assert main([str(tmp_path), "--seeds", SEEDS]) == 3
     assert "please report" in capsys.readouterr().err
+
+
+def test_summary_in_a_missing_folder_is_bad_input_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loso = write_run(tmp_path / "loso", UPSTREAM)
+    assert main([str(loso), "--seeds", SEEDS, "--summary", str(tmp_path / "no" / "s.md")]) == 2
+    assert "--summary" in capsys.readouterr().err
+    assert not list(loso.glob("[PHc]*.json"))

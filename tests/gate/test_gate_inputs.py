@@ -48,6 +48,14 @@ def test_extra_seed_file_not_asked_for_is_named(
     assert_refused(tmp_path, capsys, "loso_seed7.json", "not in --seeds 0,1,2")
 
 
+def test_zero_padded_loso_file_name_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_run(tmp_path, GOOD)
+    (tmp_path / "loso_seed01.json").write_text((tmp_path / "loso_seed1.json").read_text())
+    assert_refused(tmp_path, capsys, "loso_seed01.json", "expected loso_seed1.json")
+
+
 def test_seed_field_that_disagrees_with_the_file_name_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
