@@ -97,6 +97,8 @@ def _refusal(config: BotConfig, flip: Flip, outcome: Outcome) -> int:
 
 
 def _run(config: BotConfig) -> int:
+    if config.token:
+        mask(config.token)  # before anything else can log
     flip = load_flip(config.verdict_dir, config.artifacts)
     refused = flip.verdict.refused or not flip.changes
     reason = flip.verdict.refusal_reason or "no seed cleared the gate"
@@ -113,7 +115,6 @@ def _run(config: BotConfig) -> int:
         write_outputs(done.outcome.outputs())
         return EXIT_OK
     assert config.token is not None
-    mask(config.token)
     from bot.github_api import GitHubRepo
     from bot.lifecycle import run_pr
 

@@ -317,3 +317,20 @@ def test_crash_between_ref_write_and_pr_creation_converges(github_standin, input
     out = bot_run(github_standin, inputs)
     assert out.operation == "created" and out.head_sha == head
     assert [w.rsplit("/", 1)[-1] for w in writes(github_standin)] == ["pulls", "labels"]
+
+
+def test_oversized_body_is_shortened_and_the_pr_opens_as_a_draft(github_standin, tmp_path):
+    seed_repo(github_standin)
+    sources = tuple(f"clip_{i:05d}_{'long_name_' * 3}" for i in range(3000))
+    write_inputs(tmp_path, make_verdict(seeds=(0, 1), sources=sources))
+    out = bot_run(github_standin, tmp_path, draft=True)
+    pull = github_standin.pull(out.number)
+    assert out.operation == "created" and pull.draft is True
+    assert len(pull.body) < 65_536
+    assert (
+        "see the [workflow run's job summary](https://github.com/octo/models/actions/runs/7)"
+        in pull.body
+    )
+    github_standin.clear_journal()
+    assert bot_run(github_standin, tmp_path, draft=True).operation == "unchanged"
+    assert writes(github_standin) == []
