@@ -140,3 +140,20 @@ def test_calibration_failure_never_changes_the_verdict(
     assert main([str(loso), "--seeds", "0,1"]) == 0
     assert (loso / "PROMOTE.json").exists() and not (loso / "calibration.json").exists()
     assert "calibration failed" in capsys.readouterr().err
+
+
+def test_calibration_markdown_shows_coverage_width_scale_and_warnings() -> None:
+    from gate.render import render_calibration
+
+    md = render_calibration(calibrate(Y, one_seed()))
+    rows = [ln for ln in md.splitlines() if ln.startswith("| ")]
+    assert rows[0] == (
+        "| held-out source | mean spread | 90% coverage | 95% coverage | 90% width | 95% width |"
+    )
+    assert rows[1:] == [
+        "| A | 0.000 | 100.0% | 100.0% | 180.000 | 200.000 |",
+        "| B | 0.000 | 100.0% | 100.0% | 180.000 | 200.000 |",
+        "| C | 0.000 | 10.0% | 10.0% | 20.000 | 20.000 |",
+    ]
+    assert "Scale factor to ship (calibrated on every source): 0.90: 80, 0.95: 100." in md
+    assert md.count("- ⚠ source 'C'") == 2
