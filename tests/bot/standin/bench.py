@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from github import InputGitTreeElement  # noqa: E402
+from github import InputGitTreeElement
 
-from standin import GitHubStandin  # noqa: E402
+from standin import GitHubStandin
 
 
 def one_round(root: Path, n: int) -> tuple[int, float, float]:

@@ -84,7 +84,7 @@ class GitStore:
 
     def _cached(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
         if key in self._cache:
-            return self._cache[key]  # type: ignore[no-any-return]
+            return self._cache[key]
         value = compute()
         if _FULL_SHA.fullmatch(key[-1]):
             self._cache[key] = value

@@ -18,6 +18,8 @@ from typing import Any
 
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.responses.exceptions import ResponseNotFound
+from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SPEC_FILE = Path(__file__).resolve().parent / "openapi" / "github-rest.trimmed.json"
@@ -112,9 +114,28 @@ def request_errors(request: ApiRequest) -> list[str]:
     return []
 
 
+@functools.cache
+def _error_validator() -> OAS30Validator:
+    schemas = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["components"]["schemas"]
+    return OAS30Validator(schemas["basic-error"])
+
+
 def response_errors(request: ApiRequest, response: ApiResponse) -> list[str]:
+    """Problems with a response; an error status the operation does not list is
+    checked against ``basic-error`` instead (the description lists only some of
+    the errors GitHub really sends, e.g. no 404 for GET pulls/{n}/commits)."""
     try:
         spec().validate_response(request, response)
+    except ResponseNotFound as exc:
+        if response.status_code < 400:
+            return [_describe(exc)]
+        body = json.loads(response.data or b"null")
+        found = [e.message for e in _error_validator().iter_errors(body)]
+        if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+            found.append("an error body needs a string 'message'")
+        return [
+            f"error {response.status_code} body is not GitHub's basic-error: {m}" for m in found
+        ]
     except Exception as exc:
         return [_describe(exc)]
     return []
