@@ -83,3 +83,20 @@ def test_undefined_correlation_is_none_with_reason(
     assert s.plcc is None and s.srocc is None
     assert s.undefined_reason is not None and reason in s.undefined_reason
     assert json.loads(dumps({"plcc": s.plcc})) == {"plcc": None}
+
+
+def test_atomic_write_uses_umask_mode_for_new_and_keeps_existing_mode(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "new.json"
+        write_json(fresh, {})
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "kept.sh"
+        kept.write_text("x")
+        kept.chmod(0o755)
+        write_atomic(kept, "y")
+        assert kept.stat().st_mode & 0o777 == 0o755
+    finally:
+        os.umask(old)
