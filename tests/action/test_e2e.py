@@ -1,0 +1,178 @@
+"""End-to-end: the real action.yml, run by `act` in host mode against the GitHub stand-in.
+
+Two paths: a refusal (seeds that disagree, so the spread rule fails) and, when the shipped
+corpus is present, a PROMOTE run that trains for real on a small subset of it, exports ONNX
+and opens one flip pull request. The private light venv (requirements/base.txt) is built
+for real into a reusable folder (``FLIPBOT_E2E_VENV_DIR``, default .cache/action-e2e-venvs):
+the first run pays for the install, later runs reuse it. Training uses this interpreter
+(``train-python``) so torch is not installed again.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flipbot.jsonfile import sha256_bytes
+from flipbot.plan_file import FlipPlan
+
+from .act_runner import ROOT, act_executable, copy_source_tree, run_act
+from .loso_fixture import SOURCES, write_disagreeing_seeds
+
+sys.path.insert(0, str(ROOT / "tests" / "bot"))
+from standin import GitHubStandin
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        act_executable() is None, reason="act is not installed (requirements/ci-tools.txt)"
+    ),
+]
+
+REGISTRY = "model/tiny/registry.json"
+SHIPPED_CORPUS = ROOT / "corpus" / "flipbot_corpus_v1.jsonl.gz"
+VENV_DIR = os.environ.get("FLIPBOT_E2E_VENV_DIR", str(ROOT / ".cache" / "action-e2e-venvs"))
+
+
+@pytest.fixture
+def standin(tmp_path: Path) -> Iterator[GitHubStandin]:
+    """The stand-in repository holds the registry folder as the base branch has it."""
+    gh = GitHubStandin(tmp_path / "github", owner="octo", repo="models").start()
+    files = {
+        f"model/tiny/{p.name}": p.read_bytes()
+        for p in sorted((ROOT / "model" / "tiny").iterdir())
+        if p.is_file()
+    }
+    gh.seed(files | {"README.md": b"models\n"})
+    try:
+        yield gh
+    finally:
+        gh.stop()
+    gh.assert_valid()
+
+
+def knobs(standin: GitHubStandin, **extra: str) -> dict[str, str]:
+    return {
+        "STAGES": "all",
+        "CORPUS": "e2e/corpus.jsonl.gz",
+        "SEEDS": "0,1",
+        "EPOCHS": "30",
+        "TRAIN_PYTHON": sys.executable,
+        "VENV_DIR": VENV_DIR,
+        "REPOSITORY": standin.repo_full_name,
+        "API_URL": standin.base_url,
+    } | extra
+
+
+def registry_rows(data: bytes) -> dict[str, dict[str, Any]]:
+    return {row["id"]: row for row in json.loads(data)["models"]}
+
+
+def test_refusing_verdict_fails_the_action_without_a_single_write(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    source = copy_source_tree(tmp_path / "src")
+    write_disagreeing_seeds(source / "flipbot-artifacts" / "loso", seeds=(0, 1))
+    standin.clear_journal()
+
+    run = run_act(
+        source, tmp_path / "act", knobs=knobs(standin, STAGES="gate,bot"), token=standin.token
+    )
+
+    assert run.returncode != 0, run.log[-4000:]
+    assert run.outcome == "failure", run.log[-4000:]
+    assert standin.writes() == []
+    assert standin.pulls() == []
+    assert run.outputs["verdict"] == "HOLD"
+    assert "spread" in run.outputs["refusal-reason"]
+    assert run.outputs["pull-request-number"] == ""
+    assert "::error::" in run.log and "refused" in run.log
+    # the gate table and the per-source table reach the job summary
+    assert "| rule | value | threshold | result |" in run.summary
+    assert "`plcc_spread`" in run.summary
+    for source_name in SOURCES:
+        assert source_name in run.summary
+    assert (run.artifacts / "loso" / "HOLD.json").exists()
+    assert not (run.artifacts / "export").exists()
+
+
+def small_corpus(dest: Path, *, sources: int = 3, rows_per_source: int = 60) -> list[str]:
+    """The first ``sources`` sources of the shipped corpus, one encoder, evenly thinned frames."""
+    with gzip.open(SHIPPED_CORPUS, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    encoder = sorted({r["encoder"] for r in rows})[0]
+    names = sorted({r["src"] for r in rows})[:sources]
+    kept: list[dict[str, Any]] = []
+    for name in names:
+        mine = [r for r in rows if r["src"] == name and r["encoder"] == encoder]
+        step = max(1, len(mine) // rows_per_source)
+        kept += mine[::step][:rows_per_source]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(dest, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, sort_keys=True) + "\n" for r in kept)
+    return names
+
+
+@pytest.mark.skipif(
+    not SHIPPED_CORPUS.exists(), reason=f"{SHIPPED_CORPUS.name} is not in the tree yet"
+)
+def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    source = copy_source_tree(tmp_path / "src")
+    names = small_corpus(source / "e2e" / "corpus.jsonl.gz")
+    base_files = standin.branch_files("main")
+    standin.clear_journal()
+
+    run = run_act(source, tmp_path / "act", knobs=knobs(standin), token=standin.token)
+
+    assert run.returncode == 0, run.log[-6000:]
+    assert run.outcome == "success"
+    assert run.outputs["verdict"] == "PROMOTE", run.summary
+    pulls = standin.pulls()
+    assert len(pulls) == 1
+    pull = pulls[0]
+    assert run.outputs["pull-request-number"] == str(pull.number)
+    assert run.outputs["pull-request-operation"] == "created"
+    branch = run.outputs["pull-request-branch"]
+    assert branch == "flipbot/registry"
+    assert run.outputs["pull-request-head-sha"] == standin.branch_sha(branch)
+    assert run.outputs["pull-request-url"].endswith(f"/pull/{pull.number}")
+    assert run.outputs["refusal-reason"] == ""
+    # the PR body holds the per-source table: one row per held-out source
+    for name in names:
+        assert f"| {name} |" in pull.body or f"**{name}**" in pull.body
+    assert "PLCC seed 0" in pull.body and "PLCC seed 1" in pull.body
+
+    plan = FlipPlan.read(run.artifacts / "export" / "flip_plan.json")
+    flipped_ids = {row.id for row in plan.rows}
+    assert run.outputs["flipped"].split(",") == [row.id for row in plan.rows]
+    branch_files = standin.branch_files(branch)
+    # only the cleared rows changed, and they point at the committed ONNX files
+    before, after = registry_rows(base_files[REGISTRY]), registry_rows(branch_files[REGISTRY])
+    assert before.keys() == after.keys()
+    for row_id in before:
+        if row_id in flipped_ids:
+            assert after[row_id]["smoke"] is False
+            onnx_path = f"model/tiny/{after[row_id]['onnx']}"
+            assert after[row_id]["sha256"] == sha256_bytes(branch_files[onnx_path])
+            assert {k: v for k, v in after[row_id].items() if k not in ("smoke", "sha256")} == {
+                k: v for k, v in before[row_id].items() if k not in ("smoke", "sha256")
+            }
+        else:
+            assert after[row_id] == before[row_id]
+    for shipped in plan.files:  # ONNX files and sidecars, byte for byte
+        assert sha256_bytes(branch_files[shipped.path]) == shipped.sha256
+    assert {p for p in branch_files if p.endswith(".json") and p != REGISTRY} >= {
+        f.path for f in plan.files if f.path.endswith(".json")
+    }
+    # the job summary has the gate table and the per-source table
+    assert "| rule | value | threshold | result |" in run.summary
+    assert "held-out source" in run.summary
