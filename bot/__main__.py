@@ -133,7 +133,7 @@ def _run(config: BotConfig) -> int:
         return _refusal(config, flip, outcome)
     print(f"flipbot: {outcome.operation} {outcome.url or ''}".rstrip())
     if flip.plan is not None:
-        context = BodyContext(flip, "", flip.plan.registry, config.run_url)
+        context = BodyContext(flip, outcome.base_sha or "", flip.plan.registry, config.run_url)
         append_summary(render_summary(context, outcome.operation, outcome.url))
     write_outputs(outcome.outputs())
     return EXIT_OK

@@ -59,6 +59,11 @@ def read_hidden(body: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def code(text: str) -> str:
+    """``text`` as an inline code span that cannot break out of it or out of a table cell."""
+    return "`" + " ".join(text.split()).replace("`", "'").replace("|", "\\|") + "`"
+
+
 def _compact_table(ctx: BodyContext) -> str:
     lines = [
         "| held-out source | ensemble PLCC | SROCC | RMSE | n_val |",
@@ -106,7 +111,7 @@ def _headline(ctx: BodyContext) -> list[str]:
         ]
     ensemble = plan.ensemble_id if plan else "?"
     lines += [
-        f"Verdict **{verdict.decision}** for ensemble `{escape_md(ensemble)}`. Rows flipped to "
+        f"Verdict **{verdict.decision}** for ensemble {code(ensemble)}. Rows flipped to "
         f"`smoke: false` with new `sha256`: {flipped}.",
         "",
     ]
@@ -117,10 +122,10 @@ def _provenance(ctx: BodyContext) -> list[str]:
     pins = ctx.flip.verdict.pins
     run = f"[{ctx.run_url}]({ctx.run_url})" if ctx.run_url else "local run"
     rows = [
-        ("base commit", f"`{ctx.base_sha}`" if ctx.base_sha else "local working tree (dry run)"),
-        ("corpus", f"`{escape_md(pins.corpus)}` sha256 `{pins.corpus_sha256}`"),
-        ("verdict", f"`{ctx.flip.verdict_path.name}` sha256 `{ctx.flip.verdict_sha256}`"),
-        ("training commit", f"`{pins.git_commit or 'unknown'}`"),
+        ("base commit", code(ctx.base_sha) if ctx.base_sha else "local working tree (dry run)"),
+        ("corpus", f"{code(pins.corpus)} sha256 {code(pins.corpus_sha256)}"),
+        ("verdict", f"{code(ctx.flip.verdict_path.name)} sha256 {code(ctx.flip.verdict_sha256)}"),
+        ("training commit", code(pins.git_commit or "unknown")),
         ("workflow run", run),
         ("flipbot", f"`{__version__}`"),
     ]
@@ -131,9 +136,9 @@ def _files(ctx: BodyContext) -> list[str]:
     lines = [
         "### Files",
         "",
-        f"- `{escape_md(ctx.registry)}` (only the flipped rows' `sha256` and `smoke`)",
+        f"- {code(ctx.registry)} (only the flipped rows' `sha256` and `smoke`)",
     ]
-    lines += [f"- `{escape_md(f.path)}` sha256 `{f.sha256}`" for f in ctx.flip.files]
+    lines += [f"- {code(f.path)} sha256 {code(f.sha256)}" for f in ctx.flip.files]
     return [*lines, ""]
 
 

@@ -8,6 +8,7 @@ verdict flips.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
@@ -17,6 +18,10 @@ from flipbot.jsonfile import sha256_bytes, sha256_file
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
 from flipbot.plan_file import FlipPlan
 from flipbot.verdict_file import Verdict, find_verdict
+
+# Destinations are plain model files: no spaces, quotes, backticks or pipes that
+# could break a path in the PR body or a tree entry.
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,8 @@ class Flip:
 def check_repo_path(path: str, where: str) -> str:
     """A plan destination must stay inside the repository."""
     pure = PurePosixPath(path)
-    if not path or pure.is_absolute() or ".." in pure.parts or "\\" in path or str(pure) != path:
+    unsafe = not _SAFE_PATH.match(path) or pure.is_absolute() or ".." in pure.parts
+    if unsafe or str(pure) != path:
         raise InputError(
             f"{where}: destination '{path}' is not a clean repository-relative path; rerun export"
         )

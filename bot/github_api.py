@@ -136,7 +136,7 @@ class GitHubRepo:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         retry = GithubRetry(
-            total=5,
+            total=4,
             backoff_factor=backoff_s,
             backoff_max=max_wait_s,
             secondary_rate_wait=min(60.0, max_wait_s),

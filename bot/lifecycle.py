@@ -75,6 +75,12 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
         raise InputError(f"--base '{config.base}': no such branch in {config.repo}; check --base")
     tree = api.tree(api.commit(sha).tree_sha)
     registry = flip.plan.registry
+    given = config.registry.as_posix()
+    if PurePosixPath(given) != PurePosixPath(registry) and not given.endswith("/" + registry):
+        raise InputError(
+            f"--registry {given} is not the registry the plan was made for ({registry}); "
+            "pass the same registry to export and bot"
+        )
     if registry not in tree:
         raise InputError(
             f"{registry}: not found on {config.repo}@{config.base}; check --registry and the plan"
@@ -159,7 +165,9 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         api.remove_label(pull.number, STALE_LABEL)
     touched = wrote or edited or bool(missing) or STALE_LABEL in pull.labels
     operation: Operation = "updated" if touched else "unchanged"
-    return Outcome(operation, pull.number, pull.url, head_sha, branch, flip.flipped_ids)
+    return Outcome(
+        operation, pull.number, pull.url, head_sha, branch, flip.flipped_ids, base_sha=base.sha
+    )
 
 
 def _branch_holds(api: GitHubRepo, base: Base, head_sha: str, extra: list[CommitInfo]) -> bool:

@@ -18,6 +18,7 @@ class Outcome:
     flipped: tuple[str, ...] = ()
     refusal_reason: str | None = None
     notes: tuple[str, ...] = ()  # one line each, for the log and the job summary
+    base_sha: str | None = None  # the base commit the run read (not a step output)
 
     def outputs(self) -> dict[str, str]:
         """The step outputs (every name always set, empty when it does not apply)."""
