@@ -6,6 +6,8 @@ are tried in the order they were added; the first match answers the request
 and uses up one of its ``times``. An injected response is not checked against
 the OpenAPI description (it is the test's deliberate lie), but it is recorded.
 
+``hold=True`` parks the request until the test calls ``release()`` (then
+drops it), so a test can kill a bot subprocess at an exact point.
 ``after`` makes a fault wait: it only arms once a request matching
 ``after=(method, path_regex)`` has been served (e.g. "the first GET of a pull
 after its POST"). ``drop=True`` closes the connection without any response,
@@ -35,6 +37,12 @@ class Fault:
     after: tuple[str, str] | None = None
     armed: bool = True
     fired: int = 0
+    hold: bool = False  # park the request until ``release()``, then drop it
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
 
     def matches(self, method: str, path: str) -> bool:
         return (
@@ -64,6 +72,7 @@ class Faults:
         times: int = 1,
         drop: bool = False,
         after: tuple[str, str] | None = None,
+        hold: bool = False,
     ) -> Fault:
         fault = Fault(
             method=method.upper() if method else None,
@@ -72,9 +81,10 @@ class Faults:
             body=body if body is not None else error_body("Injected failure", status),
             headers=dict(headers or {}),
             times=times,
-            drop=drop,
+            drop=drop or hold,
             after=(after[0].upper(), after[1]) if after else None,
             armed=after is None,
+            hold=hold,
         )
         with self.lock:
             self.items.append(fault)
@@ -97,6 +107,11 @@ class Faults:
                     want_method, want_path = fault.after
                     if want_method == method and re.search(want_path, path):
                         fault.armed = True
+
+    def release_all(self) -> None:
+        with self.lock:
+            for fault in self.items:
+                fault.release()
 
     def pending(self) -> list[Fault]:
         with self.lock:
@@ -183,3 +198,12 @@ class Faults:
         before the PR is created): the client sees a connection error.
         """
         return self.add(path=r".", drop=True, after=(method, path), times=1)
+
+    def hold_after(self, method: str, path: str) -> Fault:
+        """Serve the matching write, then park the NEXT request until ``release()``.
+
+        For a bot running as a subprocess: wait for ``fault.reached`` (a
+        threading.Event), kill the process, then ``fault.release()`` (the parked
+        request is dropped). ``stop()`` releases every parked request.
+        """
+        return self.add(path=r".", hold=True, after=(method, path), times=1)

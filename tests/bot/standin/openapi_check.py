@@ -76,18 +76,24 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
 
 
+def _schema_lines(errors: Any, depth: int = 0) -> list[str]:
+    """One line per schema error; a failed oneOf/anyOf also lists why each branch failed."""
+    lines = []
+    for inner in errors or []:
+        path = "/".join(str(p) for p in inner.absolute_path)
+        lines.append(f"{'  ' * (depth + 1)}at /{path}: {_short(inner.message)}")
+        if inner.context and depth < 2:
+            lines += _schema_lines(inner.context[:8], depth + 1)
+    return lines
+
+
 def _describe(exc: Exception) -> str:
     parts = [_short(f"{type(exc).__name__}: {exc}")]
     cause: BaseException | None = exc.__cause__ or exc.__context__
-    for inner in getattr(exc, "schema_errors", None) or []:
-        path = "/".join(str(p) for p in inner.absolute_path)
-        parts.append(f"  at /{path}: {_short(inner.message)}")
-    if cause is not None and not getattr(exc, "schema_errors", None):
-        for inner in getattr(cause, "schema_errors", None) or []:
-            path = "/".join(str(p) for p in inner.absolute_path)
-            parts.append(f"  at /{path}: {_short(inner.message)}")
-        if len(parts) == 1:
-            parts.append(_short(f"  caused by {type(cause).__name__}: {cause}"))
+    found = getattr(exc, "schema_errors", None) or getattr(cause, "schema_errors", None)
+    parts += _schema_lines(found)
+    if cause is not None and not found:
+        parts.append(_short(f"  caused by {type(cause).__name__}: {cause}"))
     return "\n".join(parts)
 
 

@@ -115,6 +115,7 @@ def get_user(call: Call) -> Reply:
         following=0,
         created_at="2020-01-01T00:00:00Z",
         updated_at="2020-01-01T00:00:00Z",
+        user_view_type="public",  # the response's oneOf discriminator
     )
     return Reply(200, user)
 

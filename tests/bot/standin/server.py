@@ -142,6 +142,9 @@ def make_server(
             fault = faults.take(method, path)
             if fault is not None:
                 journal.timed(checked)
+                if fault.hold:
+                    fault.reached.set()
+                    fault.released.wait(timeout=60)
                 return (0 if fault.drop else fault.status), fault.body, fault.headers, True
             reply = self._handle(r, Call(backend, params, query, body, path))
             data = None if reply.body is None else json.dumps(reply.body).encode()

@@ -65,9 +65,11 @@ class GitHubStandin:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self.faults.release_all()
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
         self._server.server_close()
-        self._thread.join(timeout=5)
 
     def __enter__(self) -> GitHubStandin:
         return self.start()

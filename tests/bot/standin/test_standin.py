@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import base64
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 import requests
 from github import GithubException, InputGitAuthor, InputGitTreeElement
-from github.GithubException import BadCredentialsException, RateLimitExceededException
+from github.GithubException import (
+    BadCredentialsException,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
 
 from standin import GitHubStandin
 from standin.shapes import Site
@@ -322,3 +327,93 @@ def test_lists_are_paginated_with_link_headers(github_standin: GitHubStandin) ->
         r.query.get("page", ["1"])[0] for r in github_standin.requests if r.path.endswith("/labels")
     ]
     assert pages[:4] == ["1", "2", "3", "4"]
+
+
+def test_hold_after_parks_the_next_request_until_released(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    sha = flip_commit(github_standin)
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    hold = github_standin.faults.hold_after("POST", r"/git/refs$")
+    repo.create_git_ref(f"refs/heads/{BRANCH}", sha)
+    outcome: list[BaseException] = []
+
+    def open_pull() -> None:
+        try:
+            repo.create_pull(title="t", body="", head=BRANCH, base="main")
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=open_pull)
+    worker.start()
+    assert hold.reached.wait(timeout=10)
+    assert github_standin.pulls() == []  # parked: this is where a test kills the bot
+    hold.release()
+    worker.join(timeout=10)
+    assert [type(e) for e in outcome] == [requests.exceptions.ConnectionError]
+    assert github_standin.pulls() == []
+
+
+def test_missing_things_answer_404_in_githubs_shape(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    with pytest.raises(UnknownObjectException) as ref:
+        repo.get_git_ref("heads/nope")
+    with pytest.raises(UnknownObjectException) as branch:
+        repo.get_branch("nope")
+    with pytest.raises(UnknownObjectException):
+        repo.get_pull(99)
+    with pytest.raises(UnknownObjectException):
+        repo.get_label("nope")
+    assert ref.value.data == {
+        "message": "Not Found",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "404",
+    }
+    assert branch.value.data["message"] == "Branch not found"
+
+
+def test_labels_are_created_set_removed_and_cleared(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    github_standin.commit_to_branch(BRANCH, {"x.txt": b"x"})
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    repo.create_label("flip", "00ff00", "model flips")
+    with pytest.raises(GithubException) as dup:
+        repo.create_label("FLIP", "000000")
+    assert dup.value.data["errors"] == [
+        {"resource": "Label", "code": "already_exists", "field": "name"}
+    ]
+    assert (repo.get_label("flip").color, repo.get_label("flip").description) == (
+        "00ff00",
+        "model flips",
+    )
+    pr = repo.create_pull(title="t", body="", head=BRANCH, base="main")
+    pr.set_labels("flip", "stale")
+    assert github_standin.labels_of(pr.number) == ["flip", "stale"]
+    with pytest.raises(GithubException) as absent:
+        pr.remove_from_labels("never-there")
+    assert (absent.value.status, absent.value.data["message"]) == (404, "Label does not exist")
+    pr.as_issue().edit(labels=["stop-updating"])
+    assert [label.name for label in pr.get_labels()] == ["stop-updating"]
+    pr.delete_labels()
+    assert github_standin.labels_of(pr.number) == []
+    assert sorted(github_standin.repo_labels()) == ["flip", "stale", "stop-updating"]
+
+
+def test_closed_pull_keeps_its_head_after_the_branch_goes(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    head = github_standin.commit_to_branch(BRANCH, {"x.txt": b"x"})
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    pr = repo.create_pull(title="t", body="", head=BRANCH, base="main")
+    pr.edit(state="closed")
+    repo.get_git_ref(f"heads/{BRANCH}").delete()
+    closed = repo.get_pull(pr.number)
+    assert (closed.state, closed.head.sha, closed.closed_at is not None) == ("closed", head, True)
+    with pytest.raises(GithubException) as reopen:
+        pr.edit(state="open")
+    assert reopen.value.status == 422
+
+
+def test_rate_limit_and_token_user(github_standin: GitHubStandin) -> None:
+    client = github_standin.pygithub()
+    assert client.get_rate_limit().resources.core.remaining == 4999
+    assert client.get_user().login == "github-actions[bot]"
