@@ -1,0 +1,136 @@
+"""Leave-one-source-out evaluation: folds, one stacked training run, artefacts.
+
+For each held-out source (a *fold*) the scaler is fit on that fold's training
+rows only, so nothing of the held-out source leaks into its model. Every
+(seed, fold) model is trained in one ``train_stacked`` call; each seed's
+folds become one ``LosoArtefact``.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+import flipbot
+from flipbot.loso_file import DRY_RUN_NOTE, LosoArtefact, LosoFold
+from flipbot.metrics import score
+from trainer.batched import Progress, train_stacked
+from trainer.corpus import Corpus
+from trainer.features import ENCODER_VOCAB_VERSION, NUM_CODECS, Scaler
+from trainer.model import N_FEATURES, FrRegressor
+from trainer.recipe import Job, Recipe
+
+PREDICTION_DECIMALS = 6  # held-out y_true / y_pred in the artefact
+
+
+@dataclass(frozen=True, eq=False)
+class Fold:
+    """One held-out source: training rows, held-out rows, and the fold-local scaler."""
+
+    held_out: str
+    train_rows: np.ndarray  # [n_train] corpus row indices
+    val_rows: np.ndarray  # [n_val] corpus row indices, in corpus order
+    scaler: Scaler  # fit on the training rows' canonical-6 only
+    x_train: np.ndarray  # [n_train, 20] scaled features + codec block
+    x_val: np.ndarray  # [n_val, 20], scaled with the training rows' scaler
+
+
+def make_fold(corpus: Corpus, codec: np.ndarray, held_out: str) -> Fold:
+    is_val = corpus.src == held_out
+    train_rows, val_rows = np.flatnonzero(~is_val), np.flatnonzero(is_val)
+    scaler = Scaler.fit(corpus.features[train_rows])
+
+    def block(rows: np.ndarray) -> np.ndarray:
+        return np.concatenate([scaler.apply(corpus.features[rows]), codec[rows]], axis=1)
+
+    return Fold(held_out, train_rows, val_rows, scaler, block(train_rows), block(val_rows))
+
+
+def make_folds(corpus: Corpus) -> list[Fold]:
+    codec = corpus.codec_block()
+    return [make_fold(corpus, codec, s) for s in corpus.sources]
+
+
+def predict(model: FrRegressor, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        xt = torch.as_tensor(x, dtype=torch.float32)
+        return model(xt[:, :N_FEATURES], xt[:, N_FEATURES:]).double().numpy()
+
+
+def device_label(device: torch.device) -> str:
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+    return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def versions() -> dict[str, str]:
+    return {
+        "flipbot": flipbot.__version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def run_loso(
+    corpus: Corpus,
+    seeds: list[int],
+    recipe: Recipe,
+    device: torch.device,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+) -> list[LosoArtefact]:
+    """Train every (seed, fold) model at once; one artefact per seed, in ``seeds`` order."""
+    folds = make_folds(corpus)
+    jobs = [Job(seed, f.x_train, corpus.vmaf[f.train_rows]) for seed in seeds for f in folds]
+    start = time.perf_counter()
+    models = train_stacked(jobs, recipe, device, progress)
+    wall = time.perf_counter() - start
+    artefacts = []
+    for i, seed in enumerate(seeds):
+        results = []
+        for j, fold in enumerate(folds):
+            y_true = corpus.vmaf[fold.val_rows]
+            y_pred = predict(models[i * len(folds) + j], fold.x_val)
+            s = score(y_true, y_pred)
+            results.append(
+                LosoFold(
+                    held_out=fold.held_out,
+                    n_train=len(fold.train_rows),
+                    n_val=len(fold.val_rows),
+                    plcc=s.plcc,
+                    srocc=s.srocc,
+                    rmse=s.rmse,
+                    undefined_reason=s.undefined_reason,
+                    y_true=tuple(np.round(y_true, PREDICTION_DECIMALS).tolist()),
+                    y_pred=tuple(np.round(y_pred, PREDICTION_DECIMALS).tolist()),
+                )
+            )
+        artefacts.append(
+            LosoArtefact(
+                seed=seed,
+                corpus=corpus.path,
+                corpus_sha256=corpus.sha256,
+                corpus_rows=corpus.rows,
+                sources=corpus.sources,
+                folds=tuple(results),
+                epochs=recipe.epochs,
+                batch_size=recipe.batch_size,
+                lr=recipe.lr,
+                weight_decay=recipe.weight_decay,
+                num_codecs=NUM_CODECS,
+                encoder_vocab_version=ENCODER_VOCAB_VERSION,
+                recipe=recipe.to_json(),
+                device=device_label(device),
+                versions=versions(),
+                # All seeds of a run train together: this is the run's wall time.
+                wall_time_s=round(wall, 3),
+                note=DRY_RUN_NOTE if dry_run else None,
+            )
+        )
+    return artefacts
