@@ -19,7 +19,7 @@ from flipbot.errors import InputError
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 
 STAGES = ("train", "gate", "export", "bot")
-DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:[0-9]{1,2})?)$")
+DEVICE_RE = re.compile(r"^(auto|cpu|cuda)$")  # the trainer's --device choices
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})/[A-Za-z0-9._-]{1,100}$")
 # git check-ref-format, the parts that matter for a branch name given by a person.
 BAD_REF_RE = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
@@ -255,7 +255,7 @@ def _venv_dir(text: str, runner_temp: str) -> str:
 
 def _device(text: str) -> str:
     if not DEVICE_RE.fullmatch(text.strip()):
-        raise InputError(f"input 'device': {text!r} is not auto, cpu, cuda or cuda:N")
+        raise InputError(f"input 'device': {text!r} is not auto, cpu or cuda")
     return text.strip()
 
 
