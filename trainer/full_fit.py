@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from flipbot.errors import InputError
-from trainer.features import ENCODER_VOCAB_VERSION, NUM_CODECS, Scaler, codec_block
+from trainer.features import ENCODER_VOCAB_VERSION, NUM_CODECS, Scaler
 from trainer.recipe import Job, Recipe
 
 # Keys the gate copies into the verdict's recipe that describe the inputs, not the fit.
@@ -44,21 +44,24 @@ class Fit:
     training: dict[str, Any]  # the recipe used, the device, and where the epochs came from
 
 
-def load_full_corpus(path: str | Path) -> FullCorpus:
-    from trainer.corpus import load_corpus  # the trainer's loader: validates every line
+def load_full_corpus(path: str | Path, pinned_sha256: str) -> FullCorpus:
+    """Load and validate the corpus; its bytes must be the ones the verdict pinned."""
+    from trainer.corpus import load_corpus
 
     corpus = load_corpus(path)
-    raw = np.asarray(corpus.features, dtype=np.float64)
-    cq = np.asarray(corpus.cq, dtype=np.float64)
-    cq_min, cq_max = float(cq.min()), float(cq.max())
-    scaler = Scaler.fit(raw)
+    if corpus.sha256 != pinned_sha256:  # the file changed since the pins were checked
+        raise InputError(
+            f"{path}: sha256 {corpus.sha256} differs from the verdict's pin {pinned_sha256}; "
+            "pass the corpus the gate judged"
+        )
+    scaler = Scaler.fit(corpus.features)
     return FullCorpus(
-        features=scaler.apply(raw),
-        codec=codec_block(list(corpus.encoder), cq, cq_min, cq_max),
+        features=scaler.apply(corpus.features),
+        codec=corpus.codec_block(),
         y=np.asarray(corpus.vmaf, dtype=np.float64),
         scaler=scaler,
-        cq_min=cq_min,
-        cq_max=cq_max,
+        cq_min=corpus.cq_min,
+        cq_max=corpus.cq_max,
     )
 
 

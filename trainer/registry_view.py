@@ -14,6 +14,7 @@ from typing import Any
 from flipbot.errors import InputError
 from flipbot.fields import need
 from flipbot.jsonfile import read_json
+from flipbot.plan_file import FILENAME as PLAN_FILENAME
 
 DEFAULT_ENSEMBLE_ID = "fr_regressor_v2_ensemble_v1"
 
@@ -63,11 +64,23 @@ def read_targets(registry: str | Path, ensemble_id: str, seeds: tuple[int, ...])
             )
         seed_onnx[seed] = onnx_name(row_id)
     ensemble_onnx = onnx_name(ensemble_id) if ensemble_id in rows else None
+    _refuse_shared_outputs(path, [*seed_onnx.values(), *([ensemble_onnx] if ensemble_onnx else [])])
     rel = repo_relative(path)
     folder = rel.rpartition("/")[0]
     return RegistryTargets(
         registry=rel, folder=folder, seed_onnx=seed_onnx, ensemble_onnx=ensemble_onnx
     )
+
+
+def _refuse_shared_outputs(path: Path, onnx_names: list[str]) -> None:
+    """Each row's files (``x.onnx`` and ``x.json``) must be its own, and not the plan's name."""
+    stems = [Path(n).stem for n in onnx_names]
+    clashes = sorted({s for s in stems if stems.count(s) > 1 or f"{s}.json" == PLAN_FILENAME})
+    if clashes:
+        raise InputError(
+            f"{path}: rows share, or clash with flip_plan.json on, the output name(s) "
+            f"{', '.join(clashes)}; give each row its own onnx file name"
+        )
 
 
 def repo_relative(path: Path) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -23,7 +22,7 @@ from flipbot.metrics import score
 from flipbot.plan_file import FlipPlan
 from flipbot.verdict_file import Verdict
 from gate.__main__ import main as gate_main
-from trainer.export_cli import main as export_main
+from trainer.__main__ import main as trainer_main
 from trainer.features import FEATURE_ORDER
 from trainer.model import FrRegressor
 from trainer.recipe import Recipe
@@ -36,11 +35,6 @@ ENCODERS = ("libx264", "libx265", "libaom-av1")  # the last maps to the "unknown
 CQS = (19, 31, 43)
 FRAMES = 6
 ENSEMBLE = "fr_regressor_v2_ensemble_v1"
-# Until the trainer's corpus loader lands, only the refusals (which stop before
-# loading the corpus) can run; every test that trains is skipped, not faked.
-trains = pytest.mark.skipif(
-    importlib.util.find_spec("trainer.corpus") is None, reason="trainer.corpus has not landed yet"
-)
 
 
 def write_corpus(path: Path) -> list[dict]:
@@ -142,8 +136,9 @@ def copy_run(run: Path, tmp_path: Path) -> Path:
 
 
 def export(root: Path, out: Path, *extra: str) -> int:
-    return export_main(
+    return trainer_main(
         [
+            "export",
             "--corpus", str(root / "corpus.jsonl"),
             "--verdict-dir", str(root / "loso"),
             "--registry", str(root / "model" / "tiny" / "registry.json"),
@@ -182,7 +177,6 @@ def onnx_as_torch(path: Path) -> FrRegressor:
 # --- the happy path -------------------------------------------------------
 
 
-@trains
 def test_export_writes_one_onnx_and_sidecar_per_seed_and_a_plan(exported: Path) -> None:
     names = sorted(p.name for p in exported.iterdir())
     stems = [f"{ENSEMBLE}_seed{s}" for s in SEEDS]
@@ -192,7 +186,6 @@ def test_export_writes_one_onnx_and_sidecar_per_seed_and_a_plan(exported: Path) 
     assert not [p for p in exported.parent.iterdir() if p.name.startswith(".export.")]
 
 
-@trains
 def test_onnx_runs_in_onnxruntime_and_matches_torch_on_corpus_rows(
     run: Path, exported: Path
 ) -> None:
@@ -222,7 +215,6 @@ def test_onnx_runs_in_onnxruntime_and_matches_torch_on_corpus_rows(
         assert sidecar["export_checks"]["parity_max_abs_diff"] <= 1e-4
 
 
-@trains
 def test_onnx_interface_opset_and_no_external_data(exported: Path) -> None:
     for seed in SEEDS:
         path = exported / f"{ENSEMBLE}_seed{seed}.onnx"
@@ -236,7 +228,6 @@ def test_onnx_interface_opset_and_no_external_data(exported: Path) -> None:
     assert not list(exported.glob("*.data"))
 
 
-@trains
 def test_sidecar_holds_real_values(run: Path, exported: Path) -> None:
     rows = [json.loads(line) for line in (run / "corpus.jsonl").read_text().splitlines()]
     raw = np.array([[r[k] for k in FEATURE_ORDER] for r in rows])
@@ -287,7 +278,6 @@ def test_sidecar_holds_real_values(run: Path, exported: Path) -> None:
         assert "sources" not in constants  # per-source detail stays in the gate's file
 
 
-@trains
 def test_plan_rows_and_files_carry_the_files_real_sha256(run: Path, exported: Path) -> None:
     plan = FlipPlan.read(exported / "flip_plan.json")
     verdict_path = run / "loso" / "PROMOTE.json"
@@ -308,7 +298,6 @@ def test_plan_rows_and_files_carry_the_files_real_sha256(run: Path, exported: Pa
     assert all(r.seed is not None for r in plan.rows)
 
 
-@trains
 def test_export_is_deterministic_bit_for_bit(run: Path, exported: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     assert export(run, again) == 0
@@ -324,7 +313,6 @@ def test_export_is_deterministic_bit_for_bit(run: Path, exported: Path, tmp_path
     assert first.rows == second.rows
 
 
-@trains
 def test_rerun_replaces_a_previous_export_whole(run: Path, tmp_path: Path) -> None:
     root = copy_run(run, tmp_path)
     out = root / "export"
@@ -338,7 +326,6 @@ def test_rerun_replaces_a_previous_export_whole(run: Path, tmp_path: Path) -> No
     assert side["training"]["epochs_from"] == "verdict"
 
 
-@trains
 def test_epochs_override_is_recorded_in_the_sidecar(run: Path, tmp_path: Path) -> None:
     root = copy_run(run, tmp_path)
     assert export(root, root / "out", "--epochs", "1") == 0
@@ -347,7 +334,6 @@ def test_epochs_override_is_recorded_in_the_sidecar(run: Path, tmp_path: Path) -
     assert side["training"]["epochs_from"] == "--epochs"
 
 
-@trains
 def test_without_calibration_json_the_sidecar_has_no_calibration(run: Path, tmp_path: Path) -> None:
     root = copy_run(run, tmp_path)
     (root / "loso" / "calibration.json").unlink()
@@ -368,7 +354,6 @@ def test_calibration_from_another_run_is_refused(
     assert_refused(root, root / "out", 2, capsys, "calibration.json", "another run")
 
 
-@trains
 def test_ensemble_row_gets_a_manifest_when_the_verdict_lets_it_flip(
     run: Path, tmp_path: Path
 ) -> None:
@@ -398,7 +383,6 @@ def test_ensemble_row_gets_a_manifest_when_the_verdict_lets_it_flip(
     ] == f"model/tiny/{ENSEMBLE}.json"
 
 
-@trains
 def test_hold_with_a_partial_flip_set_exports_only_those_seeds(run: Path, tmp_path: Path) -> None:
     root = copy_run(run, tmp_path)
     promote = root / "loso" / "PROMOTE.json"
@@ -417,7 +401,6 @@ def test_hold_with_a_partial_flip_set_exports_only_those_seeds(run: Path, tmp_pa
     ]
 
 
-@trains
 def test_the_bot_accepts_the_exported_plan(run: Path, exported: Path) -> None:
     from bot.flip import load_flip
 
@@ -527,7 +510,6 @@ def test_out_dir_with_foreign_files_is_refused(
     assert_refused(root, root / "out", 2, capsys, "notes.txt", "not a previous export")
 
 
-@trains
 def test_failed_check_after_training_leaves_the_previous_export_untouched(
     run: Path,
     exported: Path,
