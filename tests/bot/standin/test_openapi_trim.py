@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from standin.openapi import trim
 from standin.openapi_check import SPEC_FILE
@@ -19,7 +20,7 @@ def test_every_route_is_an_operation_of_the_vendored_description() -> None:
 
 def test_trim_keeps_transitive_components_and_drops_examples() -> None:
     ref = {"$ref": "#/components/schemas/a"}
-    source = {
+    source: dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {"title": "t", "version": "1"},
         "servers": [{"url": "https://api.github.com"}],
