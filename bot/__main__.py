@@ -16,7 +16,7 @@ from bot.body import BodyContext, render_refusal, render_summary
 from bot.config import BotConfig, Mode, build_config
 from bot.flip import Flip, load_flip
 from bot.outcome import Outcome
-from bot.workflow import annotate_error, append_summary, mask, write_outputs
+from bot.workflow import annotate_error, annotate_warning, append_summary, mask, write_outputs
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
 
 log = logging.getLogger("bot")
@@ -129,12 +129,14 @@ def _run(config: BotConfig) -> int:
     outcome = run_pr(config, flip, api)
     for note in outcome.notes:
         log.warning(note)
+        annotate_warning(note)
     if refused:
         return _refusal(config, flip, outcome)
     print(f"flipbot: {outcome.operation} {outcome.url or ''}".rstrip())
     if flip.plan is not None:
         context = BodyContext(flip, outcome.base_sha or "", flip.plan.registry, config.run_url)
-        append_summary(render_summary(context, outcome.operation, outcome.url))
+        notes = "".join(f"- {note}\n" for note in outcome.notes)
+        append_summary(render_summary(context, outcome.operation, outcome.url) + "\n" + notes)
     write_outputs(outcome.outputs())
     return EXIT_OK
 

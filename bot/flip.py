@@ -65,7 +65,8 @@ def load_flip(verdict_dir: str | Path, artifacts_dir: str | Path) -> Flip:
     verdict_path = find_verdict(verdict_dir)
     verdict = Verdict.read(verdict_path)
     verdict_sha = sha256_file(verdict_path)
-    if verdict.refused:
+    if verdict.refused or (not verdict.flip and not verdict.ensemble_flip):
+        # Nothing flips: export has nothing to ship, so there may be no plan at all.
         return Flip(verdict, verdict_path, verdict_sha, None, ())
     plan_path = Path(artifacts_dir) / PLAN_FILENAME
     plan = FlipPlan.read(plan_path)

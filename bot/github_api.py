@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -207,11 +207,11 @@ class GitHubRepo:
                 for c in self._pull(number).get_commits()
             ]
 
-    def find_pull(self, branch: str, base: str) -> PullInfo | None:
+    def find_pull(self, branch: str, base: str, state: str = "open") -> PullInfo | None:
+        """The newest PR from ``branch`` into ``base`` in ``state`` ("open" or "closed")."""
         with _call(f"list pull requests for '{branch}'", PULLS):
-            for pull in self._repo.get_pulls(
-                state="open", head=f"{self._owner}:{branch}", base=base
-            ):
+            pulls = self._repo.get_pulls(state=state, head=f"{self._owner}:{branch}", base=base)
+            for pull in pulls:
                 self._pulls[pull.number] = pull
                 return self._info(pull)
         return None
@@ -222,7 +222,11 @@ class GitHubRepo:
 
     # --- writes ----------------------------------------------------------------
     def write_commit(
-        self, parent_sha: str, files: Sequence[tuple[str, bytes]], message: str
+        self,
+        parent_sha: str,
+        files: Sequence[tuple[str, bytes]],
+        message: str,
+        known_blobs: Collection[str] = (),
     ) -> CommitInfo:
         """Blobs -> tree (on the parent's tree) -> commit. Nothing is visible until a ref moves."""
         with _call("write the flip commit"):
@@ -234,6 +238,10 @@ class GitHubRepo:
                         InputGitTreeElement(path, "100644", "blob", content=data.decode("utf-8"))
                     )
                 except UnicodeDecodeError:
+                    sha = git_blob_sha(data)
+                    if sha in known_blobs:  # already in the repository: no upload
+                        elements.append(InputGitTreeElement(path, "100644", "blob", sha=sha))
+                        continue
                     blob = self._repo.create_git_blob(
                         base64.b64encode(data).decode("ascii"), "base64"
                     )

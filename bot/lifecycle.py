@@ -111,6 +111,23 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
     head_sha = api.ref_sha(branch)
     if not base.pending:
         return close_done(config, flip, api, pull, head_sha)
+    if pull is None:
+        closed = api.find_pull(branch, config.base, state="closed")
+        hidden = read_hidden(closed.body) if closed else None
+        if closed and hidden and hidden.get("verdict_sha256") == flip.verdict_sha256:
+            note = (
+                f"#{closed.number} was closed without merging for this same verdict: not reopened; "
+                "a new verdict opens a new pull request"
+            )
+            return Outcome(
+                "unchanged",
+                closed.number,
+                closed.url,
+                None,
+                branch,
+                flip.flipped_ids,
+                notes=(note,),
+            )
     if pull is not None and STOP_LABEL in pull.labels:
         return Outcome(
             "unchanged",
@@ -121,11 +138,10 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
             flip.flipped_ids,
             notes=(f"#{pull.number} has the '{STOP_LABEL}' label: left as it is",),
         )
+    message = commit_message(flip, base.edit.where)
     wrote = False
     if head_sha is None:
-        head_sha = api.write_commit(
-            base.sha, list(base.pending.items()), commit_message(flip, base.edit.where)
-        ).sha
+        head_sha = api.write_commit(base.sha, list(base.pending.items()), message).sha
         api.create_ref(branch, head_sha)
         wrote = True
     else:
@@ -133,10 +149,11 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         human = [c.sha for c in extra if not is_bot_commit(c)]
         if human:
             return leave_human_commits(config, flip, api, pull, head_sha, human)
-        if not _branch_holds(api, base, head_sha, extra):
-            head_sha = api.write_commit(
-                base.sha, list(base.pending.items()), commit_message(flip, base.edit.where)
-            ).sha
+        head_tree = api.tree(api.commit(head_sha).tree_sha)
+        if not _branch_holds(base, head_sha, extra, head_tree):
+            # Blobs the branch already has (e.g. unchanged ONNX files) are reused, not re-uploaded.
+            known = {e.sha for e in head_tree.values() if e.type == "blob"}
+            head_sha = api.write_commit(base.sha, list(base.pending.items()), message, known).sha
             api.force_ref(branch, head_sha)
             wrote = True
     body = build_body(BodyContext(flip, base.sha, base.edit.where, config.run_url))
@@ -147,7 +164,13 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
             if config.labels:
                 api.add_labels(created.number, config.labels)
             return Outcome(
-                "created", created.number, created.url, head_sha, branch, flip.flipped_ids
+                "created",
+                created.number,
+                created.url,
+                head_sha,
+                branch,
+                flip.flipped_ids,
+                base_sha=base.sha,
             )
         pull = api.find_pull(branch, config.base)
         if pull is None:
@@ -170,11 +193,12 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
     )
 
 
-def _branch_holds(api: GitHubRepo, base: Base, head_sha: str, extra: list[CommitInfo]) -> bool:
+def _branch_holds(
+    base: Base, head_sha: str, extra: list[CommitInfo], tree: dict[str, TreeEntry]
+) -> bool:
     """The branch is one bot commit on the current base tip with exactly the desired files."""
     if len(extra) != 1 or extra[0].sha != head_sha or extra[0].parents != (base.sha,):
         return False
-    tree = api.tree(api.commit(head_sha).tree_sha)
     wanted = {path: git_blob_sha(data) for path, data in base.pending.items()}
     old = {p: e.sha for p, e in base.tree.items() if e.type != "tree"}
     new = {p: e.sha for p, e in tree.items() if e.type != "tree"}

@@ -32,6 +32,11 @@ def annotate_error(message: str, stream: TextIO | None = None) -> None:
     print(f"::error::{_escape_data(message)}", file=stream or sys.stdout)
 
 
+def annotate_warning(message: str, stream: TextIO | None = None) -> None:
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        print(f"::warning::{_escape_data(message)}", file=stream or sys.stdout)
+
+
 def mask(secret: str, stream: TextIO | None = None) -> None:
     """Ask the runner to hide ``secret`` in every later log line (only under Actions)."""
     if secret and os.environ.get("GITHUB_ACTIONS") == "true":

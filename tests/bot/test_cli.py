@@ -166,3 +166,10 @@ def test_bad_flags_are_exit_2(workdir, capsys):
     args[args.index("--repo") + 1] = "not a repo"
     assert main(args) == 2
     assert "OWNER/NAME" in capsys.readouterr().err
+
+
+def test_hold_with_no_seed_cleared_needs_no_plan_and_is_a_refusal(workdir, capsys):
+    write_inputs(workdir / "in", make_verdict(seeds=(0, 1), flip=()))
+    (workdir / "in/export/flip_plan.json").unlink()  # export ships nothing when nothing flips
+    assert main(argv(workdir, "--dry-run")) == 1
+    assert "::error::flipbot refused the flip: no seed cleared the gate" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from bot.flip import load_flip
 from bot.github_api import GitHubError, GitHubRepo
 from bot.lifecycle import TRAILER, run_pr
 from bot.outcome import Outcome
+from flipbot.errors import InputError
 
 BRANCH = "flipbot/registry"
 # Writes on a first run: one blob per binary ONNX file, then tree, commit, ref, PR, labels.
@@ -31,11 +32,13 @@ def seed_repo(standin) -> str:
     )
 
 
-def config_for(standin, root: Path, *, labels: str = "flip", **kw) -> BotConfig:
+def config_for(
+    standin, root: Path, *, labels: str = "flip", registry_path: str = REGISTRY, **kw
+) -> BotConfig:
     config = build_config(
         verdict_dir=str(root / "loso"),
         artifacts=str(root / "export"),
-        registry=REGISTRY,
+        registry=registry_path,
         repo=standin.repo_full_name,
         base="main",
         mode="pr",
@@ -146,8 +149,12 @@ def test_base_moved_rebuilds_the_branch_on_the_new_tip_and_updates_the_pr(github
     commits = github_standin.branch_commits(BRANCH, since="main")
     assert len(commits) == 1 and tuple(commits[0].parents) == (new_base,)
     assert "docs/x.md" in github_standin.branch_files(BRANCH)
-    assert [w for w in writes(github_standin) if "refs" in w] == [
-        f"PATCH /repos/octo/models/git/refs/heads/{BRANCH}"
+    # The unchanged ONNX blobs are reused, not uploaded again: tree, commit, ref, PR body.
+    assert writes(github_standin) == [
+        "POST /repos/octo/models/git/trees",
+        "POST /repos/octo/models/git/commits",
+        f"PATCH /repos/octo/models/git/refs/heads/{BRANCH}",
+        f"PATCH /repos/octo/models/pulls/{first.number}",
     ]
     assert new_base in github_standin.pull(out.number).body
 
@@ -333,4 +340,59 @@ def test_oversized_body_is_shortened_and_the_pr_opens_as_a_draft(github_standin,
     )
     github_standin.clear_journal()
     assert bot_run(github_standin, tmp_path, draft=True).operation == "unchanged"
+    assert writes(github_standin) == []
+
+
+def test_a_pr_closed_by_a_maintainer_is_not_reopened_for_the_same_verdict(github_standin, tmp_path):
+    seed_repo(github_standin)
+    write_inputs(tmp_path, make_verdict(seeds=(0, 1)))
+    first = bot_run(github_standin, tmp_path)
+    github_standin.close_pull(first.number)
+    github_standin.clear_journal()
+    out = bot_run(github_standin, tmp_path)
+    assert (out.operation, out.number) == ("unchanged", first.number) and writes(
+        github_standin
+    ) == []
+    write_inputs(tmp_path, make_verdict(seeds=(0, 1), corpus_sha256="e" * 64), generation=2)
+    again = bot_run(github_standin, tmp_path)
+    assert again.operation == "created" and again.number != first.number
+
+
+def test_yaml_registry_flips_through_the_api_with_comments_kept(github_standin, tmp_path):
+    yaml_text = "# models shipped with the library\nschema_version: 1\nmodels:\n" + "".join(
+        f"  - id: fr_regressor_v2_ensemble_v1_seed{s}  # member {s}\n"
+        "    kind: fr\n"
+        f"    onnx: fr_regressor_v2_ensemble_v1_seed{s}.onnx\n"
+        f'    sha256: "{"0" * 64}"\n'
+        "    opset: 17\n"
+        "    smoke: true\n"
+        "    license: BSD-3-Clause-Plus-Patent\n"
+        for s in (0, 1, 2)
+    )
+    github_standin.seed({"model/tiny/models.yaml": yaml_text.encode()})
+    write_inputs(
+        tmp_path, make_verdict(seeds=(0, 1, 2), flip=(2,)), registry="model/tiny/models.yaml"
+    )
+    out = bot_run(github_standin, tmp_path, registry_path="model/tiny/models.yaml")
+    assert out.operation == "created" and out.branch == "flipbot/models"
+    after = github_standin.branch_files("flipbot/models")["model/tiny/models.yaml"].decode()
+    changed = [
+        (a, b) for a, b in zip(yaml_text.splitlines(), after.splitlines(), strict=True) if a != b
+    ]
+    assert changed == [
+        (
+            f'    sha256: "{"0" * 64}"',
+            f'    sha256: "{__import__("hashlib").sha256(onnx_bytes(2)).hexdigest()}"',
+        ),
+        ("    smoke: true", "    smoke: false"),
+    ]
+    assert "# member 2" in after
+
+
+def test_registry_flag_that_differs_from_the_plan_is_refused_before_any_write(
+    github_standin, inputs
+):
+    seed_repo(github_standin)
+    with pytest.raises(InputError, match="not the registry the plan was made for"):
+        bot_run(github_standin, inputs, registry_path="model/other/registry.json")
     assert writes(github_standin) == []
