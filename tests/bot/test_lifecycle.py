@@ -396,3 +396,35 @@ def test_registry_flag_that_differs_from_the_plan_is_refused_before_any_write(
     with pytest.raises(InputError, match="not the registry the plan was made for"):
         bot_run(github_standin, inputs, registry_path="model/other/registry.json")
     assert writes(github_standin) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "permission"),
+    [("POST", r"/git/trees$", "contents: write"), ("POST", r"/pulls$", "pull-requests: write")],
+)
+def test_missing_permissions_name_the_permission_to_grant(
+    github_standin, inputs, capsys, method, path, permission
+):
+    seed_repo(github_standin)
+    github_standin.faults.add(
+        method=method,
+        path=path,
+        status=403,
+        body={
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest",
+        },
+    )
+    assert execute(config_for(github_standin, inputs)) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"permissions: {{{permission}}}" in err and "Resource not accessible by integration" in err
+    )
+
+
+def test_a_bad_token_is_exit_2_and_never_echoed(github_standin, inputs, capsys):
+    seed_repo(github_standin)
+    config = replace(config_for(github_standin, inputs), token="ghs_wrongToken000")
+    assert execute(config) == 2
+    err = capsys.readouterr().err
+    assert "token is invalid or expired" in err and "ghs_wrongToken000" not in err
