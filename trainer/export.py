@@ -54,6 +54,7 @@ class ExportRequest:
     ensemble_id: str = DEFAULT_ENSEMBLE_ID
     device: str = "auto"  # auto | cpu | cuda
     epochs: int | None = None  # None: the verdict's recipe
+    threads: int | None = None  # CPU threads for torch; None: torch's choice
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,14 @@ def run_export(request: ExportRequest) -> ExportReport:
 
     log.info("fitting seeds %s on the full corpus (%d rows)", list(seeds), data.rows)
     t0 = time.perf_counter()
-    fit = fit_seeds(data, seeds, verdict.recipe, epochs=request.epochs, device=request.device)
+    fit = fit_seeds(
+        data,
+        seeds,
+        verdict.recipe,
+        epochs=request.epochs,
+        device=request.device,
+        threads=request.threads,
+    )
     fit_seconds = time.perf_counter() - t0
 
     t0 = time.perf_counter()

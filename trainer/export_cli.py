@@ -70,6 +70,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="override the verdict's epoch count (default: the verdict's recipe)",
     )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
 
@@ -85,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         ensemble_id=args.ensemble_id,
         device=args.device,
         epochs=args.epochs,
+        threads=args.threads,
     )
     try:
         report = run_export(request)

@@ -110,17 +110,25 @@ def fit_seeds(
     *,
     epochs: int | None = None,
     device: str = "auto",
+    threads: int | None = None,
 ) -> Fit:
     from trainer.batched import train_stacked  # lazy: the batched trainer is heavy to import
+    from trainer.progress import EpochProgress
 
     recipe = recipe_from_verdict(verdict_recipe, epochs)
     where = resolve_device(device)
+    if threads is not None:
+        if threads < 1:
+            raise InputError(f"--threads {threads}: must be at least 1")
+        torch.set_num_threads(threads)
     x = np.concatenate([data.features, data.codec], axis=1)  # [n, 20]
     jobs = [Job(seed=seed, x=x, y=data.y) for seed in seeds]
-    models = train_stacked(jobs, recipe, where)
+    models = train_stacked(jobs, recipe, where, EpochProgress("export"))
     training = {
         "recipe": dataclasses.asdict(recipe),
         "device": where,
+        # float32 sums depend on the thread count: same inputs + same threads -> same bytes
+        "cpu_threads": torch.get_num_threads(),
         "epochs_from": "--epochs" if epochs is not None else "verdict",
         "scaler": "whole corpus",
     }

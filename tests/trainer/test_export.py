@@ -136,17 +136,22 @@ def copy_run(run: Path, tmp_path: Path) -> Path:
 
 
 def export(root: Path, out: Path, *extra: str) -> int:
-    return trainer_main(
-        [
-            "export",
-            "--corpus", str(root / "corpus.jsonl"),
-            "--verdict-dir", str(root / "loso"),
-            "--registry", str(root / "model" / "tiny" / "registry.json"),
-            "--out-dir", str(out),
-            "--device", "cpu",
-            *extra,
-        ]
-    )  # fmt: skip
+    threads = torch.get_num_threads()  # --threads sets torch's global; restore it for other tests
+    try:
+        return trainer_main(
+            [
+                "export",
+                "--corpus", str(root / "corpus.jsonl"),
+                "--verdict-dir", str(root / "loso"),
+                "--registry", str(root / "model" / "tiny" / "registry.json"),
+                "--out-dir", str(out),
+                "--device", "cpu",
+                "--threads", "1",
+                *extra,
+            ]
+        )  # fmt: skip
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -262,6 +267,7 @@ def test_sidecar_holds_real_values(run: Path, exported: Path) -> None:
         }
         assert side["training"]["recipe"]["epochs"] == EPOCHS
         assert side["training"]["epochs_from"] == "verdict"
+        assert (side["training"]["device"], side["training"]["cpu_threads"]) == ("cpu", 1)
         loso = LosoArtefact.read(run / "loso" / f"loso_seed{seed}.json")
         assert side["gate"]["seed_loso_plcc"] == pytest.approx(loso.mean_plcc, abs=1e-12)
         assert side["gate"]["decision"] == "PROMOTE"
