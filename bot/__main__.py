@@ -30,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
             "open or update one flip pull request; on a refused verdict, write nothing and report why. "
             "The token comes only from the environment (FLIPBOT_TOKEN, else GITHUB_TOKEN)."
         ),
+        epilog=(
+            "The PR lives on the branch flipbot/<registry-stem>, rebuilt from the base tip on every "
+            "run; an identical rerun writes nothing. Add the label 'stop-updating' to freeze the PR; "
+            "commits pushed by people are never overwritten. Step outputs go to $GITHUB_OUTPUT, the "
+            "report to $GITHUB_STEP_SUMMARY. Exit codes: 0 done, 1 refused (unless "
+            "--no-fail-on-refusal), 2 bad input or a GitHub error (the message names the fix), 3 a bug."
+        ),
     )
     parser.add_argument(
         "--verdict-dir", required=True, help="folder with PROMOTE.json or HOLD.json"
