@@ -69,9 +69,14 @@ def delete_ref(call: Call) -> Reply:
     b = call.backend
     name = _full_ref(call.params["ref"])
     with b.git.lock:
-        if b.git.ref_sha(name) is None:
+        old = b.git.ref_sha(name)
+        if old is None:
             raise ApiError(422, "Reference does not exist")
         b.git.delete_ref(name)
+    with b.issues.lock:  # GitHub closes the open pulls whose head branch is deleted
+        for pull in b.issues.pulls.values():
+            if pull.state == "open" and name == f"refs/heads/{pull.head}":
+                pull.state, pull.closed_at, pull.closed_head_sha = "closed", now(), old
     return Reply(204)
 
 

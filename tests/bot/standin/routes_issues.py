@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .api import ApiError, Call, Reply, Route, not_found, paginate, route, validation_failed
@@ -127,6 +128,10 @@ def create_label(call: Call) -> Reply:
     b = call.backend
     name = call.field("name")
     color = str(call.field("color") or "ededed").lstrip("#")
+    if not re.fullmatch(r"[0-9a-fA-F]{6}", color):
+        raise validation_failed({"resource": "Label", "code": "invalid", "field": "color"})
+    if not str(name).strip() or len(str(name)) > 50:
+        raise validation_failed({"resource": "Label", "code": "invalid", "field": "name"})
     with b.issues.lock:
         if b.issues.label(str(name)) is not None:
             raise validation_failed(

@@ -56,6 +56,8 @@ def list_pulls(call: Call) -> Reply:
         if owner.lower() != b.site.owner.lower():
             return paginate(call, [])
         head = branch
+    else:
+        head = None  # GitHub ignores a head filter that is not "owner:branch"
     with b.issues.lock:
         pulls = [
             p
@@ -69,6 +71,20 @@ def list_pulls(call: Call) -> Reply:
     return paginate(call, [render(call, p, full=False) for p in pulls])
 
 
+TITLE_MAX, BODY_MAX = 256, 65536  # GitHub's limits, in characters
+
+
+def check_lengths(call: Call, resource: str = "PullRequest") -> None:
+    """GitHub refuses a too long title or body with 422 (the spec has no maxLength)."""
+    for name, limit in (("title", TITLE_MAX), ("body", BODY_MAX)):
+        value = call.field(name)
+        if isinstance(value, str) and len(value) > limit:
+            message = f"{name} is too long (maximum is {limit} characters)"
+            raise validation_failed(
+                {"resource": resource, "code": "custom", "field": name, "message": message}
+            )
+
+
 def create_pull(call: Call) -> Reply:
     b = call.backend
     head, base, title = call.field("head"), call.field("base"), call.field("title")
@@ -76,6 +92,7 @@ def create_pull(call: Call) -> Reply:
         raise validation_failed(
             {"resource": "PullRequest", "field": "title", "code": "missing_field"}
         )
+    check_lengths(call)
     head = str(head).split(":", 1)[-1]
     if b.git.ref_sha(f"refs/heads/{base}") is None:
         raise validation_failed({"resource": "PullRequest", "field": "base", "code": "invalid"})
@@ -128,6 +145,7 @@ def update_pull(call: Call) -> Reply:
 def apply_edit(call: Call, pull: Pull) -> None:
     """title/body/state of PATCH /pulls/{n} and PATCH /issues/{n}."""
     b = call.backend
+    check_lengths(call)
     if "title" in (call.json or {}):
         pull.title = str(call.field("title"))
     if "body" in (call.json or {}):
