@@ -11,66 +11,23 @@ to a maximum wait.
 from __future__ import annotations
 
 import base64
-import hashlib
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import github
 from github import Auth, GithubException, GithubRetry, InputGitTreeElement
 from requests.exceptions import RequestException
 
+from bot.git_objects import CommitInfo, PullInfo, TreeEntry, git_blob_sha
+from bot.github_errors import CONTENTS, PULLS, GitHubError, explain
 from flipbot import __version__
-from flipbot.errors import InputError
 
 T = TypeVar("T")
-CONTENTS = "contents: write"
-PULLS = "pull-requests: write"
-NOT_PERMITTED = "not permitted to create or approve pull requests"
 
 
-class GitHubError(InputError):
-    """A GitHub request failed; the message names the action and the fix."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class CommitInfo:
-    sha: str
-    tree_sha: str
-    parents: tuple[str, ...]
-    message: str
-
-
-@dataclass(frozen=True)
-class TreeEntry:
-    path: str
-    mode: str
-    type: str  # "blob" | "tree" | "commit"
-    sha: str
-
-
-@dataclass(frozen=True)
-class PullInfo:
-    number: int
-    url: str  # html_url
-    title: str
-    body: str
-    labels: tuple[str, ...]
-    head_sha: str
-
-
-def git_blob_sha(data: bytes) -> str:
-    """The sha git (and GitHub) gives a blob with these bytes."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def _message(exc: GithubException) -> str:
+def translate(exc: GithubException, action: str, permission: str) -> GitHubError:
     data = exc.data if isinstance(exc.data, dict) else {}
     text = str(data.get("message") or exc.data or "")
     errors = data.get("errors")
@@ -78,35 +35,7 @@ def _message(exc: GithubException) -> str:
         text += " " + "; ".join(
             str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
         )
-    return text.strip()
-
-
-def translate(exc: GithubException, action: str, permission: str) -> GitHubError:
-    """One sentence: what failed, what GitHub said, and what to change."""
-    status, text = exc.status, _message(exc)
-    said = f"{action}: GitHub answered {status} ({text or 'no message'})"
-    if status == 403 and NOT_PERMITTED in text.lower():
-        fix = (
-            "enable 'Allow GitHub Actions to create and approve pull requests' under Settings > Actions > "
-            "General > Workflow permissions (repository, or organisation if it is greyed out), or use a "
-            "GitHub App token in FLIPBOT_TOKEN"
-        )
-    elif status == 401:
-        fix = "the token is invalid or expired; set a valid FLIPBOT_TOKEN or GITHUB_TOKEN"
-    elif status == 403 and "rate limit" in text.lower():
-        fix = "the rate limit outlasted the bounded wait; rerun the job later"
-    elif status in (403, 404):
-        fix = (
-            f"the token lacks '{permission}' (add `permissions: {{{permission}}}` to the job) or cannot "
-            "see the repository; check --repo and the token's access"
-        )
-    elif status == 429:
-        fix = "rate limited beyond the bounded wait; rerun the job later"
-    elif status >= 500:
-        fix = "GitHub kept failing after bounded retries; rerun the job later (githubstatus.com)"
-    else:
-        fix = "check the inputs named above"
-    return GitHubError(f"{said}; {fix}", status)
+    return explain(exc.status, text.strip(), action, permission)
 
 
 @contextmanager

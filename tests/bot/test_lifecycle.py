@@ -12,7 +12,8 @@ from bot_inputs import REGISTRY, SCHEMA, SHIPPED_REGISTRY, make_verdict, onnx_by
 from bot.__main__ import execute
 from bot.config import STALE_LABEL, BotConfig, build_config
 from bot.flip import load_flip
-from bot.github_api import GitHubError, GitHubRepo
+from bot.github_api import GitHubRepo
+from bot.github_errors import GitHubError
 from bot.lifecycle import TRAILER, run_pr
 from bot.outcome import Outcome
 from flipbot.errors import InputError
