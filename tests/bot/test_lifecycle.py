@@ -429,3 +429,15 @@ def test_a_bad_token_is_exit_2_and_never_echoed(github_standin, inputs, capsys):
     assert execute(config) == 2
     err = capsys.readouterr().err
     assert "token is invalid or expired" in err and "ghs_wrongToken000" not in err
+
+
+def test_a_later_flip_clears_the_stale_mark_on_the_same_pr(github_standin, tmp_path):
+    seed_repo(github_standin)
+    write_inputs(tmp_path / "a", make_verdict(seeds=(0, 1)))
+    first = bot_run(github_standin, tmp_path / "a")
+    write_inputs(tmp_path / "b", make_verdict(seeds=(0, 1), refused=True))
+    assert bot_run(github_standin, tmp_path / "b").operation == "stale"
+    write_inputs(tmp_path / "c", make_verdict(seeds=(0, 1), corpus_sha256="9" * 64), generation=3)
+    out = bot_run(github_standin, tmp_path / "c")
+    assert (out.operation, out.number) == ("updated", first.number)
+    assert github_standin.labels_of(first.number) == ["flip"]
