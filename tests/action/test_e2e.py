@@ -1,8 +1,8 @@
 """End-to-end: the real action.yml, run by `act` in host mode against the GitHub stand-in.
 
-Two paths: a refusal (seeds that disagree, so the spread rule fails) and, when the shipped
-corpus is present, a PROMOTE run that trains for real on a small subset of it, exports ONNX
-and opens one flip pull request. The private light venv (requirements/base.txt) is built
+Two paths: a refusal (seeds that disagree, so the spread rule fails) and a PROMOTE run
+that trains for real on a small slice of the shipped corpus
+(tests/action/data/corpus_small.jsonl.gz), exports ONNX and opens one flip pull request. The private light venv (requirements/base.txt) is built
 for real into a reusable folder (``FLIPBOT_E2E_VENV_DIR``, default .cache/action-e2e-venvs):
 the first run pays for the install, later runs reuse it. Training uses this interpreter
 (``train-python``) so torch is not installed again.
@@ -10,7 +10,6 @@ the first run pays for the install, later runs reuse it. Training uses this inte
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import sys
@@ -24,6 +23,8 @@ from flipbot.jsonfile import sha256_bytes
 from flipbot.plan_file import FlipPlan
 
 from .act_runner import ROOT, act_executable, copy_source_tree, run_act
+from .corpus_fixture import COMMITTED as COMMITTED_CORPUS
+from .corpus_fixture import corpus_sources
 from .loso_fixture import SOURCES, write_disagreeing_seeds
 
 sys.path.insert(0, str(ROOT / "tests" / "bot"))
@@ -37,7 +38,8 @@ pytestmark = [
 ]
 
 REGISTRY = "model/tiny/registry.json"
-SHIPPED_CORPUS = ROOT / "corpus" / "flipbot_corpus_v1.jsonl.gz"
+PROMOTE_SEEDS = "0"
+EPOCHS = "40"
 VENV_DIR = os.environ.get("FLIPBOT_E2E_VENV_DIR", str(ROOT / ".cache" / "action-e2e-venvs"))
 
 
@@ -61,9 +63,9 @@ def standin(tmp_path: Path) -> Iterator[GitHubStandin]:
 def knobs(standin: GitHubStandin, **extra: str) -> dict[str, str]:
     return {
         "STAGES": "all",
-        "CORPUS": "e2e/corpus.jsonl.gz",
+        "CORPUS": "tests/action/data/corpus_small.jsonl.gz",
         "SEEDS": "0,1",
-        "EPOCHS": "30",
+        "EPOCHS": EPOCHS,
         "TRAIN_PYTHON": sys.executable,
         "VENV_DIR": VENV_DIR,
         "REPOSITORY": standin.repo_full_name,
@@ -103,35 +105,21 @@ def test_refusing_verdict_fails_the_action_without_a_single_write(
     assert not (run.artifacts / "export").exists()
 
 
-def small_corpus(dest: Path, *, sources: int = 3, rows_per_source: int = 60) -> list[str]:
-    """The first ``sources`` sources of the shipped corpus, one encoder, evenly thinned frames."""
-    with gzip.open(SHIPPED_CORPUS, "rt", encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh]
-    encoder = sorted({r["encoder"] for r in rows})[0]
-    names = sorted({r["src"] for r in rows})[:sources]
-    kept: list[dict[str, Any]] = []
-    for name in names:
-        mine = [r for r in rows if r["src"] == name and r["encoder"] == encoder]
-        step = max(1, len(mine) // rows_per_source)
-        kept += mine[::step][:rows_per_source]
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(dest, "wt", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r, sort_keys=True) + "\n" for r in kept)
-    return names
-
-
 @pytest.mark.skipif(
-    not SHIPPED_CORPUS.exists(), reason=f"{SHIPPED_CORPUS.name} is not in the tree yet"
+    not COMMITTED_CORPUS.exists(),
+    reason=f"{COMMITTED_CORPUS} is missing: python -m tests.action.corpus_fixture",
 )
 def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
     tmp_path: Path, standin: GitHubStandin
 ) -> None:
     source = copy_source_tree(tmp_path / "src")
-    names = small_corpus(source / "e2e" / "corpus.jsonl.gz")
+    names = corpus_sources(COMMITTED_CORPUS)
     base_files = standin.branch_files("main")
     standin.clear_journal()
 
-    run = run_act(source, tmp_path / "act", knobs=knobs(standin), token=standin.token)
+    run = run_act(
+        source, tmp_path / "act", knobs=knobs(standin, SEEDS=PROMOTE_SEEDS), token=standin.token
+    )
 
     assert run.returncode == 0, run.log[-6000:]
     assert run.outcome == "success"
@@ -149,7 +137,8 @@ def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
     # the PR body holds the per-source table: one row per held-out source
     for name in names:
         assert f"| {name} |" in pull.body or f"**{name}**" in pull.body
-    assert "PLCC seed 0" in pull.body and "PLCC seed 1" in pull.body
+    for seed in PROMOTE_SEEDS.split(","):
+        assert f"PLCC seed {seed}" in pull.body
 
     plan = FlipPlan.read(run.artifacts / "export" / "flip_plan.json")
     flipped_ids = {row.id for row in plan.rows}
