@@ -91,6 +91,7 @@ def test_refusing_verdict_fails_the_action_without_a_single_write(
     assert run.returncode != 0, run.log[-4000:]
     assert run.outcome == "failure", run.log[-4000:]
     assert standin.writes() == []
+    assert standin.token not in run.log
     assert standin.pulls() == []
     assert run.outputs["verdict"] == "HOLD"
     assert "spread" in run.outputs["refusal-reason"]
@@ -134,6 +135,7 @@ def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
     assert run.outputs["pull-request-head-sha"] == standin.branch_sha(branch)
     assert run.outputs["pull-request-url"].endswith(f"/pull/{pull.number}")
     assert run.outputs["refusal-reason"] == ""
+    assert standin.token not in run.log
     # the PR body holds the per-source table: one row per held-out source
     for name in names:
         assert f"| {name} |" in pull.body or f"**{name}**" in pull.body
