@@ -122,7 +122,8 @@ def get_tree(call: Call) -> Reply:
         resolved = git.read_commit(commit).tree if commit else None
     if resolved is None:
         raise not_found()
-    recursive = call.arg("recursive") not in (None, "", "0", "false")
+    # GitHub: "setting recursive to any value (0, 1, true, false) returns the subtrees"
+    recursive = "recursive" in call.query
     return Reply(
         200, call.backend.site.tree(resolved, git.read_tree(resolved, recursive=recursive))
     )

@@ -57,7 +57,10 @@ class GitHubStandin:
         self.backend.site = Site(self.base_url, owner, repo)
         self.repo_full_name = f"{owner}/{repo}"
         self.default_branch = default_branch
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # a short poll interval: shutdown() waits up to one interval
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     # lifecycle -----------------------------------------------------------------
     def start(self) -> GitHubStandin:

@@ -3,54 +3,15 @@
 from __future__ import annotations
 
 import base64
-import subprocess
-import threading
-from pathlib import Path
 
 import pytest
-import requests
-from github import GithubException, InputGitAuthor, InputGitTreeElement
+from github import GithubException, InputGitTreeElement
 from github.GithubException import (
-    BadCredentialsException,
-    RateLimitExceededException,
     UnknownObjectException,
 )
 
 from standin import GitHubStandin
-from standin.shapes import Site
-
-REGISTRY = Path(__file__).resolve().parents[3] / "model" / "tiny" / "registry.json"
-BRANCH = "flipbot/registry"
-
-
-def cat_file(standin: GitHubStandin, *args: str) -> str:
-    out = subprocess.run(
-        ["git", "--git-dir", str(standin.git_dir), "cat-file", *args],
-        capture_output=True,
-        check=True,
-        text=True,
-    )
-    return out.stdout
-
-
-def seeded(standin: GitHubStandin) -> str:
-    return standin.seed(
-        {"model/tiny/registry.json": REGISTRY.read_bytes(), "README.md": b"models\n"}
-    )
-
-
-def flip_commit(standin: GitHubStandin, content: str = "flipped\n") -> str:
-    """blob -> tree -> commit through PyGithub; returns the commit sha (no ref written)."""
-    repo = standin.pygithub().get_repo(standin.repo_full_name)
-    base = repo.get_branch("main").commit.sha
-    blob = repo.create_git_blob(content, "utf-8")
-    tree = repo.create_git_tree(
-        [InputGitTreeElement("model/tiny/registry.json", "100644", "blob", sha=blob.sha)],
-        base_tree=repo.get_git_tree(base),
-    )
-    author = InputGitAuthor("flipbot", "bot@example.com", "2026-01-02T03:04:05Z")
-    commit = repo.create_git_commit("Flip seeds", tree, [repo.get_git_commit(base)], author, author)
-    return commit.sha
+from standin.flows import BRANCH, REGISTRY, cat_file, flip_commit, seeded
 
 
 def test_create_pr_flow_stores_real_git_objects(github_standin: GitHubStandin) -> None:
@@ -204,117 +165,6 @@ def test_contents_serves_files_and_folders(github_standin: GitHubStandin) -> Non
     assert info.value.status == 404
 
 
-def test_request_missing_head_is_caught_by_validation(github_standin: GitHubStandin) -> None:
-    seeded(github_standin)
-    requester = github_standin.pygithub().requester
-    with pytest.raises(GithubException) as info:
-        requester.requestJsonAndCheck(
-            "POST", "/repos/octo/models/pulls", input={"title": "t", "base": "main"}
-        )
-    assert info.value.status == 422
-    errors = github_standin.expect_validation_errors()
-    assert len(errors) == 1
-    assert "'head' is a required property" in errors[0]
-    assert github_standin.pulls() == []
-
-
-def test_invalid_response_is_caught_by_validation(
-    github_standin: GitHubStandin, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seeded(github_standin)
-    github_standin.issues.ensure_label("flipbot")
-    original = Site.label
-
-    def without_color(self: Site, label: object) -> dict[str, object]:
-        body = original(self, label)  # type: ignore[arg-type]
-        del body["color"]
-        return body
-
-    monkeypatch.setattr(Site, "label", without_color)
-    list(github_standin.pygithub().get_repo(github_standin.repo_full_name).get_labels())
-    errors = github_standin.expect_validation_errors()
-    assert len(errors) == 1
-    assert "'color' is a required property" in errors[0]
-
-
-def test_unknown_operation_is_recorded_as_an_error(github_standin: GitHubStandin) -> None:
-    requester = github_standin.pygithub().requester
-    with pytest.raises(GithubException):
-        requester.requestJsonAndCheck("GET", "/repos/octo/models/hooks")
-    assert "no such operation" in github_standin.expect_validation_errors()[0]
-
-
-def test_wrong_token_gets_bad_credentials(github_standin: GitHubStandin) -> None:
-    from github import Auth, Github
-
-    client = Github(base_url=github_standin.base_url, auth=Auth.Token("wrong"), retry=None)
-    with pytest.raises(BadCredentialsException):
-        client.get_repo(github_standin.repo_full_name)
-
-
-def test_faults_fire_in_order_then_the_real_answer_returns(github_standin: GitHubStandin) -> None:
-    seeded(github_standin)
-    github_standin.faults.server_error(method="GET", path=r"/branches/main$")
-    github_standin.faults.secondary_rate_limit(method="GET", path=r"/branches/main$")
-    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
-    with pytest.raises(GithubException) as first:
-        repo.get_branch("main")
-    with pytest.raises(RateLimitExceededException) as second:
-        repo.get_branch("main")
-    assert (first.value.status, second.value.status) == (500, 403)
-    assert second.value.headers is not None and second.value.headers["retry-after"] == "1"
-    assert "secondary rate limit" in second.value.data["message"]
-    assert repo.get_branch("main").commit.sha == github_standin.branch_sha("main")
-    assert [r.status for r in github_standin.requests if "/branches/" in r.path] == [500, 403, 200]
-    assert github_standin.faults.pending() == []
-
-
-def test_ready_made_pull_faults(github_standin: GitHubStandin) -> None:
-    seeded(github_standin)
-    github_standin.commit_to_branch(BRANCH, {"x.txt": b"x"})
-    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
-    github_standin.faults.actions_may_not_create_pulls()
-    github_standin.faults.pull_already_exists(BRANCH)
-    with pytest.raises(GithubException) as forbidden:
-        repo.create_pull(title="t", body="", head=BRANCH, base="main")
-    assert (
-        forbidden.value.data["message"]
-        == "GitHub Actions is not permitted to create or approve pull requests."
-    )
-    with pytest.raises(GithubException) as exists:
-        repo.create_pull(title="t", body="", head=BRANCH, base="main")
-    assert (
-        exists.value.data["errors"][0]["message"]
-        == f"A pull request already exists for octo:{BRANCH}."
-    )
-    assert github_standin.pulls() == []
-
-    github_standin.faults.node_not_resolvable_after_create()
-    pr = repo.create_pull(title="t", body="", head=BRANCH, base="main")
-    with pytest.raises(GithubException) as lagging:
-        pr.add_to_labels("flipbot")
-    assert lagging.value.data["message"].startswith(
-        "Could not resolve to a node with the global id of"
-    )
-    pr.add_to_labels("flipbot")
-    assert github_standin.labels_of(pr.number) == ["flipbot"]
-
-
-def test_crash_after_ref_write_drops_the_next_request(github_standin: GitHubStandin) -> None:
-    seeded(github_standin)
-    sha = flip_commit(github_standin)
-    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
-    github_standin.faults.crash_after("POST", r"/git/refs$")
-    repo.create_git_ref(f"refs/heads/{BRANCH}", sha)
-    with pytest.raises(requests.exceptions.ConnectionError):
-        repo.create_pull(title="t", body="", head=BRANCH, base="main")
-    assert github_standin.branch_sha(BRANCH) == sha
-    assert github_standin.pulls() == []
-    assert github_standin.requests[-1].status == 0
-    # the next run finds the branch and opens the PR
-    assert repo.create_pull(title="t", body="", head=BRANCH, base="main").number == 1
-
-
 def test_lists_are_paginated_with_link_headers(github_standin: GitHubStandin) -> None:
     seeded(github_standin)
     for i in range(35):
@@ -327,30 +177,6 @@ def test_lists_are_paginated_with_link_headers(github_standin: GitHubStandin) ->
         r.query.get("page", ["1"])[0] for r in github_standin.requests if r.path.endswith("/labels")
     ]
     assert pages[:4] == ["1", "2", "3", "4"]
-
-
-def test_hold_after_parks_the_next_request_until_released(github_standin: GitHubStandin) -> None:
-    seeded(github_standin)
-    sha = flip_commit(github_standin)
-    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
-    hold = github_standin.faults.hold_after("POST", r"/git/refs$")
-    repo.create_git_ref(f"refs/heads/{BRANCH}", sha)
-    outcome: list[BaseException] = []
-
-    def open_pull() -> None:
-        try:
-            repo.create_pull(title="t", body="", head=BRANCH, base="main")
-        except BaseException as exc:
-            outcome.append(exc)
-
-    worker = threading.Thread(target=open_pull)
-    worker.start()
-    assert hold.reached.wait(timeout=10)
-    assert github_standin.pulls() == []  # parked: this is where a test kills the bot
-    hold.release()
-    worker.join(timeout=10)
-    assert [type(e) for e in outcome] == [requests.exceptions.ConnectionError]
-    assert github_standin.pulls() == []
 
 
 def test_missing_things_answer_404_in_githubs_shape(github_standin: GitHubStandin) -> None:

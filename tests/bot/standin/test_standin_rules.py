@@ -62,3 +62,13 @@ def test_label_color_must_be_six_hex_digits(github_standin: GitHubStandin) -> No
     with pytest.raises(GithubException) as info:
         repo.create_label("flip", "green")
     assert info.value.data["errors"] == [{"resource": "Label", "code": "invalid", "field": "color"}]
+
+
+def test_any_recursive_value_lists_subtrees_like_github(github_standin: GitHubStandin) -> None:
+    main = github_standin.seed({"model/tiny/registry.json": b"{}\n"})
+    requester = github_standin.pygithub().requester
+    url = f"/repos/{github_standin.repo_full_name}/git/trees/{main}"
+    _, flat = requester.requestJsonAndCheck("GET", url)
+    _, zero = requester.requestJsonAndCheck("GET", url, parameters={"recursive": "0"})
+    assert [e["path"] for e in flat["tree"]] == ["model"]
+    assert [e["path"] for e in zero["tree"]] == ["model", "model/tiny", "model/tiny/registry.json"]
