@@ -10,7 +10,6 @@ crashed between the ref write and the PR creation converges on the next one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -28,7 +27,7 @@ from bot.lifecycle_exits import (
     mark_stale,
 )
 from bot.outcome import Operation, Outcome
-from bot.registry import RegistryEdit, flip_registry
+from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
 from flipbot.errors import InputError
 
@@ -74,13 +73,19 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
         raise InputError(
             f"{registry}: not found on {config.repo}@{config.base}; check --registry and the plan"
         )
-    text = api.blob(tree[registry].sha).decode("utf-8")
+    where = f"{registry} (on {config.base} {sha[:12]})"
+    try:
+        text = api.blob(tree[registry].sha).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{where}: not UTF-8 text; fix the registry file") from None
     schema = None
-    ref = schema_path_for(json.loads(text)) if registry.endswith(".json") else None
+    ref = None if is_yaml(registry) else schema_path_for(parse_json(text, where))
     if ref is not None:
         schema_path = str(PurePosixPath(registry).parent / ref)
         if schema_path in tree:
-            schema = json.loads(api.blob(tree[schema_path].sha))
+            schema = parse_json(
+                api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
+            )
     edit = flip_registry(text, flip.changes, registry, schema=schema)
     desired = {registry: edit.after.encode("utf-8"), **{f.path: f.data for f in flip.files}}
     pending = {

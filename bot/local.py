@@ -59,6 +59,8 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
         text = config.registry.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{config.registry}: file not found; check --registry") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{config.registry}: not UTF-8 text; fix the registry file") from None
     schema = None
     if not is_yaml(str(config.registry)):
         schema = _local_schema(config.registry, parse_json(text, str(config.registry)))

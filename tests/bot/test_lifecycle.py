@@ -441,3 +441,12 @@ def test_a_later_flip_clears_the_stale_mark_on_the_same_pr(github_standin, tmp_p
     out = bot_run(github_standin, tmp_path / "c")
     assert (out.operation, out.number) == ("updated", first.number)
     assert github_standin.labels_of(first.number) == ["flip"]
+
+
+def test_an_invalid_registry_on_the_base_is_exit_2_naming_the_base(github_standin, inputs, capsys):
+    seed_repo(github_standin)
+    github_standin.commit_to_branch("main", {REGISTRY: b'{"models": [\n'}, message="Break it")
+    assert execute(config_for(github_standin, inputs)) == 2
+    err = capsys.readouterr().err
+    assert f"{REGISTRY} (on main " in err and "not valid JSON" in err
+    assert writes(github_standin) == []
