@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,6 +178,27 @@ class Faults:
                 403,
             ),
             headers={"Retry-After": str(retry_after)},
+            times=times,
+        )
+
+    def primary_rate_limit(
+        self, method: str | None = None, path: str = r".", times: int = 1, reset_in: int = 1
+    ) -> Fault:
+        """403 "API rate limit exceeded" with ``X-RateLimit-Remaining: 0`` and a reset time."""
+        return self.add(
+            method=method,
+            path=path,
+            status=403,
+            body=error_body(
+                "API rate limit exceeded for installation ID 1. If you reach out to GitHub "
+                "Support for help, please include the request ID ABCD:1234.",
+                403,
+            ),
+            headers={
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Used": "5000",
+                "X-RateLimit-Reset": str(int(time.time()) + reset_in),
+            },
             times=times,
         )
 

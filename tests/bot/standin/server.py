@@ -97,12 +97,16 @@ def make_server(
                 return
             data = b"" if reply_body is None else json.dumps(reply_body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("X-RateLimit-Limit", "5000")
-            self.send_header("X-RateLimit-Remaining", "4999")
-            self.send_header("X-RateLimit-Reset", "4102444800")
-            for k, v in headers.items():
+            sent = {
+                "Content-Type": "application/json; charset=utf-8",
+                "X-RateLimit-Limit": "5000",
+                "X-RateLimit-Remaining": "4999",
+                "X-RateLimit-Reset": str(int(time.time()) + 3600),
+                "X-RateLimit-Resource": "core",
+                **headers,  # a fault's headers replace the defaults
+                "Content-Length": str(len(data)),
+            }
+            for k, v in sent.items():
                 self.send_header(k, v)
             self.end_headers()
             self.wfile.write(data)

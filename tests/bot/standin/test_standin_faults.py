@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import requests
@@ -100,3 +101,15 @@ def test_hold_after_parks_the_next_request_until_released(github_standin: GitHub
     worker.join(timeout=10)
     assert [type(e) for e in outcome] == [requests.exceptions.ConnectionError]
     assert github_standin.pulls() == []
+
+
+def test_primary_rate_limit_sets_the_rate_headers(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    github_standin.faults.primary_rate_limit(method="GET", path=r"/branches/main$", reset_in=5)
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    with pytest.raises(RateLimitExceededException) as info:
+        repo.get_branch("main")
+    headers = info.value.headers or {}
+    assert headers["x-ratelimit-remaining"] == "0"
+    assert 0 < int(headers["x-ratelimit-reset"]) - time.time() <= 5
+    assert info.value.data["message"].startswith("API rate limit exceeded")
