@@ -29,8 +29,9 @@ from trainer.full_fit import FullCorpus, fit_seeds, load_full_corpus
 from trainer.onnx_check import (
     PARITY_TOLERANCE,
     ExportCheckError,
+    Parity,
     check_model_bytes,
-    parity_max_abs_diff,
+    measure_parity,
 )
 from trainer.onnx_export import to_onnx_bytes
 from trainer.pins import PinnedVerdict, read_pinned_verdict, seeds_to_export
@@ -61,7 +62,7 @@ class ExportRequest:
 class ExportReport:
     out_dir: Path
     plan: FlipPlan
-    parity: dict[int, float]  # seed -> max |onnxruntime - torch| in VMAF points
+    parity: dict[int, Parity]  # seed -> onnxruntime vs torch, in VMAF points
     notes: tuple[str, ...]
     fit_seconds: float
     export_seconds: float
@@ -99,7 +100,7 @@ def run_export(request: ExportRequest) -> ExportReport:
     made_by = provenance(verdict)
     rows: list[PlanRow] = []
     files: list[PlanFile] = []
-    parity: dict[int, float] = {}
+    parity: dict[int, Parity] = {}
     notes: list[str] = []
     with staged_folder(Path(request.out_dir)) as stage:
         for seed, model in zip(seeds, fit.models, strict=True):
@@ -116,7 +117,7 @@ def run_export(request: ExportRequest) -> ExportReport:
                 scaler=data.scaler,
                 training=fit.training,
                 gate=gate_numbers(verdict, pinned.path.name, pinned.sha256, seed),
-                parity_max_abs_diff=parity[seed],
+                parity=parity[seed],
                 provenance=made_by,
                 calibration=calibration,
             )
@@ -124,7 +125,11 @@ def run_export(request: ExportRequest) -> ExportReport:
             files.append(_write(stage, targets, sidecar_name(onnx_name), _text(sidecar.to_json())))
             rows.append(PlanRow(id=sidecar.id, seed=seed, sha256=sidecar.sha256, smoke=False))
             log.info(
-                "seed %d: %s sha256 %s, parity %.3g", seed, onnx_name, sidecar.sha256, parity[seed]
+                "seed %d: %s sha256 %s, onnxruntime vs torch %.3g",
+                seed,
+                onnx_name,
+                sidecar.sha256,
+                parity[seed].max_abs_diff,
             )
 
         if targets.ensemble_onnx is None:
@@ -162,15 +167,17 @@ def run_export(request: ExportRequest) -> ExportReport:
     )
 
 
-def checked_parity(data: bytes, name: str, model: Any, corpus: FullCorpus) -> float:
-    """Every static check, then onnxruntime vs torch on every corpus row; the max abs diff."""
+def checked_parity(data: bytes, name: str, model: Any, corpus: FullCorpus) -> Parity:
+    """Every static check, then onnxruntime vs torch on every corpus row."""
     check_model_bytes(data, name)
-    diff = parity_max_abs_diff(data, model, corpus.features, corpus.codec)
-    if not diff <= PARITY_TOLERANCE:
+    parity = measure_parity(data, model, corpus.features, corpus.codec)
+    if not parity.max_abs_diff <= PARITY_TOLERANCE:
         raise ExportCheckError(
-            f"{name}: onnxruntime differs from torch by {diff:.3g} VMAF points (limit {PARITY_TOLERANCE})"
+            f"{name}: onnxruntime differs from torch by {parity.max_abs_diff:.3g} VMAF points "
+            f"(limit {PARITY_TOLERANCE}; vs the float64 evaluation of the same weights: "
+            f"{parity.vs_float64:.3g})"
         )
-    return diff
+    return parity
 
 
 def sidecar_name(onnx_name: str) -> str:

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         summary = {
             "out_dir": str(report.out_dir),
             "rows": [{"id": r.id, "seed": r.seed, "sha256": r.sha256} for r in report.plan.rows],
-            "parity_max_abs_diff": {str(k): v for k, v in report.parity.items()},
+            "parity_max_abs_diff": {str(k): v.max_abs_diff for k, v in report.parity.items()},
             "notes": list(report.notes),
             "fit_seconds": report.fit_seconds,
             "export_seconds": report.export_seconds,

@@ -29,7 +29,7 @@ from trainer.features import (
     FEATURE_ORDER,
     Scaler,
 )
-from trainer.onnx_check import PARITY_TOLERANCE
+from trainer.onnx_check import PARITY_TOLERANCE, Parity
 from trainer.onnx_export import INPUT_SHAPES, OPSET, OUTPUT_SHAPES
 
 SIDECAR_SCHEMA_VERSION = 1
@@ -56,7 +56,7 @@ class Sidecar:
     scaler: Scaler  # the whole-corpus scaler the production fit used
     training: dict[str, Any]  # the recipe actually used, plus device and epoch source
     gate: dict[str, Any]  # the verdict's rules and this seed's LOSO PLCC
-    parity_max_abs_diff: float  # measured |onnxruntime - torch| over the corpus rows
+    parity: Parity  # measured onnxruntime vs torch over every corpus row
     provenance: dict[str, Any]
     calibration: dict[str, Any] | None = None  # ensemble-level, if the gate wrote one
 
@@ -85,7 +85,8 @@ class Sidecar:
             "export_checks": {
                 "allowlist": "libvmaf operator allowlist (SPEC §7)",
                 "onnx_checker": "full_check",
-                "parity_max_abs_diff": self.parity_max_abs_diff,
+                "parity_max_abs_diff": self.parity.max_abs_diff,
+                "parity_vs_float64_max_abs_diff": self.parity.vs_float64,
                 "parity_rows": self.corpus.rows,
                 "parity_tolerance": PARITY_TOLERANCE,
                 "external_data": False,

@@ -25,6 +25,7 @@ from gate.__main__ import main as gate_main
 from trainer.__main__ import main as trainer_main
 from trainer.features import FEATURE_ORDER
 from trainer.model import FrRegressor
+from trainer.onnx_check import Parity
 from trainer.recipe import Recipe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,7 +218,10 @@ def test_onnx_runs_in_onnxruntime_and_matches_torch_on_corpus_rows(
         assert got.shape == (len(rows),) and got.dtype == np.float32
         assert float(np.max(np.abs(got - want))) <= 1e-4
         assert float(np.std(got)) > 0  # a real model, not a constant
-        assert sidecar["export_checks"]["parity_max_abs_diff"] <= 1e-4
+        checks = sidecar["export_checks"]
+        assert checks["parity_max_abs_diff"] <= 1e-4
+        assert 0 <= checks["parity_vs_float64_max_abs_diff"] <= 1e-4
+        assert checks["parity_rows"] == len(rows)
 
 
 def test_onnx_interface_opset_and_no_external_data(exported: Path) -> None:
@@ -528,5 +532,5 @@ def test_failed_check_after_training_leaves_the_previous_export_untouched(
     assert (out / "flip_plan.json").is_file()
     import trainer.export as export_module
 
-    monkeypatch.setattr(export_module, "parity_max_abs_diff", lambda *a: 0.5)
+    monkeypatch.setattr(export_module, "measure_parity", lambda *a: Parity(0.5, 0.25))
     assert_refused(root, out, 3, capsys, "0.5 VMAF points", "please report")

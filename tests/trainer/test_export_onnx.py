@@ -17,7 +17,7 @@ from trainer.onnx_check import (
     ExportCheckError,
     check_model_bytes,
     forbidden_ops,
-    parity_max_abs_diff,
+    measure_parity,
 )
 from trainer.onnx_export import to_onnx_bytes
 
@@ -72,8 +72,9 @@ def test_onnxruntime_matches_torch_on_odd_batch_sizes() -> None:
         codec[:, 0] = 1.0
         codec[:, 12] = 0.5
         codec[:, 13] = rng.uniform(size=n)
-        diff = parity_max_abs_diff(data, net, feats, codec)
-        assert 0.0 <= diff <= 1e-4
+        parity = measure_parity(data, net, feats, codec)
+        assert 0.0 <= parity.max_abs_diff <= 1e-4
+        assert 0.0 <= parity.vs_float64 <= 1e-4
     session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
     (out,) = session.run(
         ["score"],
