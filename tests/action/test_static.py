@@ -19,10 +19,12 @@ from flipbot.action.inputs import parse_inputs
 from flipbot.action.outputs import VERDICT_OUTPUTS, input_outputs
 
 from . import workflow_rules as rules
+from .act_runner import FLOW
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
-WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+# The repository's workflows, plus the one the end-to-end test hands to act.
+WORKFLOWS = [*sorted((ROOT / ".github" / "workflows").glob("*.yml")), ROOT / FLOW]
 FLIP = ROOT / ".github" / "workflows" / "flip.yml"
 
 
@@ -181,7 +183,7 @@ def test_action_has_branding(action: dict[str, Any]) -> None:
 
 
 def test_there_are_workflows_to_check() -> None:
-    assert {p.name for p in WORKFLOWS} >= {"flip.yml", "ci.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"flip.yml", "ci.yml", "flow.yml"}
 
 
 def test_workflow_starts_with_empty_permissions(workflow: tuple[Path, dict[str, Any]]) -> None:
