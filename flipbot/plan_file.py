@@ -26,7 +26,7 @@ class PlanRow:
 
     id: str  # e.g. "fr_regressor_v2_ensemble_v1_seed0"
     seed: int | None  # None for an ensemble-level row
-    sha256: str  # of the new ONNX file
+    sha256: str  # of the new ONNX file; for an ensemble-level row, of its manifest JSON
     smoke: bool  # always False in a flip
 
 
