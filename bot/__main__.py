@@ -115,9 +115,15 @@ def _run(config: BotConfig) -> int:
         from bot.local import run_local
 
         done = run_local(config, flip)
+        diff = (
+            done.edit.diff() or f"(registry {config.registry} already holds this flip: no change)\n"
+        )
         print(done.body.text)
-        print(
-            done.edit.diff() or f"(registry {config.registry} already holds this flip: no change)"
+        print(diff)
+        assert flip.plan is not None
+        context = BodyContext(flip, "", flip.plan.registry, config.run_url)
+        append_summary(
+            render_summary(context, done.outcome.operation, None) + f"\n```diff\n{diff}```\n"
         )
         write_outputs(done.outcome.outputs())
         return EXIT_OK

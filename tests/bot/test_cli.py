@@ -49,7 +49,7 @@ def argv(root: Path, *extra: str) -> list[str]:
     ]
 
 
-def test_dry_run_prints_body_and_registry_diff_and_writes_nothing(workdir, capsys):
+def test_dry_run_prints_body_and_registry_diff_and_writes_nothing(workdir, capsys, monkeypatch):
     write_inputs(workdir / "in", make_verdict(seeds=(0, 1), flip=(1,)))
     before = (workdir / REGISTRY).read_bytes()
     assert main(argv(workdir, "--dry-run")) == 0
@@ -64,6 +64,12 @@ def test_dry_run_prints_body_and_registry_diff_and_writes_nothing(workdir, capsy
     ]
     assert (workdir / REGISTRY).read_bytes() == before
     assert not (workdir / f"model/tiny/{SEED1}.json").exists()
+    summary = workdir / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert main(argv(workdir, "--dry-run")) == 0
+    assert (
+        "**flipbot: dry-run**" in summary.read_text() and "```diff\n--- a/" in summary.read_text()
+    )
 
 
 def test_apply_local_writes_registry_and_files_and_is_idempotent(workdir, capsys, tmp_path):
