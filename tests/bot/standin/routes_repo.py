@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from typing import Any
 
 from .api import ApiError, Call, Reply, Route, not_found, paginate, route
 from .gitstore import CommitObject
@@ -98,9 +99,10 @@ def rate_limit(call: Call) -> Reply:
     )
 
 
-def get_user(call: Call) -> Reply:
+def _public_user(call: Call, login: str) -> dict[str, Any]:
     b = call.backend
-    user = b.site.user(b.login, 41898282, "Bot" if b.login.endswith("[bot]") else "User")
+    is_bot = login.endswith("[bot]")
+    user = b.site.user(login, 41898282 if is_bot else 1, "Bot" if is_bot else "User")
     user.update(
         name=None,
         company=None,
@@ -117,12 +119,26 @@ def get_user(call: Call) -> Reply:
         updated_at="2020-01-01T00:00:00Z",
         user_view_type="public",  # the response's oneOf discriminator
     )
-    return Reply(200, user)
+    return user
+
+
+def get_user(call: Call) -> Reply:
+    return Reply(200, _public_user(call, call.backend.login))
+
+
+def get_named_user(call: Call) -> Reply:
+    """Any login the stand-in knows: the token's user, commit authors, the owner."""
+    b, login = call.backend, call.params["username"]
+    known = {b.login, b.site.owner, *b.logins_by_email.values()}
+    if login not in known:
+        raise not_found()
+    return Reply(200, _public_user(call, login))
 
 
 ROUTES: list[Route] = [
     route("GET", "/rate_limit", rate_limit),
     route("GET", "/user", get_user),
+    route("GET", "/users/{username}", get_named_user),
     route("GET", R, get_repo),
     route("GET", f"{R}/branches/{{branch}}", get_branch),
     route("GET", f"{R}/commits", list_commits),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from .shapes_git import GitShapes
 from .shapes_repo import node_id
@@ -22,7 +23,7 @@ class Site(GitShapes):
         return {
             "id": label.id,
             "node_id": node_id("LA", label.id),
-            "url": f"{self.api}/labels/{label.name}",
+            "url": f"{self.api}/labels/{quote(label.name, safe='')}",
             "name": label.name,
             "description": label.description,
             "color": label.color,

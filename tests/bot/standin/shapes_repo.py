@@ -10,6 +10,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from .gitstore import TreeEntry
 
@@ -43,7 +44,7 @@ class RepoShapes:
         return f"https://github.com/{self.full_name}"
 
     def user(self, login: str, user_id: int = 1, kind: str = "User") -> dict[str, Any]:
-        u = f"{self.base_url}/users/{login}"
+        u = f"{self.base_url}/users/{quote(login)}"  # "github-actions%5Bbot%5D"
         return {
             "login": login,
             "id": user_id,

@@ -243,3 +243,20 @@ def test_rate_limit_and_token_user(github_standin: GitHubStandin) -> None:
     client = github_standin.pygithub()
     assert client.get_rate_limit().resources.core.remaining == 4999
     assert client.get_user().login == "github-actions[bot]"
+
+
+def test_lazy_completion_follows_urls_back_to_the_standin(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    github_standin.commit_to_branch(BRANCH, {"x.txt": b"x"})
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    repo.create_pull(title="t", body="", head=BRANCH, base="main")
+    github_standin.issues.ensure_label("needs review")
+    [listed] = list(repo.get_pulls())
+    assert listed.user.login == "github-actions[bot]"
+    assert (
+        listed.user.created_at is not None
+    )  # completes through GET /users/github-actions%5Bbot%5D
+    label = repo.get_labels()[0]
+    assert label.url.endswith("/labels/needs%20review")
+    assert repo.get_label("needs review").name == "needs review"
+    assert listed.commits == 1  # a pull from the list completes through GET /pulls/1

@@ -26,6 +26,7 @@ R = "/repos/{owner}/{repo}"
 OPERATIONS: dict[str, tuple[str, ...]] = {
     "/rate_limit": ("get",),
     "/user": ("get",),
+    "/users/{username}": ("get",),
     R: ("get",),
     f"{R}/branches/{{branch}}": ("get",),
     f"{R}/git/ref/{{ref}}": ("get",),
