@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from standin import GitHubStandin
@@ -22,3 +23,23 @@ def github_standin(tmp_path: Path) -> Iterator[GitHubStandin]:
     finally:
         standin.stop()
     standin.assert_valid()
+
+
+@pytest.fixture
+def github_standin_factory(tmp_path: Path) -> Iterator[Callable[..., GitHubStandin]]:
+    """Make stand-ins with other settings: ``factory(owner="acme", repo="zoo", default_branch="trunk")``.
+
+    Every one made is stopped and checked for OpenAPI problems at teardown.
+    """
+    made: list[GitHubStandin] = []
+
+    def make(**kwargs: Any) -> GitHubStandin:
+        standin = GitHubStandin(tmp_path / f"github{len(made)}", **kwargs).start()
+        made.append(standin)
+        return standin
+
+    yield make
+    for standin in made:
+        standin.stop()
+    for standin in made:
+        standin.assert_valid()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from github import GithubException
 
@@ -72,3 +74,13 @@ def test_any_recursive_value_lists_subtrees_like_github(github_standin: GitHubSt
     _, zero = requester.requestJsonAndCheck("GET", url, parameters={"recursive": "0"})
     assert [e["path"] for e in flat["tree"]] == ["model"]
     assert [e["path"] for e in zero["tree"]] == ["model", "model/tiny", "model/tiny/registry.json"]
+
+
+def test_factory_makes_standins_with_other_names(
+    github_standin_factory: Callable[..., GitHubStandin],
+) -> None:
+    standin = github_standin_factory(owner="acme", repo="zoo", default_branch="trunk")
+    standin.seed({"a.txt": b"a"})
+    repo = standin.pygithub().get_repo("acme/zoo")
+    assert (repo.full_name, repo.default_branch) == ("acme/zoo", "trunk")
+    assert repo.get_branch("trunk").commit.sha == standin.branch_sha("trunk")
