@@ -181,8 +181,13 @@ class GitHubRepo:
             return CommitInfo(commit.sha, tree.sha, (parent.sha,), message)
 
     def create_ref(self, branch: str, sha: str) -> None:
-        with _call(f"create branch '{branch}'"):
-            self._refs[branch] = self._repo.create_git_ref(f"refs/heads/{branch}", sha)
+        try:
+            with _call(f"create branch '{branch}'"):
+                self._refs[branch] = self._repo.create_git_ref(f"refs/heads/{branch}", sha)
+        except GitHubError as exc:
+            # A retried POST whose first try landed: the ref exists and already points at sha.
+            if exc.status != 422 or self.ref_sha(branch) != sha:
+                raise
 
     def force_ref(self, branch: str, sha: str) -> None:
         with _call(f"update branch '{branch}'"):

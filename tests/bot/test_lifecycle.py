@@ -450,3 +450,18 @@ def test_an_invalid_registry_on_the_base_is_exit_2_naming_the_base(github_standi
     err = capsys.readouterr().err
     assert f"{REGISTRY} (on main " in err and "not valid JSON" in err
     assert writes(github_standin) == []
+
+
+def test_a_ref_write_retried_after_it_landed_is_not_an_error(github_standin, inputs):
+    """A POST /git/refs whose answer was lost is retried and gets 422; same sha means done."""
+    seed_repo(github_standin)
+    config = config_for(github_standin, inputs)
+    api = GitHubRepo(config.api_url, config.token or "", config.repo, write_interval_s=0.0)
+    base = github_standin.branch_sha("main")
+    api.create_ref(BRANCH, base)
+    api.create_ref(BRANCH, base)  # the retry: 422 "Reference already exists", pointing at base
+    assert github_standin.branch_sha(BRANCH) == base
+    assert [r.status for r in github_standin.requests if r.method == "POST"] == [201, 422]
+    other = github_standin.commit_to_branch("main", {"x.md": b"x\n"}, message="Docs")
+    with pytest.raises(GitHubError, match="422"):
+        api.create_ref(BRANCH, other)
