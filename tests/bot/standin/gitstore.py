@@ -242,6 +242,10 @@ class GitStore:
             if e.type == "blob"
         }
 
+    def merge_tree(self, ours: str, theirs: str) -> str:
+        """The tree of merging two commits (git merge-tree); GitError on a conflict."""
+        return self._git("merge-tree", "--write-tree", ours, theirs).decode().split()[0]
+
     def diff_stat(self, base: str, head: str) -> tuple[int, int, int]:
         """(changed files, additions, deletions) of head against its merge base with base."""
         merge_base = self._git("merge-base", base, head).decode().strip()

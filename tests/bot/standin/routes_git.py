@@ -7,6 +7,7 @@ import binascii
 
 from .api import ApiError, Call, Reply, Route, not_found, route
 from .gitstore import Signature
+from .routes_pulls import settle_pulls
 from .state import now
 from .trees import create_tree
 
@@ -62,6 +63,8 @@ def update_ref(call: Call) -> Reply:
         if not force and not b.git.is_ancestor(old, sha):
             raise ApiError(422, "Update is not a fast forward")
         b.git.set_ref(name, sha, old)
+    if name.startswith("refs/heads/"):
+        settle_pulls(b, name.removeprefix("refs/heads/"))
     return Reply(200, b.site.ref(name, sha))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .api import Call, Reply, Route, not_found, paginate, route, validation_failed
+from .api import Backend, Call, Reply, Route, not_found, paginate, route, validation_failed
 from .state import Pull, now
 
 R = "/repos/{owner}/{repo}"
@@ -29,10 +29,32 @@ def head_sha(call: Call, pull: Pull) -> str:
     return sha
 
 
+def settle_pulls(backend: Backend, moved_branch: str) -> None:
+    """After ``moved_branch`` moved: its open pulls whose head it now contains are merged.
+
+    GitHub marks a PR merged (and closed) when its head commit reaches the
+    base branch by a push; a squash of the same change is not detected, and
+    moving the head branch itself never merges anything.
+    """
+    git = backend.git
+    base = git.ref_sha(f"refs/heads/{moved_branch}")
+    with backend.issues.lock:
+        for pull in backend.issues.pulls.values():
+            head = git.ref_sha(f"refs/heads/{pull.head}")
+            if pull.state != "open" or pull.base != moved_branch or not (head and base):
+                continue
+            if git.is_ancestor(head, base):
+                stamp = now()
+                pull.state, pull.closed_at, pull.merged_at = "closed", stamp, stamp
+                pull.closed_head_sha = head
+
+
 def render(call: Call, pull: Pull, *, full: bool) -> dict[str, Any]:
     b = call.backend
     head = head_sha(call, pull)
     base = b.git.ref_sha(f"refs/heads/{pull.base}") or "0" * 40
+    if pull.merged_at:  # GitHub shows the base as it was: the merged head
+        base = pull.closed_head_sha or base
     extra: dict[str, Any] = {
         "head_sha": head,
         "base_sha": base,
@@ -40,7 +62,8 @@ def render(call: Call, pull: Pull, *, full: bool) -> dict[str, Any]:
         "comments": len(pull.comments),
     }
     if full:
-        ahead = b.git.history(head, exclude=base) if head != "0" * 40 else []
+        known = "0" * 40 not in (head, base)
+        ahead = b.git.history(head, exclude=base) if known else []
         files, added, deleted = b.git.diff_stat(base, head) if ahead else (0, 0, 0)
         extra.update(commits=len(ahead), changed_files=files, additions=added, deletions=deleted)
     labels = [b.issues.ensure_label(name) for name in pull.labels]

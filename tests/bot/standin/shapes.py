@@ -80,7 +80,7 @@ class Site(GitShapes):
                 "html_url": f"{self.html}/pull/{p.number}",
                 "diff_url": f"{self.html}/pull/{p.number}.diff",
                 "patch_url": f"{self.html}/pull/{p.number}.patch",
-                "merged_at": None,
+                "merged_at": p.merged_at,
             },
         )
         return body
@@ -115,8 +115,8 @@ class Site(GitShapes):
             patch_url=f"{self.html}/pull/{n}.patch",
             _links={k: {"href": v} for k, v in link.items()},
             draft=p.draft,
-            merged_at=None,
-            merge_commit_sha=None,
+            merged_at=p.merged_at,
+            merge_commit_sha=p.closed_head_sha if p.merged_at else None,
             auto_merge=None,
             requested_reviewers=[],
             requested_teams=[],
@@ -138,8 +138,8 @@ class Site(GitShapes):
         )
         if full:
             body.update(
-                merged=False,
-                mergeable=True,
+                merged=p.merged_at is not None,
+                mergeable=p.merged_at is None,
                 rebaseable=True,
                 mergeable_state="clean",
                 merged_by=None,

@@ -12,6 +12,7 @@ from github import Auth, Github
 from .api import Backend
 from .faults import Faults
 from .gitstore import CommitObject, GitStore, Signature
+from .routes_pulls import settle_pulls
 from .server import Journal, Recorded, make_server
 from .shapes import Site
 from .state import IssueState, Pull, now
@@ -167,7 +168,8 @@ class GitHubStandin:
             sig = Signature(name, email, now())
             sha = self.git.write_commit(tree, [parent] if parent else [], message, sig, sig)
             self.git.set_ref(ref, sha)
-            return sha
+        settle_pulls(self.backend, branch)
+        return sha
 
     def create_branch(self, branch: str, from_branch: str | None = None) -> str:
         sha = self.branch_sha(from_branch or self.default_branch)
@@ -222,6 +224,27 @@ class GitHubStandin:
         pull = self.pull(number)
         pull.closed_head_sha = self.branch_sha(pull.head)
         pull.state, pull.closed_at = "closed", now()
+
+    def merge_pull(self, number: int, *, squash: bool = False) -> str:
+        """Merge a PR as a maintainer would on GitHub (merge commit, or squash); returns the sha."""
+        pull = self.pull(number)
+        base, head = self.branch_sha(pull.base), self.branch_sha(pull.head)
+        assert base and head and pull.state == "open", f"PR #{number} cannot be merged"
+        tree = self.git.merge_tree(base, head)
+        sig = Signature(HUMAN[0], HUMAN[1], now())
+        message = (
+            f"Merge pull request #{number} from {self.repo_full_name.split('/')[0]}/{pull.head}"
+        )
+        sha = self.git.write_commit(tree, [base] if squash else [base, head], message, sig, sig)
+        self.git.set_ref(f"refs/heads/{pull.base}", sha, base)
+        stamp = now()
+        pull.state, pull.closed_at, pull.merged_at, pull.closed_head_sha = (
+            "closed",
+            stamp,
+            stamp,
+            head,
+        )
+        return sha
 
     def add_label(self, number: int, name: str) -> None:
         """Put a label on a PR as a human would (creates the repo label if needed)."""

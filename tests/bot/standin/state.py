@@ -49,6 +49,7 @@ class Pull:
     comments: list[Comment] = field(default_factory=list)
     # head sha frozen when the PR is closed (GitHub keeps showing it after the branch goes)
     closed_head_sha: str | None = None
+    merged_at: str | None = None  # set when the base branch came to contain the head
 
 
 class IssueState:

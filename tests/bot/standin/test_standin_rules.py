@@ -84,3 +84,29 @@ def test_factory_makes_standins_with_other_names(
     repo = standin.pygithub().get_repo("acme/zoo")
     assert (repo.full_name, repo.default_branch) == ("acme/zoo", "trunk")
     assert repo.get_branch("trunk").commit.sha == standin.branch_sha("trunk")
+
+
+def test_pushing_the_head_into_the_base_merges_the_pull(github_standin: GitHubStandin) -> None:
+    number = opened(github_standin)
+    head = github_standin.branch_sha(BRANCH)
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    assert head is not None
+    repo.get_git_ref("heads/main").edit(head)  # a fast-forward push of the base
+    pull = repo.get_pull(number)
+    assert (pull.state, pull.merged, pull.merge_commit_sha) == ("closed", True, head)
+
+
+def test_squash_merge_by_a_maintainer_closes_the_pull_as_merged(
+    github_standin: GitHubStandin,
+) -> None:
+    number = opened(github_standin)
+    github_standin.commit_to_branch("main", {"docs.md": b"d"})  # the base moved meanwhile
+    squashed = github_standin.merge_pull(number, squash=True)
+    assert github_standin.branch_files("main") == {
+        "README.md": b"models\n",
+        "docs.md": b"d",
+        "x.txt": b"x",
+    }
+    assert len(github_standin.git.read_commit(squashed).parents) == 1
+    pull = github_standin.pygithub().get_repo(github_standin.repo_full_name).get_pull(number)
+    assert (pull.state, pull.merged) == ("closed", True)
