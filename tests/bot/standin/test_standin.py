@@ -260,3 +260,17 @@ def test_lazy_completion_follows_urls_back_to_the_standin(github_standin: GitHub
     assert label.url.endswith("/labels/needs%20review")
     assert repo.get_label("needs review").name == "needs review"
     assert listed.commits == 1  # a pull from the list completes through GET /pulls/1
+
+
+def test_single_commit_by_branch_or_sha(github_standin: GitHubStandin) -> None:
+    main = seeded(github_standin)
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    by_branch, by_sha = repo.get_commit("main"), repo.get_commit(main[:12])
+    assert (by_branch.sha, by_sha.sha) == (main, main)
+    assert by_branch.commit.message == "Initial commit"
+    with pytest.raises(GithubException) as info:
+        repo.get_commit("deadbeef")
+    assert (info.value.status, info.value.data["message"]) == (
+        422,
+        "No commit found for SHA: deadbeef",
+    )
