@@ -246,6 +246,27 @@ class GitStore:
         """The tree of merging two commits (git merge-tree); GitError on a conflict."""
         return self._git("merge-tree", "--write-tree", ours, theirs).decode().split()[0]
 
+    def changed_files(self, sha: str) -> list[tuple[str, str, str, int, int]]:
+        """(status A/M/D, path, blob sha or zeros, additions, deletions) against the first parent."""
+
+        def compute() -> list[tuple[str, str, str, int, int]]:
+            parents = self.read_commit(sha).parents
+            base = [parents[0]] if parents else ["--root"]
+            raw = self._git("diff-tree", "-r", "--no-commit-id", "--raw", *base, sha).decode()
+            nums = self._git("diff-tree", "-r", "--no-commit-id", "--numstat", *base, sha).decode()
+            counts = {}
+            for line in nums.splitlines():
+                a, d, path = line.split("\t", 2)
+                counts[path] = (int(a) if a != "-" else 0, int(d) if d != "-" else 0)
+            out = []
+            for line in raw.splitlines():
+                meta, path = line.split("\t", 1)
+                _, _, _, new, status = meta.split()
+                out.append((status[0], path, new, *counts.get(path, (0, 0))))
+            return out
+
+        return list(self._cached(("changes", sha), compute))
+
     def diff_stat(self, base: str, head: str) -> tuple[int, int, int]:
         """(changed files, additions, deletions) of head against its merge base with base."""
         merge_base = self._git("merge-base", base, head).decode().strip()

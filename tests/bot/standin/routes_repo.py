@@ -65,8 +65,15 @@ def get_commit(call: Call) -> Reply:
     sha = resolve(call, call.params["ref"])
     if sha is None:
         raise ApiError(422, f"No commit found for SHA: {call.params['ref']}")
-    c = call.backend.git.read_commit(sha)
-    return Reply(200, call.backend.site.commit(c, _login(call, c)))
+    b = call.backend
+    c = b.git.read_commit(sha)
+    body = b.site.commit(c, _login(call, c))
+    files = [b.site.diff_entry(sha, *change) for change in b.git.changed_files(sha)]
+    added, deleted = sum(f["additions"] for f in files), sum(f["deletions"] for f in files)
+    body.update(
+        files=files, stats={"additions": added, "deletions": deleted, "total": added + deleted}
+    )
+    return Reply(200, body)
 
 
 def get_contents(call: Call) -> Reply:

@@ -69,6 +69,25 @@ class GitShapes(RepoShapes):
             ],
         }
 
+    def diff_entry(
+        self, commit: str, status: str, path: str, blob: str, added: int, deleted: int
+    ) -> dict[str, Any]:
+        """One entry of a commit's ``files``."""
+        word = {"A": "added", "D": "removed", "M": "modified", "R": "renamed"}.get(
+            status, "changed"
+        )
+        return {
+            "sha": blob,
+            "filename": path,
+            "status": word,
+            "additions": added,
+            "deletions": deleted,
+            "changes": added + deleted,
+            "blob_url": f"{self.html}/blob/{commit}/{path}",
+            "raw_url": f"{self.html}/raw/{commit}/{path}",
+            "contents_url": f"{self.api}/contents/{path}?ref={commit}",
+        }
+
     def ref(self, name: str, sha: str) -> dict[str, Any]:
         return {
             "ref": name,

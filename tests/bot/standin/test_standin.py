@@ -274,3 +274,17 @@ def test_single_commit_by_branch_or_sha(github_standin: GitHubStandin) -> None:
         422,
         "No commit found for SHA: deadbeef",
     )
+
+
+def test_single_commit_lists_its_changed_files(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    sha = github_standin.commit_to_branch(
+        "main", {"README.md": None, "model/tiny/registry.json": b"{}\n", "new.txt": b"a\nb\n"}
+    )
+    commit = github_standin.pygithub().get_repo(github_standin.repo_full_name).get_commit(sha)
+    assert sorted((f.filename, f.status, f.additions) for f in commit.files) == [
+        ("README.md", "removed", 0),
+        ("model/tiny/registry.json", "modified", 1),
+        ("new.txt", "added", 2),
+    ]
+    assert commit.stats.additions == 3
