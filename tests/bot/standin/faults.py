@@ -163,6 +163,19 @@ class Faults:
             times=times,
         )
 
+    def resource_not_accessible(
+        self, method: str | None = "POST", path: str = r"/git/refs$", times: int = 1
+    ) -> Fault:
+        """403 "Resource not accessible by integration": the token lacks a permission
+        (``contents: write`` for git writes, ``pull-requests: write`` for PRs)."""
+        return self.add(
+            method=method,
+            path=path,
+            status=403,
+            body=error_body("Resource not accessible by integration", 403),
+            times=times,
+        )
+
     def secondary_rate_limit(
         self, method: str | None = None, path: str = r".", times: int = 1, retry_after: int = 1
     ) -> Fault:

@@ -113,3 +113,18 @@ def test_primary_rate_limit_sets_the_rate_headers(github_standin: GitHubStandin)
     assert headers["x-ratelimit-remaining"] == "0"
     assert 0 < int(headers["x-ratelimit-reset"]) - time.time() <= 5
     assert info.value.data["message"].startswith("API rate limit exceeded")
+
+
+def test_missing_permission_answers_resource_not_accessible(github_standin: GitHubStandin) -> None:
+    seeded(github_standin)
+    sha = flip_commit(github_standin)
+    github_standin.faults.resource_not_accessible()
+    repo = github_standin.pygithub().get_repo(github_standin.repo_full_name)
+    with pytest.raises(GithubException) as info:
+        repo.create_git_ref(f"refs/heads/{BRANCH}", sha)
+    assert (info.value.status, info.value.data["message"]) == (
+        403,
+        "Resource not accessible by integration",
+    )
+    assert github_standin.branch_sha(BRANCH) is None
+    assert [(r.status, r.injected) for r in github_standin.writes()][-1] == (403, True)
