@@ -35,7 +35,13 @@ from trainer.onnx_check import (
 )
 from trainer.onnx_export import to_onnx_bytes
 from trainer.pins import PinnedVerdict, read_pinned_verdict, seeds_to_export
-from trainer.registry_view import DEFAULT_ENSEMBLE_ID, RegistryTargets, read_targets, seed_row_id
+from trainer.registry_view import (
+    DEFAULT_ENSEMBLE_ID,
+    RegistryTargets,
+    read_targets,
+    repo_relative,
+    seed_row_id,
+)
 from trainer.sidecar import CorpusPin, Sidecar, ensemble_manifest, gate_numbers, provenance
 from trainer.staging import check_out_dir, staged_folder
 
@@ -91,7 +97,7 @@ def run_export(request: ExportRequest) -> ExportReport:
 
     t0 = time.perf_counter()
     corpus_pin = CorpusPin(
-        path=Path(request.corpus).as_posix(),
+        path=repo_relative(Path(request.corpus)),
         sha256=verdict.pins.corpus_sha256,
         rows=data.rows,
         cq_min=data.cq_min,

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 from dataclasses import asdict, dataclass
@@ -38,7 +39,7 @@ MANIFEST_KIND = "flipbot.ensemble_manifest"
 
 @dataclass(frozen=True)
 class CorpusPin:
-    path: str  # as given to export
+    path: str  # repository-relative when inside a checkout, else as given
     sha256: str
     rows: int
     cq_min: float
@@ -137,7 +138,10 @@ def provenance(verdict: Verdict) -> dict[str, Any]:
 
 
 def git_commit() -> str | None:
-    """The commit of the flipbot checkout that ran the export, or None outside git."""
+    """``GITHUB_SHA`` in a workflow, else the commit of the checkout that runs export, else None."""
+    sha = os.environ.get("GITHUB_SHA", "").strip()
+    if sha:
+        return sha
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(

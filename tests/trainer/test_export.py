@@ -263,7 +263,7 @@ def test_sidecar_holds_real_values(run: Path, exported: Path) -> None:
         ]
         assert side["outputs"] == [{"name": "score", "dtype": "float32", "shape": ["batch"]}]
         assert side["corpus"] == {
-            "path": str(run / "corpus.jsonl"),
+            "path": "corpus.jsonl",  # relative to the checkout (the folder with .git)
             "sha256": sha256_file(run / "corpus.jsonl"),
             "rows": len(rows),
             "cq_min": 19.0,
