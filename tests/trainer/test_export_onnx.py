@@ -9,6 +9,8 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from onnx import TensorProto, helper
 
 from trainer.model import FrRegressor
@@ -165,3 +167,45 @@ def test_check_runs_the_full_onnx_checker() -> None:
     broken.graph.node[0].input[1] = "nowhere"
     with pytest.raises(ExportCheckError, match="onnx.checker failed.*nowhere"):
         check_model_bytes(broken.SerializeToString(), "broken.onnx")
+
+
+FORBIDDEN_SAMPLE = ("TopK", "NonMaxSuppression", "RandomNormal", "Einsum", "Scan", "Where")
+
+
+@st.composite
+def node_trees(draw: st.DrawFn, depth: int = 0) -> list[onnx.NodeProto]:
+    """Nodes with ops on and off the allowlist, some holding If/Loop subgraphs, to depth 3."""
+    ops = st.sampled_from(sorted(ALLOWED_OPS - {"If", "Loop"}) + list(FORBIDDEN_SAMPLE))
+    nodes = []
+    for i in range(draw(st.integers(0, 4))):
+        nodes.append(helper.make_node(draw(ops), [], [], name=f"d{depth}n{i}"))
+    if depth < 3 and draw(st.booleans()):
+        then_g = helper.make_graph(draw(node_trees(depth + 1)), "then", [], [])
+        else_g = helper.make_graph(draw(node_trees(depth + 1)), "else", [], [])
+        nodes.append(
+            helper.make_node(
+                "If", [], [], name=f"if{depth}", then_branch=then_g, else_branch=else_g
+            )
+        )
+    if depth < 3 and draw(st.booleans()):
+        body = helper.make_graph(draw(node_trees(depth + 1)), "body", [], [])
+        nodes.append(helper.make_node("Loop", [], [], name=f"loop{depth}", body=body))
+    return nodes
+
+
+def _all_ops(nodes: list[onnx.NodeProto]) -> list[str]:
+    ops = []
+    for n in nodes:
+        ops.append(n.op_type)
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                ops.extend(_all_ops(list(a.g.node)))
+    return ops
+
+
+@settings(max_examples=60, deadline=None)
+@given(node_trees())
+def test_allowlist_finds_every_forbidden_op_at_any_depth(nodes: list[onnx.NodeProto]) -> None:
+    model = helper.make_model(helper.make_graph(nodes, "g", [], []))
+    found = [entry.rsplit("::", 1)[1] for entry in forbidden_ops(model)]
+    assert sorted(found) == sorted(op for op in _all_ops(nodes) if op in FORBIDDEN_SAMPLE)
