@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -112,6 +113,15 @@ class GitHubStandin:
 
     def count_writes(self) -> int:
         return len(self.writes())
+
+    def calls(self, method: str | None = None, path: str | None = None) -> list[Recorded]:
+        """Recorded requests with this method (None: any) whose path matches ``path`` (re.search)."""
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method.upper())
+            and (path is None or re.search(path, r.path))
+        ]
 
     def clear_journal(self) -> None:
         """Forget recorded requests (validation errors are kept: they must still fail the test)."""

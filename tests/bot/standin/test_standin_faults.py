@@ -29,7 +29,7 @@ def test_faults_fire_in_order_then_the_real_answer_returns(github_standin: GitHu
     assert second.value.headers is not None and second.value.headers["retry-after"] == "1"
     assert "secondary rate limit" in second.value.data["message"]
     assert repo.get_branch("main").commit.sha == github_standin.branch_sha("main")
-    assert [r.status for r in github_standin.requests if "/branches/" in r.path] == [500, 403, 200]
+    assert [r.status for r in github_standin.calls("GET", r"/branches/")] == [500, 403, 200]
     assert github_standin.faults.pending() == []
 
 
