@@ -26,7 +26,9 @@ overhead in the reference, for any batch size):
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -45,6 +47,7 @@ Progress = Callable[[int, int], None]  # (epochs done, epochs in total)
 
 @contextmanager
 def flushed_denormals(device: torch.device) -> Iterator[None]:
+    """Flush denormals in this thread (the CPU flag is per thread)."""
     enabled = device.type == "cpu" and torch.set_flush_denormal(True)
     try:
         yield
@@ -73,22 +76,70 @@ def train_stacked_states(
     recipe: Recipe,
     device: str | torch.device = "cpu",
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> list[dict[str, torch.Tensor]]:
-    """Like ``train_stacked`` but returns FrRegressor state dicts in the recipe's dtype."""
+    """Like ``train_stacked`` but returns FrRegressor state dicts in the recipe's dtype.
+
+    On the CPU the models are split into ``workers`` stacks (default: torch's
+    thread count), each trained by its own Python thread with one intra-op
+    thread. Torch releases the GIL inside ops, so the stacks run in parallel
+    without OpenMP's per-op fork/join, which costs more than these small ops
+    save, and which stalls badly when the cores are shared. Models are
+    independent, so the split does not change any result.
+    """
     if not jobs:
         return []
     dev = torch.device(device)
-    # Largest fold first (stable), so models still stepping are always a prefix.
+    if workers is None:
+        workers = torch.get_num_threads() if dev.type == "cpu" else 1
+    workers = max(1, min(workers, len(jobs)))
+    # Initial weights come from the global generator: draw them here, not in the workers.
+    initial = [init_model(j.seed, recipe) for j in jobs]
+    # Largest fold first (stable), so models still stepping are always a prefix;
+    # dealt round-robin so every worker gets a similar share of steps.
     order = sorted(range(len(jobs)), key=lambda j: -jobs[j].n)
-    stacked = [jobs[j] for j in order]
-    with flushed_denormals(dev):
-        stack = Stack.from_models([init_model(j.seed, recipe) for j in stacked], recipe, dev)
-        _train(stack, stacked, recipe, dev, progress)
-    states = stack.state_dicts()
-    out = [states[0]] * len(jobs)
-    for pos, j in enumerate(order):
-        out[j] = states[pos]
+    groups = [order[w::workers] for w in range(workers)]
+    tracker = _EpochTracker(workers, progress)
+
+    def run(w: int) -> list[dict[str, torch.Tensor]]:
+        group = groups[w]
+        with flushed_denormals(dev):
+            stack = Stack.from_models([initial[j] for j in group], recipe, dev)
+            _train(stack, [jobs[j] for j in group], recipe, dev, lambda e, t: tracker(w, e, t))
+        return stack.state_dicts()
+
+    if workers == 1:
+        results = [run(0)]
+    else:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(run, range(workers)))
+        finally:
+            torch.set_num_threads(threads)
+    out: list[dict[str, torch.Tensor]] = [{} for _ in jobs]
+    for group, states in zip(groups, results, strict=True):
+        for j, state in zip(group, states, strict=True):
+            out[j] = state
     return out
+
+
+class _EpochTracker:
+    """Reports an epoch once every worker has finished it."""
+
+    def __init__(self, workers: int, progress: Progress | None) -> None:
+        self.done = [0] * workers
+        self.reported = 0
+        self.progress = progress
+        self.lock = threading.Lock()
+
+    def __call__(self, worker: int, epochs_done: int, total: int) -> None:
+        with self.lock:
+            self.done[worker] = epochs_done
+            while self.progress is not None and self.reported < min(self.done):
+                self.reported += 1
+                self.progress(self.reported, total)
 
 
 def _train(

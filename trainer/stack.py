@@ -98,9 +98,9 @@ class Stack:
         exp_avg_sq.mul_(recipe.beta2).addcmul_(g, g, value=1 - recipe.beta2)
         bias1 = 1 - recipe.beta1 ** counts.astype(np.float64)
         bias2_sqrt = np.sqrt(1 - recipe.beta2 ** counts.astype(np.float64))
-        step_size = torch.from_numpy(recipe.lr / bias1).to(p).unsqueeze(1)
-        bias2_sqrt_t = torch.from_numpy(bias2_sqrt).to(p).unsqueeze(1)
-        # Same expression as torch.optim.Adam: p -= step_size * m / (sqrt(v) / bc2_sqrt + eps)
-        denom = exp_avg_sq.sqrt().div_(bias2_sqrt_t).add_(recipe.eps)
-        update = exp_avg.div(denom).mul_(step_size)
-        p.sub_(update)
+        # torch.optim.Adam: p -= lr / bias1 * m / (sqrt(v) / bias2_sqrt + eps); multiplied
+        # through by bias2_sqrt, so each model's corrections are one [k, 1] factor each.
+        factor = torch.from_numpy(-recipe.lr / bias1 * bias2_sqrt).to(p).unsqueeze(1)
+        eps = torch.from_numpy(recipe.eps * bias2_sqrt).to(p).unsqueeze(1)
+        denom = exp_avg_sq.sqrt().add_(eps)
+        p.addcdiv_(exp_avg * factor, denom)

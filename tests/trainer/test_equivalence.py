@@ -86,3 +86,21 @@ def test_returned_modules_are_float32_eval_mode_on_the_cpu(small_corpus: Path) -
         assert all(p.dtype == torch.float32 and p.device.type == "cpu" for p in m.parameters())
     x = torch.as_tensor(np.asarray(jobs[0].x[:4]), dtype=torch.float32)
     torch.testing.assert_close(models[0](x[:, :6], x[:, 6:]), models[0](x[:, :6], x[:, 6:]))
+
+
+def test_splitting_the_stack_over_worker_threads_changes_results_only_in_the_last_bits(
+    small_corpus: Path,
+) -> None:
+    # Kernels may round differently for a different number of stacked models
+    # (MKL picks its code path by batch size), so equality is to float rounding.
+    jobs = loso_jobs(small_corpus, seeds=[0, 4])
+    recipe = Recipe(epochs=2)
+    ticks: list[tuple[int, int]] = []
+    one = train_stacked_states(jobs, recipe, workers=1)
+    three = train_stacked_states(
+        jobs, recipe, progress=lambda d, t: ticks.append((d, t)), workers=3
+    )
+    assert ticks == [(1, 2), (2, 2)]
+    for a, b in zip(one, three, strict=True):
+        for name in a:
+            torch.testing.assert_close(a[name], b[name], rtol=0, atol=1e-5)

@@ -101,7 +101,9 @@ def test_a_seed_trains_the_same_alone_as_with_other_seeds(small_corpus: Path) ->
     together = run_loso(corpus, [0, 3], recipe, torch.device("cpu"))[1]
     assert together.seed == 3
     for a, b in zip(alone.folds, together.folds, strict=True):
-        assert a.y_pred == b.y_pred
+        # equal up to float rounding: kernels may round differently for another stack size
+        np.testing.assert_allclose(a.y_pred, b.y_pred, rtol=0, atol=1e-3)
+        assert a.plcc == pytest.approx(b.plcc, abs=1e-6)
 
 
 def test_dry_run_trains_one_epoch_and_marks_the_file(
