@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from github import GithubException
-from github.GithubException import (
-    BadCredentialsException,
-)
+from github.GithubException import BadCredentialsException
 
 from standin import GitHubStandin
 from standin.flows import seeded
@@ -59,3 +61,34 @@ def test_wrong_token_gets_bad_credentials(github_standin: GitHubStandin) -> None
     client = Github(base_url=github_standin.base_url, auth=Auth.Token("wrong"), retry=None)
     with pytest.raises(BadCredentialsException):
         client.get_repo(github_standin.repo_full_name)
+
+
+INNER_TEST = """
+import sys
+sys.path.insert(0, {bot_tests!r})
+from conftest import github_standin  # noqa: F401  (the fixture under test)
+
+
+def test_sends_a_pull_without_head(github_standin):
+    requester = github_standin.pygithub().requester
+    try:
+        requester.requestJsonAndCheck("POST", "/repos/octo/models/pulls", input={{"title": "t", "base": "main"}})
+    except Exception:
+        pass  # a bot that swallows the 422 must still fail its test
+"""
+
+
+def test_fixture_teardown_fails_a_test_that_broke_the_description(tmp_path: Path) -> None:
+    bot_tests = str(Path(__file__).resolve().parents[1])
+    (tmp_path / "test_inner.py").write_text(INNER_TEST.format(bot_tests=bot_tests))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_inner.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout
+    assert "1 passed, 1 error" in result.stdout
+    assert "GitHub OpenAPI validation failed" in result.stdout
+    assert "'head' is a required property" in result.stdout

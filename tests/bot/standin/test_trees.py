@@ -47,7 +47,7 @@ def git(tmp_path_factory: pytest.TempPathFactory) -> GitStore:
     return GitStore(tmp_path_factory.mktemp("trees") / "t.git")
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, database=None)
 @given(first=changes, second=changes)
 def test_tree_edits_match_the_dict_model(
     git: GitStore, first: dict[str, bytes | None], second: dict[str, bytes | None]
