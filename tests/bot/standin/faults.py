@@ -31,7 +31,7 @@ class Fault:
     method: str | None
     path: str
     status: int
-    body: dict[str, Any] | None
+    body: Any  # JSON: an object, a list (a faked listing), or None
     headers: dict[str, str]
     times: int
     drop: bool = False
@@ -68,7 +68,7 @@ class Faults:
         method: str | None = None,
         path: str,
         status: int = 500,
-        body: dict[str, Any] | None = None,
+        body: Any = None,
         headers: dict[str, str] | None = None,
         times: int = 1,
         drop: bool = False,
