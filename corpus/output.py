@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def corpus_bytes(lines: list[str], member_name: str) -> bytes:
 def write_corpus(path: Path, lines: list[str]) -> bytes:
     data = corpus_bytes(lines, path.name)
     write_atomic(path, data)
+    os.chmod(path, 0o644)  # a data file to share; the temp file was created 0600
     return data
 
 
