@@ -1,7 +1,9 @@
 """A small real corpus for the Action's end-to-end runs: a slice of the shipped corpus.
 
-The first ``sources`` sources (sorted by name), one encoder, frames thinned evenly to
-``rows_per_source`` each: a few hundred real rows, enough for LOSO to train in seconds.
+Five sources of different kinds (CG animation, camera motion, talking head, time-lapse,
+surveillance), libx264 only, frames thinned evenly to 120 per source: 600 real rows. With
+seeds 0,1 and 100 epochs both seeds clear the gate with room to spare (measured: PLCC
+0.9797 and 0.9801, spread 0.0004), and LOSO plus export take well under a minute.
 
 ``python -m tests.action.corpus_fixture`` rewrites tests/action/data/corpus_small.jsonl.gz
 (the CI self-test runs `uses: ./` on it).
@@ -19,11 +21,18 @@ SHIPPED = ROOT / "corpus" / "flipbot_corpus_v1.jsonl.gz"
 COMMITTED = Path(__file__).parent / "data" / "corpus_small.jsonl.gz"
 
 
+SOURCES = ("bigbuckbunny", "bikes", "carphone", "cityCC0", "vtest")
+ENCODER = "libx264"
+ROWS_PER_SOURCE = 120
+
+
 def slice_rows(
-    rows: list[dict[str, Any]], *, sources: int, rows_per_source: int
+    rows: list[dict[str, Any]],
+    *,
+    names: tuple[str, ...] = SOURCES,
+    encoder: str = ENCODER,
+    rows_per_source: int = ROWS_PER_SOURCE,
 ) -> list[dict[str, Any]]:
-    encoder = sorted({r["encoder"] for r in rows})[0]
-    names = sorted({r["src"] for r in rows})[:sources]
     kept: list[dict[str, Any]] = []
     for name in names:
         mine = [r for r in rows if r["src"] == name and r["encoder"] == encoder]
@@ -32,13 +41,11 @@ def slice_rows(
     return kept
 
 
-def write_small_corpus(
-    dest: Path, *, source: Path = SHIPPED, sources: int = 3, rows_per_source: int = 60
-) -> list[str]:
+def write_small_corpus(dest: Path, *, source: Path = SHIPPED) -> list[str]:
     """Write the slice to ``dest`` (gzip, fixed mtime so the bytes are reproducible)."""
     with gzip.open(source, "rt", encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
-    kept = slice_rows(rows, sources=sources, rows_per_source=rows_per_source)
+    kept = slice_rows(rows)
     dest.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept)
     with open(dest, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as fh:

@@ -38,8 +38,8 @@ pytestmark = [
 ]
 
 REGISTRY = "model/tiny/registry.json"
-PROMOTE_SEEDS = "0"
-EPOCHS = "40"
+PROMOTE_SEEDS = "0,1"
+EPOCHS = "100"  # see tests/action/corpus_fixture.py for the measured margin
 VENV_DIR = os.environ.get("FLIPBOT_E2E_VENV_DIR", str(ROOT / ".cache" / "action-e2e-venvs"))
 
 

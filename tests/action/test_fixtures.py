@@ -1,11 +1,14 @@
-"""The committed refusal fixture (fed to `uses: ./` by the CI self-test) is what the generator makes."""
+"""The committed fixtures (fed to `uses: ./` by the CI self-tests) are what their generators make."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from flipbot.loso_file import LosoArtefact
 
+from .corpus_fixture import COMMITTED, SHIPPED, SOURCES, corpus_sources, write_small_corpus
 from .loso_fixture import disagreeing_seeds, write_disagreeing_seeds
 
 DATA = Path(__file__).parent / "data" / "refuse"
@@ -25,3 +28,13 @@ def test_refusal_fixture_seeds_disagree_beyond_the_spread_bound_but_each_clears(
     assert all(p is not None and p >= 0.95 for p in plcc)
     assert max(plcc) - min(plcc) > 0.005  # type: ignore[operator]
     assert [LosoArtefact.read(DATA / f"loso_seed{s}.json").seed for s in (0, 1)] == [0, 1]
+
+
+@pytest.mark.skipif(not SHIPPED.exists(), reason="the shipped corpus is not in the tree")
+def test_committed_small_corpus_is_the_slice_of_the_shipped_corpus(tmp_path: Path) -> None:
+    fresh = tmp_path / "small.jsonl.gz"
+    assert write_small_corpus(fresh) == sorted(SOURCES)
+    assert COMMITTED.read_bytes() == fresh.read_bytes(), (
+        f"{COMMITTED} is stale: python -m tests.action.corpus_fixture"
+    )
+    assert corpus_sources(COMMITTED) == sorted(SOURCES)
