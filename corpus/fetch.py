@@ -42,13 +42,14 @@ def _wheel(package: Package, folder: Path) -> Path:
 
 
 def _deb(package: Package, folder: Path) -> Path:
-    unpacked = folder / f"{package.name}_{package.version.replace(':', '%3a')}"
+    stem = f"{package.name}_{package.version.replace(':', '%3a')}"  # as apt names the file
+    unpacked = folder / stem
     if unpacked.is_dir():
         return unpacked
     spec = f"{package.name}={package.version}"
     fix = "run `apt-get update` once, or check the Debian mirror"
     _run(["apt-get", "download", spec], folder, fix)
-    debs = sorted(folder.glob(f"{package.name}_*.deb"))
+    debs = sorted(folder.glob(f"{stem}_*.deb"))
     if not debs:
         raise InputError(f"{folder}: apt-get download left no .deb for {spec}; {fix}")
     tmp = unpacked.with_name(unpacked.name + ".part")

