@@ -97,9 +97,10 @@ def _clips(config: BuildConfig) -> list[tuple[str, Path]]:
     return [(s.name, fetch_clip(s, config.cache_dir)) for s in chosen]
 
 
-def _reference(ffmpeg: str, name: str, clip: Path, config: BuildConfig) -> Reference:
+def _reference(ffmpeg: str, version: str, name: str, clip: Path, config: BuildConfig) -> Reference:
     digest = sha256_file(clip)
-    y4m = config.cache_dir / "refs" / f"{name}-{digest[:12]}-max{config.max_frames}.y4m"
+    decoder = sha256_bytes(version.encode())[:8]  # another ffmpeg build decodes afresh
+    y4m = config.cache_dir / "refs" / f"{name}-{digest[:12]}-max{config.max_frames}-{decoder}.y4m"
     y4m.parent.mkdir(parents=True, exist_ok=True)
     frames = make_reference(ffmpeg, clip, y4m, config.max_frames)
     if frames == 0:
@@ -114,7 +115,7 @@ def build(config: BuildConfig) -> BuildResult:
     started = time.monotonic()
     ffmpeg, version = ffmpeg_exe()
     encoders = _encoders(config)
-    refs = [_reference(ffmpeg, n, p, config) for n, p in _clips(config)]
+    refs = [_reference(ffmpeg, version, n, p, config) for n, p in _clips(config)]
     cells = [Cell(r, e, cq) for r in refs for e in encoders for cq in e.cqs]
     cells.sort(key=lambda c: -c.ref.pixels)  # stable: keeps encoder/CQ order within a source
     lines: list[str] = []
