@@ -117,6 +117,13 @@ def make_server(
             auth = self.headers.get("Authorization", "")
             if auth not in (f"token {token}", f"Bearer {token}"):
                 return 401, error_body("Bad credentials", 401), {}, False
+            if not self.headers.get("User-Agent"):
+                journal.fail(f"{method} {path}: no User-Agent header (GitHub answers 403)")
+                message = (
+                    "Request forbidden by administrative rules. "
+                    "Please make sure your request has a User-Agent header"
+                )
+                return 403, error_body(message, 403), {}, False
             found = _match(method, path)
             if found is None:
                 journal.fail(f"{method} {path}: no such operation in the stand-in (or in GitHub)")

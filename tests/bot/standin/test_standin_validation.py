@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +94,19 @@ def test_fixture_teardown_fails_a_test_that_broke_the_description(tmp_path: Path
     assert "1 passed, 1 error" in result.stdout
     assert "GitHub OpenAPI validation failed" in result.stdout
     assert "'head' is a required property" in result.stdout
+
+
+def test_request_without_user_agent_is_refused_like_github(github_standin: GitHubStandin) -> None:
+    host, port = github_standin.base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request(
+        "GET",
+        f"/repos/{github_standin.repo_full_name}",
+        headers={"Authorization": f"token {github_standin.token}"},  # http.client adds no UA
+    )
+    answer = connection.getresponse()
+    body = json.loads(answer.read())
+    connection.close()
+    assert answer.status == 403
+    assert "User-Agent" in body["message"]
+    assert "no User-Agent" in github_standin.expect_validation_errors()[0]
