@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,6 +71,7 @@ def knobs(standin: GitHubStandin, **extra: str) -> dict[str, str]:
         "VENV_DIR": VENV_DIR,
         "REPOSITORY": standin.repo_full_name,
         "API_URL": standin.base_url,
+        "DRY_RUN": "false",
     } | extra
 
 
@@ -167,3 +169,41 @@ def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
     # the job summary has the gate table and the per-source table
     assert "| rule | value | threshold | result |" in run.summary
     assert "held-out source" in run.summary
+
+
+@pytest.mark.skipif(not COMMITTED_CORPUS.exists(), reason=f"{COMMITTED_CORPUS} is missing")
+def test_split_stages_hand_over_through_the_artifacts_folder(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    """As flip.yml splits the work: train+gate+export on one runner, the bot (here a dry
+    run, as in the CI self-test) on another, with only the artifacts folder between them."""
+    standin.clear_journal()
+    first = copy_source_tree(tmp_path / "src1")
+    gpu = run_act(
+        first,
+        tmp_path / "act1",
+        knobs=knobs(standin, STAGES="train,gate,export", SEEDS=PROMOTE_SEEDS),
+        token="",
+    )
+    assert gpu.returncode == 0, gpu.log[-6000:]
+    assert gpu.outputs["verdict"] == "PROMOTE"
+    assert gpu.outputs["pull-request-number"] == ""
+    assert standin.requests == []  # train, gate and export never talk to GitHub
+    assert "Create the training venv" not in gpu.log  # train-python given: no torch install
+
+    second = copy_source_tree(tmp_path / "src2")
+    shutil.copytree(gpu.artifacts, second / "flipbot-artifacts")
+    bot = run_act(
+        second,
+        tmp_path / "act2",
+        knobs=knobs(standin, STAGES="bot", SEEDS=PROMOTE_SEEDS, DRY_RUN="true"),
+        token=standin.token,
+    )
+    assert bot.returncode == 0, bot.log[-6000:]
+    assert standin.writes() == []
+    assert bot.outputs["verdict"] == "PROMOTE"
+    plan = FlipPlan.read(gpu.artifacts / "export" / "flip_plan.json")
+    assert bot.outputs["flipped"].split(",") == [row.id for row in plan.rows]
+    assert "Train (leave-one-source-out)" not in bot.log.split("Run Main ./", 1)[1]
+    assert "+++ b/model/tiny/registry.json" in bot.log  # the dry run prints the registry diff
+    assert sum('+      "smoke": false' in line for line in bot.log.splitlines()) == len(plan.rows)
