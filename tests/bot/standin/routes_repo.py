@@ -108,8 +108,7 @@ def rate_limit(call: Call) -> Reply:
 
 def _public_user(call: Call, login: str) -> dict[str, Any]:
     b = call.backend
-    is_bot = login.endswith("[bot]")
-    user = b.site.user(login, 41898282 if is_bot else 1, "Bot" if is_bot else "User")
+    user = b.site.user(login)
     user.update(
         name=None,
         company=None,

@@ -44,6 +44,8 @@ class RepoShapes:
         return f"https://github.com/{self.full_name}"
 
     def user(self, login: str, user_id: int = 1, kind: str = "User") -> dict[str, Any]:
+        if login.endswith("[bot]"):  # GitHub Apps act as "Bot" users
+            user_id, kind = 41898282, "Bot"
         u = f"{self.base_url}/users/{quote(login)}"  # "github-actions%5Bbot%5D"
         return {
             "login": login,

@@ -252,7 +252,7 @@ def test_lazy_completion_follows_urls_back_to_the_standin(github_standin: GitHub
     repo.create_pull(title="t", body="", head=BRANCH, base="main")
     github_standin.issues.ensure_label("needs review")
     [listed] = list(repo.get_pulls())
-    assert listed.user.login == "github-actions[bot]"
+    assert (listed.user.login, listed.user.type) == ("github-actions[bot]", "Bot")
     assert (
         listed.user.created_at is not None
     )  # completes through GET /users/github-actions%5Bbot%5D
