@@ -99,7 +99,8 @@ def _describe(exc: Exception) -> str:
 
 # The description's prose allows shorthands its schema omits; PyGithub uses them.
 # POST/PUT .../issues/{n}/labels: "You can also pass an `array` of labels
-# directly" (PyGithub's add_to_labels / set_labels send a bare array).
+# directly" (PyGithub's add_to_labels / set_labels send a bare array), and for
+# PUT "You can pass an empty array to remove all labels".
 _LABELS = "/repos/{owner}/{repo}/issues/{issue_number}/labels"
 
 
@@ -108,7 +109,12 @@ def documented_form(method: str, path_pattern: str, body: bytes | None) -> bytes
     if path_pattern == _LABELS and method in ("post", "put") and body:
         value = json.loads(body)
         if isinstance(value, list | str):
-            return json.dumps({"labels": value if isinstance(value, list) else [value]}).encode()
+            value = {"labels": value if isinstance(value, list) else [value]}
+        if method == "put" and isinstance(value, dict) and value.get("labels") == []:
+            # PUT prose: "You can pass an empty array to remove all labels" (the schema
+            # says minItems 1); the body is optional, so check it as absent
+            return None
+        return json.dumps(value).encode()
     return body
 
 

@@ -222,6 +222,9 @@ def test_labels_are_created_set_removed_and_cleared(github_standin: GitHubStandi
     assert [label.name for label in pr.get_labels()] == ["stop-updating"]
     pr.delete_labels()
     assert github_standin.labels_of(pr.number) == []
+    pr.set_labels("flip")
+    pr.set_labels()  # PUT []: documented in the prose as "remove all labels"
+    assert github_standin.labels_of(pr.number) == []
     assert sorted(github_standin.repo_labels()) == ["flip", "stale", "stop-updating"]
 
 
