@@ -205,5 +205,17 @@ def test_split_stages_hand_over_through_the_artifacts_folder(
     plan = FlipPlan.read(gpu.artifacts / "export" / "flip_plan.json")
     assert bot.outputs["flipped"].split(",") == [row.id for row in plan.rows]
     assert "Train (leave-one-source-out)" not in bot.log.split("Run Main ./", 1)[1]
-    assert "+++ b/model/tiny/registry.json" in bot.log  # the dry run prints the registry diff
-    assert sum('+      "smoke": false' in line for line in bot.log.splitlines()) == len(plan.rows)
+    diff = first_diff(bot.log)  # the dry run prints the registry diff
+    assert diff[:2] == ["--- a/model/tiny/registry.json", "+++ b/model/tiny/registry.json"]
+    assert sum(line == '+      "smoke": false' for line in diff) == len(plan.rows)
+    assert sum(line.startswith('+      "sha256": ') for line in diff) == len(plan.rows)
+
+
+def first_diff(log: str) -> list[str]:
+    """The first unified diff in an act log, without act's "[job]   | " prefixes."""
+    lines = [line.split("| ", 1)[1] if "| " in line else line for line in log.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("--- a/"))
+    end = start + 2
+    while end < len(lines) and lines[end][:1] in ("@", "+", "-", " "):
+        end += 1
+    return lines[start:end]
