@@ -33,7 +33,7 @@ class GitHubStandin:
         *,
         owner: str = "octo",
         repo: str = "models",
-        token: str = "ghs_standinToken0123456789",
+        token: str = "standin-test-token",  # plainly fake: no secret scanner matches it
         login: str = BOT_LOGIN,
         login_email: str = BOT_EMAIL,
         default_branch: str = "main",
