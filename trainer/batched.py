@@ -177,7 +177,6 @@ def _train(
         if recipe.dropout == 0
         else (ExactMasks if recipe.dropout_mask == "exact" else PoolMasks)(seeds, recipe, dev)
     )
-    step_count = np.zeros(m_count, dtype=np.int64)
     idx = torch.zeros(m_count, width, dtype=torch.int64)
     row_base = torch.arange(m_count, dtype=torch.int64).unsqueeze(1) * max(ns)
     for epoch in range(recipe.epochs):
@@ -195,8 +194,7 @@ def _train(
             k = active[t]
             mk = masks.masks(t, k, rows[t]) if masks is not None else None
             _step(stack, x_ep[:k, t], y_ep[:k, t], weight[:k, t], mk, k)
-            step_count[:k] += 1
-            stack.adam(step_count[:k], recipe)
+            stack.adam(k, recipe)
         if progress is not None:
             progress(epoch + 1, recipe.epochs)
 
