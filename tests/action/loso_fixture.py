@@ -36,11 +36,20 @@ RECIPE = {
 CORPUS_SHA256 = "5" * 64  # a stand-in pin: the refusal path never reads the corpus
 
 
-def _fold(source_index: int, seed: int) -> LosoFold:
+def _fold(source_index: int, seed: int, *, shared_noise: float | None = None) -> LosoFold:
+    """One held-out source. ``shared_noise``: every seed gets the same error of that size
+    (plus a hair of its own), so the seeds agree; otherwise the seed's own NOISE_BY_SEED."""
     rng = np.random.default_rng(1000 * source_index + seed)
     truth_rng = np.random.default_rng(source_index)  # same targets for every seed
     y_true = np.round(np.sort(truth_rng.uniform(35.0, 99.0, ROWS_PER_SOURCE)), 4)
-    y_pred = np.round(y_true + rng.normal(0.0, NOISE_BY_SEED[seed], ROWS_PER_SOURCE), 4)
+    if shared_noise is None:
+        error = rng.normal(0.0, NOISE_BY_SEED[seed], ROWS_PER_SOURCE)
+    else:
+        common = np.random.default_rng(10_000 + source_index).normal(
+            0.0, shared_noise, ROWS_PER_SOURCE
+        )
+        error = common + rng.normal(0.0, 0.05, ROWS_PER_SOURCE)
+    y_pred = np.round(y_true + error, 4)
     s = score(y_true, y_pred)
     return LosoFold(
         held_out=SOURCES[source_index],
@@ -56,6 +65,16 @@ def _fold(source_index: int, seed: int) -> LosoFold:
 
 
 def disagreeing_seeds(seeds: tuple[int, ...] = (0, 1)) -> list[LosoArtefact]:
+    return _artefacts(seeds, shared_noise=None)
+
+
+def weak_agreeing_seeds(seeds: tuple[int, ...] = (0, 1)) -> list[LosoArtefact]:
+    """Seeds that agree (spread holds) but all fall below the per-seed minimum: a HOLD
+    that is not a refusal and flips nothing."""
+    return _artefacts(seeds, shared_noise=9.0)
+
+
+def _artefacts(seeds: tuple[int, ...], *, shared_noise: float | None) -> list[LosoArtefact]:
     return [
         LosoArtefact(
             seed=seed,
@@ -63,7 +82,7 @@ def disagreeing_seeds(seeds: tuple[int, ...] = (0, 1)) -> list[LosoArtefact]:
             corpus_sha256=CORPUS_SHA256,
             corpus_rows=ROWS_PER_SOURCE * len(SOURCES),
             sources=SOURCES,
-            folds=tuple(_fold(i, seed) for i in range(len(SOURCES))),
+            folds=tuple(_fold(i, seed, shared_noise=shared_noise) for i in range(len(SOURCES))),
             epochs=RECIPE["epochs"],  # type: ignore[arg-type]
             batch_size=RECIPE["batch_size"],  # type: ignore[arg-type]
             lr=RECIPE["lr"],  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from flipbot.plan_file import FlipPlan
 from .act_runner import ROOT, act_executable, copy_source_tree, run_act
 from .corpus_fixture import COMMITTED as COMMITTED_CORPUS
 from .corpus_fixture import corpus_sources
-from .loso_fixture import SOURCES, write_disagreeing_seeds
+from .loso_fixture import SOURCES, weak_agreeing_seeds, write_disagreeing_seeds
 
 sys.path.insert(0, str(ROOT / "tests" / "bot"))
 from standin import GitHubStandin
@@ -106,6 +106,30 @@ def test_refusing_verdict_fails_the_action_without_a_single_write(
         assert source_name in run.summary
     assert (run.artifacts / "loso" / "HOLD.json").exists()
     assert not (run.artifacts / "export").exists()
+
+
+def test_hold_without_cleared_seeds_exports_nothing_and_writes_nothing(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    """Spread holds but no seed reaches 0.95: not a refusal, yet nothing can flip."""
+    source = copy_source_tree(tmp_path / "src")
+    for artefact in weak_agreeing_seeds((0, 1)):
+        artefact.write(source / "flipbot-artifacts" / "loso")
+    standin.clear_journal()
+
+    run = run_act(
+        source,
+        tmp_path / "act",
+        knobs=knobs(standin, STAGES="gate,export,bot"),
+        token=standin.token,
+    )
+
+    assert run.outputs["verdict"] == "HOLD"
+    assert standin.writes() == []
+    assert not (run.artifacts / "export").exists()  # export skipped: the verdict flips no seed
+    assert run.outcome == "failure" and run.returncode != 0
+    assert run.outputs["refusal-reason"] == "no seed cleared the gate", run.log[-3000:]
+    assert "::error::flipbot refused the flip: no seed cleared the gate" in run.log
 
 
 @pytest.mark.skipif(
