@@ -177,18 +177,23 @@ class Faults:
         )
 
     def secondary_rate_limit(
-        self, method: str | None = None, path: str = r".", times: int = 1, retry_after: int = 1
+        self,
+        method: str | None = None,
+        path: str = r".",
+        times: int = 1,
+        retry_after: int = 1,
+        status: int = 403,
     ) -> Fault:
-        """403 with ``Retry-After`` as GitHub's secondary rate limit sends it."""
+        """403 (or 429: GitHub sends either) with ``Retry-After``, as the secondary limit does."""
         return self.add(
             method=method,
             path=path,
-            status=403,
+            status=status,
             body=error_body(
                 "You have exceeded a secondary rate limit. Please wait a few minutes before you "
                 "try again. If you reach out to GitHub Support for help, please include the "
                 "request ID ABCD:1234.",
-                403,
+                status,
             ),
             headers={"Retry-After": str(retry_after)},
             times=times,
