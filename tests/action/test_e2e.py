@@ -22,6 +22,7 @@ import pytest
 
 from flipbot.jsonfile import sha256_bytes
 from flipbot.plan_file import FlipPlan
+from flipbot.verdict_file import Verdict
 
 from .act_runner import ROOT, act_executable, copy_source_tree, run_act
 from .corpus_fixture import COMMITTED as COMMITTED_CORPUS
@@ -72,6 +73,8 @@ def knobs(standin: GitHubStandin, **extra: str) -> dict[str, str]:
         "REPOSITORY": standin.repo_full_name,
         "API_URL": standin.base_url,
         "DRY_RUN": "false",
+        "PLCC_SPREAD_MAX": "",
+        "ALLOW_OVERRIDE": "false",
     } | extra
 
 
@@ -106,6 +109,30 @@ def test_refusing_verdict_fails_the_action_without_a_single_write(
         assert source_name in run.summary
     assert (run.artifacts / "loso" / "HOLD.json").exists()
     assert not (run.artifacts / "export").exists()
+
+
+def test_loosening_the_gate_needs_the_explicit_override_input(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    source = copy_source_tree(tmp_path / "src")
+    write_disagreeing_seeds(source / "flipbot-artifacts" / "loso", seeds=(0, 1))
+    loose = knobs(standin, STAGES="gate", PLCC_SPREAD_MAX="0.05")
+
+    refused = run_act(source, tmp_path / "act1", knobs=loose, token="")
+    assert refused.returncode != 0 and refused.outcome == "failure"
+    assert "::error title=flipbot::inputs 'mean-plcc-min'/'plcc-spread-max'" in refused.log
+    assert "Run Main Gate (ADR-0303)" not in refused.log  # stopped before any stage ran
+
+    allowed = run_act(source, tmp_path / "act2", knobs=loose | {"ALLOW_OVERRIDE": "true"}, token="")
+    assert allowed.returncode == 0, allowed.log[-3000:]
+    assert allowed.outputs["verdict"] == "PROMOTE"
+    verdict = Verdict.read(allowed.artifacts / "loso" / "PROMOTE.json")
+    assert verdict.thresholds_overridden is True
+    assert (
+        verdict.thresholds["plcc_spread_max"] == 0.05
+        if "plcc_spread_max" in verdict.thresholds
+        else True
+    )
 
 
 def test_hold_without_cleared_seeds_exports_nothing_and_writes_nothing(
