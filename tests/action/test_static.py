@@ -297,3 +297,30 @@ def test_check_jsonschema_accepts_the_files(schema: str, paths: list[str]) -> No
         pytest.skip("check-jsonschema is not installed (pip install -r requirements/ci-tools.txt)")
     proc = run_tool([exe, "--builtin-schema", schema, *paths])
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_paths_handed_to_the_action_exist_in_the_repository(
+    workflow: tuple[Path, dict[str, Any]],
+) -> None:
+    missing = [
+        f"{where}: {key}={value}"
+        for where, step in rules.all_steps(workflow[1])
+        if step.get("uses") == "./"
+        for key, value in (step.get("with") or {}).items()
+        if key in ("corpus", "registry")
+        and "${{" not in str(value)
+        and not (ROOT / value).is_file()
+    ]
+    assert missing == []
+
+
+def test_flip_workflow_moves_the_folder_the_action_writes(action: dict[str, Any]) -> None:
+    default = action["inputs"]["artifacts-dir"]["default"]
+    doc = rules.load(FLIP)
+    paths = [
+        str(s["with"]["path"])
+        for _, s in rules.all_steps(doc)
+        if "artifact@" in str(s.get("uses", ""))
+    ]
+    assert len(paths) == 5
+    assert all(p.rstrip("/") in (default, f"{default}/loso") for p in paths), paths
