@@ -208,3 +208,19 @@ def test_cli_writes_outputs_and_exits_2_with_an_error_annotation(
     monkeypatch.setenv("FLIPBOT_INPUT_SEEDS", "0,0")
     assert main(["inputs", "--workspace", str(workspace)]) == 2
     assert capsys.readouterr().out.startswith("::error title=flipbot::input 'seeds'")
+
+
+def test_helpers_run_on_a_bare_python_without_site_packages() -> None:
+    """action.yml runs them with the runner's python3, before any venv exists."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        f"import sys; sys.path.insert(0, {str(root)!r}); "
+        "import flipbot.action.__main__, flipbot.action.outputs; "
+        "print(sorted(m for m in ('numpy', 'scipy', 'torch', 'github') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-S", "-E", "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
