@@ -121,7 +121,7 @@ def _run(config: BotConfig) -> int:
         print(done.body.text)
         print(diff)
         assert flip.plan is not None
-        context = BodyContext(flip, "", flip.plan.registry, config.run_url)
+        context = BodyContext(flip, "", flip.plan.registry, config.run_url, config.plots_url)
         append_summary(
             render_summary(context, done.outcome.operation, None) + f"\n```diff\n{diff}```\n"
         )
@@ -147,7 +147,9 @@ def _run(config: BotConfig) -> int:
         return _refusal(config, flip, outcome)
     print(f"flipbot: {outcome.operation} {outcome.url or ''}".rstrip())
     if flip.plan is not None:
-        context = BodyContext(flip, outcome.base_sha or "", flip.plan.registry, config.run_url)
+        context = BodyContext(
+            flip, outcome.base_sha or "", flip.plan.registry, config.run_url, config.plots_url
+        )
         notes = "".join(f"- {note}\n" for note in outcome.notes)
         append_summary(render_summary(context, outcome.operation, outcome.url) + "\n" + notes)
     write_outputs(outcome.outputs())

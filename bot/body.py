@@ -18,7 +18,13 @@ from typing import Any
 from bot.flip import Flip
 from flipbot import __version__
 from flipbot.jsonfile import sha256_bytes
-from gate.render import escape_md, render_gate_table, render_seed_outcomes, render_source_table
+from gate.render import (
+    escape_md,
+    render_calibration,
+    render_gate_table,
+    render_seed_outcomes,
+    render_source_table,
+)
 
 BODY_LIMIT = 65_536  # GitHub's maximum PR body length, in characters
 MARKER = "flipbot:v1"
@@ -32,6 +38,8 @@ class BodyContext:
     base_sha: str  # the base commit the flip was built on ("" in a local dry run)
     registry: str  # repository-relative registry path
     run_url: str | None  # link to the workflow run; left out of the hidden block's content hash
+    # Link to the uploaded LOSO pictures (an Actions artifact); per run, so also left out.
+    plots_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,9 +135,22 @@ def _provenance(ctx: BodyContext) -> list[str]:
         ("verdict", f"{code(ctx.flip.verdict_path.name)} sha256 {code(ctx.flip.verdict_sha256)}"),
         ("training commit", code(pins.git_commit or "unknown")),
         ("workflow run", run),
+        (
+            "pictures",
+            f"[LOSO scatter and PLCC strip chart]({ctx.plots_url})"
+            if ctx.plots_url
+            else "not uploaded",
+        ),
         ("flipbot", f"`{__version__}`"),
     ]
     return ["### Provenance", "", "| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
+
+
+def _calibration(ctx: BodyContext, tier: int) -> list[str]:
+    # Informational, never part of the decision: the first thing dropped for length.
+    if ctx.flip.calibration is None or tier == len(TIERS) - 1:
+        return []
+    return [render_calibration(ctx.flip.calibration)]
 
 
 def _files(ctx: BodyContext) -> list[str]:
@@ -144,7 +165,7 @@ def _files(ctx: BodyContext) -> list[str]:
 
 def _render(ctx: BodyContext, tier: int, *, with_run: bool) -> str:
     if not with_run:
-        ctx = BodyContext(ctx.flip, ctx.base_sha, ctx.registry, None)
+        ctx = BodyContext(ctx.flip, ctx.base_sha, ctx.registry, None, None)
     parts = [
         *_headline(ctx),
         *_provenance(ctx),
@@ -157,6 +178,7 @@ def _render(ctx: BodyContext, tier: int, *, with_run: bool) -> str:
         "### Per held-out source",
         "",
         _source_section(ctx, tier),
+        *_calibration(ctx, tier),
         *_files(ctx),
     ]
     return "\n".join(parts)

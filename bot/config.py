@@ -33,6 +33,7 @@ class BotConfig:
     api_url: str = DEFAULT_API_URL
     token: str | None = field(default=None, repr=False)  # never printed
     run_url: str | None = None  # workflow run link for the PR body
+    plots_url: str | None = None  # the uploaded LOSO pictures (FLIPBOT_PLOTS_URL), if any
     # Seconds the client may wait in total on one rate-limited or failing request.
     max_wait_s: float = 60.0
     # Retry backoff base and the pause between writes (GitHub asks for about 1 s
@@ -47,6 +48,15 @@ class BotConfig:
     @property
     def owner(self) -> str:
         return self.repo.split("/", 1)[0]
+
+
+def plots_url_from(env: Mapping[str, str]) -> str | None:
+    url = env.get("FLIPBOT_PLOTS_URL") or None
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise InputError(
+            f"FLIPBOT_PLOTS_URL '{url}' is not an http(s) URL; pass the upload step's artifact-url"
+        )
+    return url
 
 
 def run_url_from(env: Mapping[str, str]) -> str | None:
@@ -107,4 +117,5 @@ def build_config(
         api_url=url,
         token=token if mode == "pr" else None,
         run_url=run_url_from(env),
+        plots_url=plots_url_from(env),
     )

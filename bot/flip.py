@@ -18,6 +18,8 @@ from flipbot.jsonfile import sha256_bytes, sha256_file
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
 from flipbot.plan_file import FlipPlan
 from flipbot.verdict_file import Verdict, find_verdict
+from gate.calibration_file import FILENAME as CALIBRATION_FILENAME
+from gate.calibration_file import Calibration
 
 # Destinations are plain model files: no spaces, quotes, backticks or pipes that
 # could break a path in the PR body or a tree entry.
@@ -38,6 +40,8 @@ class Flip:
     verdict_sha256: str
     plan: FlipPlan | None  # None on a refusal: export does not run then
     files: tuple[ShippedFile, ...]
+    # The gate's informational calibration.json, when it wrote one next to the verdict.
+    calibration: Calibration | None = None
 
     @property
     def changes(self) -> tuple[RowChange, ...]:
@@ -61,13 +65,27 @@ def check_repo_path(path: str, where: str) -> str:
     return path
 
 
+def load_calibration(verdict_path: Path, verdict: Verdict) -> Calibration | None:
+    """calibration.json beside the verdict, if any; it must pin the same loso files."""
+    path = verdict_path.parent / CALIBRATION_FILENAME
+    if not path.exists():
+        return None
+    calibration = Calibration.read(path)
+    if calibration.loso_files != verdict.pins.loso_files:
+        raise InputError(
+            f"{path}: pins other loso files than {verdict_path}; rerun the gate on this folder"
+        )
+    return calibration
+
+
 def load_flip(verdict_dir: str | Path, artifacts_dir: str | Path) -> Flip:
     verdict_path = find_verdict(verdict_dir)
     verdict = Verdict.read(verdict_path)
     verdict_sha = sha256_file(verdict_path)
+    calibration = load_calibration(verdict_path, verdict)
     if verdict.refused or (not verdict.flip and not verdict.ensemble_flip):
         # Nothing flips: export has nothing to ship, so there may be no plan at all.
-        return Flip(verdict, verdict_path, verdict_sha, None, ())
+        return Flip(verdict, verdict_path, verdict_sha, None, (), calibration)
     plan_path = Path(artifacts_dir) / PLAN_FILENAME
     plan = FlipPlan.read(plan_path)
     where = str(plan_path)
@@ -126,4 +144,4 @@ def load_flip(verdict_dir: str | Path, artifacts_dir: str | Path) -> Flip:
             )
     if len({f.path for f in files}) != len(files):
         raise InputError(f"{where}: two files share one destination; rerun export")
-    return Flip(verdict, verdict_path, verdict_sha, plan, tuple(files))
+    return Flip(verdict, verdict_path, verdict_sha, plan, tuple(files), calibration)

@@ -150,7 +150,9 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
             head_sha = api.write_commit(base.sha, list(base.pending.items()), message, known).sha
             api.force_ref(branch, head_sha)
             wrote = True
-    body = build_body(BodyContext(flip, base.sha, base.edit.where, config.run_url))
+    body = build_body(
+        BodyContext(flip, base.sha, base.edit.where, config.run_url, config.plots_url)
+    )
     title = pr_title(flip)
     if pull is None:
         created = api.create_pull(branch, config.base, title, body.text, config.draft)

@@ -65,7 +65,7 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     if not is_yaml(str(config.registry)):
         schema = _local_schema(config.registry, parse_json(text, str(config.registry)))
     edit = flip_registry(text, flip.changes, flip.plan.registry, schema=schema)
-    body = build_body(BodyContext(flip, "", flip.plan.registry, config.run_url))
+    body = build_body(BodyContext(flip, "", flip.plan.registry, config.run_url, config.plots_url))
     if config.mode == "dry-run":
         return LocalRun(Outcome("dry-run", flipped=flip.flipped_ids), edit, body)
     wrote = False

@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out-dir", metavar="DIR", help="where to write the verdict (default LOSO_DIR)")
     p.add_argument(
+        "--plots",
+        action="store_true",
+        help="also render loso_scatter.png and loso_plcc_strip.png next to the verdict "
+        "(informational; needs matplotlib)",
+    )
+    p.add_argument(
         "--mean-plcc-threshold",
         type=float,
         metavar="X",
@@ -110,11 +116,15 @@ def _run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out_dir or args.loso_dir)
     written = verdict.write(out_dir)
     calibration = _calibrate(run, out_dir)
+    pictures = _plots(run, out_dir) if args.plots else []
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as fh:
             fh.write(render_summary(verdict) + "\n")
             if calibration is not None:
                 fh.write(render_calibration(calibration) + "\n")
+            if pictures:
+                names = ", ".join(f"`{p.name}`" for p in pictures)
+                fh.write(f"Pictures ({names}) are in this run's artifacts.\n")
     # With --json, stdout is the verdict and nothing else.
     stream = sys.stderr if args.json else sys.stdout
     if args.json:
@@ -129,6 +139,19 @@ def _run(args: argparse.Namespace) -> int:
     if verdict.decision == "PROMOTE" or args.exit_zero:
         return EXIT_OK
     return EXIT_NO
+
+
+def _plots(run: LosoSet, out_dir: Path) -> list[Path]:
+    """Pictures are informational too: a failure is a warning, never a verdict change."""
+    try:
+        from gate.plots import render_plots
+
+        return render_plots(run.artefacts, out_dir)
+    except Exception as exc:
+        print(
+            f"gate: warning: plots were not rendered ({exc}); the verdict stands", file=sys.stderr
+        )
+        return []
 
 
 def _calibrate(run: LosoSet, out_dir: Path) -> Calibration | None:

@@ -10,7 +10,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from flipbot.jsonfile import write_json
+from flipbot.errors import InputError
+from flipbot.fields import need
+from flipbot.jsonfile import read_json, write_json
 
 SCHEMA_VERSION = 1
 KIND = "flipbot.calibration"
@@ -70,3 +72,36 @@ class Calibration:
         path = Path(out_dir) / FILENAME
         write_json(path, self.to_json())
         return path
+
+    @classmethod
+    def from_json(cls, doc: Any, where: str) -> Calibration:
+        """Read a calibration.json back (for the PR body and export's sidecars)."""
+        try:
+            version = need(doc, "schema_version", int, where)
+            if version != SCHEMA_VERSION or doc.get("kind") != KIND:
+                raise InputError(f"{where}: not a flipbot calibration of schema {SCHEMA_VERSION}")
+
+            def levels(rows: list[dict[str, Any]]) -> tuple[LevelResult, ...]:
+                return tuple(LevelResult(**r) for r in rows)
+
+            return cls(
+                nonconformity=need(doc, "nonconformity", str, where),
+                levels=tuple(need(doc, "levels", list, where)),
+                seeds=tuple(need(doc, "seeds", list, where)),
+                sources=tuple(
+                    SourceCalibration(**(s | {"levels": levels(s["levels"])}))
+                    for s in need(doc, "sources", list, where)
+                ),
+                overall=levels(need(doc, "overall", list, where)),
+                scale_factor=need(doc, "scale_factor", dict, where),
+                warnings=tuple(need(doc, "warnings", list, where)),
+                loso_files=need(doc, "loso_files", dict, where),
+                corpus_sha256=need(doc, "corpus_sha256", str, where),
+                schema_version=version,
+            )
+        except (TypeError, KeyError) as exc:
+            raise InputError(f"{where}: malformed calibration ({exc}); rerun the gate") from None
+
+    @classmethod
+    def read(cls, path: str | Path) -> Calibration:
+        return cls.from_json(read_json(path), str(path))

@@ -107,3 +107,46 @@ def test_the_last_tier_points_to_the_job_summary(tmp_path):
     last = build_body(context(flip), limit=8000)
     assert last.tier == 3 and "job summary" in last.text and "source299" not in last.text
     assert "300 held-out sources" in last.text
+
+
+def test_plots_link_is_shown_but_does_not_change_the_hidden_block(tmp_path):
+    flip = flip_for(tmp_path)
+    url = "https://github.com/o/r/actions/runs/1/artifacts/77"
+    with_plots = build_body(replace(context(flip), plots_url=url))
+    without = build_body(context(flip))
+    assert f"[LOSO scatter and PLCC strip chart]({url})" in with_plots.text
+    assert "| pictures | not uploaded |" in without.text
+    assert with_plots.hidden == without.hidden
+
+
+def test_calibration_beside_the_verdict_goes_into_the_body(tmp_path):
+    import numpy as np
+
+    from gate.calibration import calibrate
+
+    flip = flip_for(tmp_path)
+    y = {s: np.linspace(40.0, 90.0, 30) for s in ("A", "B", "C")}
+    preds = {s: np.stack([y[s] + 1.0 + 0.1 * np.arange(30) % 2, y[s] - 0.5]) for s in y}
+    calibration = calibrate(y, preds)
+    text = build_body(context(replace(flip, calibration=calibration))).text
+    assert "### Calibration of the ensemble spread (informational)" in text
+    assert "Scale factor to ship" in text
+    assert "Calibration" not in build_body(context(flip)).text
+
+
+def test_a_calibration_pinning_other_loso_files_is_refused(tmp_path):
+    import numpy as np
+    import pytest
+
+    from flipbot.errors import InputError
+    from gate.calibration import calibrate
+
+    flip = flip_for(tmp_path)
+    y = {s: np.linspace(40.0, 90.0, 30) for s in ("A", "B")}
+    preds = {s: np.stack([y[s] + 1.0, y[s] - 0.5]) for s in y}
+    good = calibrate(y, preds, loso_files=flip.verdict.pins.loso_files)
+    good.write(tmp_path / "loso")
+    assert load_flip(tmp_path / "loso", tmp_path / "export").calibration == good
+    calibrate(y, preds, loso_files={"loso_seed0.json": "0" * 64}).write(tmp_path / "loso")
+    with pytest.raises(InputError, match="pins other loso files"):
+        load_flip(tmp_path / "loso", tmp_path / "export")

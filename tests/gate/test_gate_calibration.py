@@ -157,3 +157,20 @@ def test_calibration_markdown_shows_coverage_width_scale_and_warnings() -> None:
     ]
     assert "Scale factor to ship (calibrated on every source): 0.90: 80, 0.95: 100." in md
     assert md.count("- ⚠ source 'C'") == 2
+
+
+def test_calibration_file_reads_back_equal(tmp_path: Path) -> None:
+    from gate.calibration_file import Calibration
+
+    y, preds = two_seeds()
+    cal = calibrate(y, preds)
+    assert Calibration.read(cal.write(tmp_path)) == cal
+
+
+def test_gate_plots_flag_writes_both_pictures_and_names_them_in_the_summary(tmp_path: Path) -> None:
+    loso = write_run(tmp_path / "loso", {0: 0.99, 1: 0.991})
+    summary = tmp_path / "summary.md"
+    assert main([str(loso), "--seeds", "0,1", "--plots", "--summary", str(summary)]) == 0
+    assert (loso / "loso_scatter.png").read_bytes()[:4] == b"\x89PNG"
+    assert (loso / "loso_plcc_strip.png").read_bytes()[:4] == b"\x89PNG"
+    assert "`loso_scatter.png`, `loso_plcc_strip.png`" in summary.read_text()
