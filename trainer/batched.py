@@ -18,7 +18,11 @@ overhead in the reference, for any batch size):
 - denormals are flushed (``torch.set_flush_denormal``): a few thousand
   weights drift into denormal range after some epochs and slow every op
   touching them about 1.6x; no effect on the results;
-- dropout masks come from a precomputed pool (``trainer.masks``).
+- dropout masks come from a precomputed pool (``trainer.masks``);
+- Adam is torch's fused kernel, one pass over all models' state
+  (``Stack.adam``);
+- on the CPU the stack is split over worker threads, one intra-op thread
+  each (see ``train_stacked_states``).
 ``torch.compile`` (cold start about 18 s) and ``torch.func.vmap`` (slower than
 ``bmm`` here) are deliberately not used.
 """
@@ -168,7 +172,7 @@ def _train(
         )
         weight[m] = torch.from_numpy(per_row)
     x_all, y_all, weight = x_all.to(dev), y_all.to(dev), weight.to(dev)
-    weight = weight.view(m_count, n_steps, bs, 1)
+    w_steps = weight.view(m_count, n_steps, bs, 1).unbind(1)
 
     shufflers = [shuffle_generator(j.seed) for j in jobs]
     seeds = [j.seed for j in jobs]
@@ -190,10 +194,11 @@ def _train(
         y_ep = y_all.view(-1).index_select(0, idx_dev).view(m_count, n_steps, bs, 1)
         if masks is not None:
             masks.new_epoch(steps)
+        x_steps, y_steps = x_ep.unbind(1), y_ep.unbind(1)
         for t in range(n_steps):
             k = active[t]
             mk = masks.masks(t, k, rows[t]) if masks is not None else None
-            _step(stack, x_ep[:k, t], y_ep[:k, t], weight[:k, t], mk, k)
+            _step(stack, x_steps[t][:k], y_steps[t][:k], w_steps[t][:k], mk, k)
             stack.adam(k, recipe)
         if progress is not None:
             progress(epoch + 1, recipe.epochs)
@@ -208,24 +213,24 @@ def _step(
     k: int,
 ) -> None:
     """Forward and hand-written backward of the first k models; gradients into ``s.grad``."""
-    w1, b1, w2, b2, w3, b3 = (p[:k] for p in s.params)
+    w1, b1, w2, b2, w3, b3, w2_t, w3_t = s.prefix(k)
     # Forward. x [k, B, 20] -> z1, h1 [k, B, H] -> z2, h2 [k, B, H] -> out [k, B, 1]
-    z1 = torch.baddbmm(b1.unsqueeze(1), x, w1)
+    z1 = torch.baddbmm(b1, x, w1)
     h1 = F.gelu(z1)
     if masks is not None:
         h1 = h1 * masks[0]
-    z2 = torch.baddbmm(b2.unsqueeze(1), h1, w2)
+    z2 = torch.baddbmm(b2, h1, w2)
     h2 = F.gelu(z2)
     if masks is not None:
         h2 = h2 * masks[1]
-    out = torch.baddbmm(b3.unsqueeze(1), h2, w3)
+    out = torch.baddbmm(b3, h2, w3)
     # Backward of mean squared error; padding rows have weight 0.
     d_out = (out - y) * w  # [k, B, 1]
-    d_h2 = d_out * w3.transpose(1, 2)  # [k, B, H]
+    d_h2 = d_out * w3_t  # [k, B, H]
     if masks is not None:
         d_h2 = d_h2 * masks[1]
     d_z2 = torch.ops.aten.gelu_backward(d_h2, z2)
-    d_h1 = torch.bmm(d_z2, w2.transpose(1, 2))
+    d_h1 = torch.bmm(d_z2, w2_t)
     if masks is not None:
         d_h1 = d_h1 * masks[0]
     d_z1 = torch.ops.aten.gelu_backward(d_h1, z1)

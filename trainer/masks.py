@@ -53,22 +53,22 @@ class PoolMasks:
         self.windows = pool.unfold(0, width, 1)  # [n_windows, rows * hidden] view
         self.rngs = [np.random.Generator(np.random.PCG64(stream_seed(s, POOL))) for s in seeds]
         self.device = device
-        self.offsets = torch.empty(0, 2, len(seeds), dtype=torch.int64)
+        self.offsets: list[torch.Tensor] = []
 
     def new_epoch(self, steps: list[int]) -> None:
         """Draw this epoch's offsets: ``steps[m]`` steps for model m (in stack order)."""
         n_windows = self.windows.shape[0]
-        offs = np.zeros((max(steps), 2, len(steps)), dtype=np.int64)
+        offs = np.zeros((max(steps), len(steps), 2), dtype=np.int64)
         for m, (rng, s) in enumerate(zip(self.rngs, steps, strict=True)):
-            offs[:s, :, m] = rng.integers(0, n_windows, size=(s, 2))
-        self.offsets = torch.from_numpy(offs).to(self.device)
+            offs[:s, m, :] = rng.integers(0, n_windows, size=(s, 2))
+        # One flat [M * 2] index per step: model-major, layer 1 then layer 2.
+        self.offsets = list(torch.from_numpy(offs).to(self.device).view(len(offs), -1).unbind(0))
 
     def masks(self, step: int, k: int, rows: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """Masks [k, batch, hidden] for layers 1 and 2 of the first ``k`` models at ``step``."""
-        shape = (k, self.rows, self.hidden)
-        m1 = self.windows.index_select(0, self.offsets[step, 0, :k]).view(shape)
-        m2 = self.windows.index_select(0, self.offsets[step, 1, :k]).view(shape)
-        return m1, m2
+        both = self.windows.index_select(0, self.offsets[step][: 2 * k])
+        both = both.view(k, 2, self.rows, self.hidden)
+        return both[:, 0], both[:, 1]
 
 
 class ExactMasks:

@@ -43,14 +43,31 @@ class Stack:
     exp_avg_sq: torch.Tensor  # [M, P] Adam second moment
     _rows: list[list[torch.Tensor]] = field(default_factory=list)  # per-model row views
     _steps: list[torch.Tensor] = field(default_factory=list)  # per-model Adam step counts
+    _prefixes: dict[int, tuple[torch.Tensor, ...]] = field(default_factory=dict)
 
     @property
     def params(self) -> tuple[torch.Tensor, ...]:
         return _views(self.flat, self.hidden)
 
-    @property
-    def grads(self) -> tuple[torch.Tensor, ...]:
-        return _views(self.grad_flat, self.hidden)
+    def prefix(self, k: int) -> tuple[torch.Tensor, ...]:
+        """Views of the first k models, shaped for the step (cached: k takes few values).
+
+        w1 [k, 20, H], b1 [k, 1, H], w2 [k, H, H], b2 [k, 1, H], w3 [k, H, 1], b3 [k, 1, 1],
+        w2 transposed [k, H, H], w3 transposed [k, 1, H].
+        """
+        if k not in self._prefixes:
+            w1, b1, w2, b2, w3, b3 = (p[:k] for p in self.params)
+            self._prefixes[k] = (
+                w1,
+                b1.unsqueeze(1),
+                w2,
+                b2.unsqueeze(1),
+                w3,
+                b3.unsqueeze(1),
+                w2.transpose(1, 2),
+                w3.transpose(1, 2),
+            )
+        return self._prefixes[k]
 
     @classmethod
     def from_models(cls, models: list[FrRegressor], recipe: Recipe, device: torch.device) -> Stack:
