@@ -6,23 +6,28 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpus/flipbot_corpus_v1.jsonl.gz
 OUT ?= artifacts
 
-.PHONY: demo test check lint types bench e2e clean help
+.PHONY: demo test check lint types bench e2e clean help venv
 
 help:
 	@echo "make demo   - train, gate, export and dry-run the bot on the shipped corpus"
 	@echo "make test   - run the test suite"
 	@echo "make check  - lint + types + tests (what CI runs)"
 	@echo "make bench  - batched vs reference trainer, prints 'speedup: <x>'"
+	@echo "make e2e    - run the composite Action end to end (act, GitHub stand-in)"
 
-$(STAMP): requirements/base.txt requirements/train.txt requirements/dev.txt
+$(STAMP): requirements/base.txt requirements/train.txt requirements/dev.txt requirements/ci-tools.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements/dev.txt -r requirements/ci-tools.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not e2e"
+
+# The composite Action run for real (act, host mode, offline) against the GitHub stand-in.
+e2e: $(STAMP)
+	$(BIN)/python -m pytest -q -m e2e tests/action
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

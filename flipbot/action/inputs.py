@@ -54,6 +54,7 @@ class ActionInputs:
     base: str
     repository: str
     api_url: str
+    plots_url: str  # "" or the https link of the uploaded LOSO pictures, for the PR body
     labels: tuple[str, ...]
     draft: bool
     dry_run: bool
@@ -177,6 +178,16 @@ def parse_api_url(text: str) -> str:
     return url
 
 
+def parse_plots_url(text: str) -> str:
+    url = text.strip()
+    if url and not re.fullmatch(r"https://[^\s]+", url):
+        raise InputError(
+            f"input 'plots-url': {url!r} is not an https URL; pass the upload step's "
+            "artifact-url output, or leave it empty"
+        )
+    return url
+
+
 def parse_thresholds(env: Mapping[str, str]) -> Thresholds | None:
     given = {
         key: env.get(f"FLIPBOT_INPUT_{key}", "").strip()
@@ -233,6 +244,7 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         base=parse_base(get("BASE")) if "bot" in stages else "",
         repository=_repository(get("REPOSITORY")) if "bot" in stages else "",
         api_url=parse_api_url(get("API_URL") or "https://api.github.com"),
+        plots_url=parse_plots_url(get("PLOTS_URL")),
         labels=parse_labels(get("LABELS")),
         draft=parse_bool("draft", get("DRAFT", "false")),
         dry_run=parse_bool("dry-run", get("DRY_RUN", "false")),

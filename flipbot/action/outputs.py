@@ -36,6 +36,7 @@ def input_outputs(inp: ActionInputs) -> dict[str, str]:
         "base": inp.base,
         "repository": inp.repository,
         "api-url": inp.api_url,
+        "plots-url": inp.plots_url,
         "labels": ",".join(inp.labels),
         "draft": _flag(inp.draft),
         "dry-run": _flag(inp.dry_run),

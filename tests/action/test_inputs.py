@@ -127,6 +127,8 @@ def test_a_missing_corpus_is_an_error_only_when_a_stage_reads_it(workspace: Path
         ("BASE", "main\nx=1", "base"),
         ("REPOSITORY", "owner", "repository"),
         ("API_URL", "http://example.com", "api-url"),
+        ("PLOTS_URL", "javascript:alert(1)", "plots-url"),
+        ("PLOTS_URL", "https://x/a b", "plots-url"),
         ("LABELS", "ok,bad\x07", "labels"),
         ("TRAIN_PYTHON", "python3", "train-python"),
     ],
@@ -134,6 +136,12 @@ def test_a_missing_corpus_is_an_error_only_when_a_stage_reads_it(workspace: Path
 def test_bad_inputs_name_the_input(workspace: Path, key: str, value: str, word: str) -> None:
     with pytest.raises(InputError, match=f"'{word}'"):
         parse_inputs(env(**{key: value}), workspace)
+
+
+def test_plots_url_is_optional_and_kept_verbatim(workspace: Path) -> None:
+    assert parse_inputs(env(), workspace).plots_url == ""
+    url = "https://github.com/o/r/actions/runs/1/artifacts/9"
+    assert parse_inputs(env(PLOTS_URL=url), workspace).plots_url == url
 
 
 def test_venvs_live_under_runner_temp_unless_a_folder_is_named(workspace: Path) -> None:
