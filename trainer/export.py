@@ -146,6 +146,12 @@ def run_export(request: ExportRequest) -> ExportReport:
             notes.append(
                 f"the verdict does not let '{request.ensemble_id}' flip: manifest left out"
             )
+        elif set(targets.member_seeds) != set(verdict.flip):
+            notes.append(
+                f"the verdict flips seeds {sorted(verdict.flip)} but the registry lists members "
+                f"{list(targets.member_seeds)}: '{request.ensemble_id}' flips only when every "
+                "member was judged and cleared; manifest left out"
+            )
         else:
             manifest = _manifest(request.ensemble_id, rows, targets, pinned, calibration)
             files.append(_write(stage, targets, sidecar_name(targets.ensemble_onnx), manifest))

@@ -7,6 +7,7 @@ row, and learns from each row where the ONNX file lives.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ class RegistryTargets:
     folder: str  # the registry's folder, same base; "" for the root
     seed_onnx: dict[int, str]  # seed -> the row's `onnx` file name
     ensemble_onnx: str | None  # the ensemble-level row's `onnx` file name, if it has one
+    # Every seed the registry lists as a member ({ensemble_id}_seed{N}), flipped or not: an
+    # ensemble-level row may only flip when the verdict covers all of them.
+    member_seeds: tuple[int, ...] = ()
 
     def repo_path(self, file_name: str) -> str:
         return f"{self.folder}/{file_name}" if self.folder else file_name
@@ -67,8 +71,14 @@ def read_targets(registry: str | Path, ensemble_id: str, seeds: tuple[int, ...])
     _refuse_shared_outputs(path, [*seed_onnx.values(), *([ensemble_onnx] if ensemble_onnx else [])])
     rel = repo_relative(path)
     folder = rel.rpartition("/")[0]
+    member = re.compile(re.escape(ensemble_id) + r"_seed([0-9]+)")
+    members = sorted(int(m.group(1)) for r in rows if (m := member.fullmatch(r)))
     return RegistryTargets(
-        registry=rel, folder=folder, seed_onnx=seed_onnx, ensemble_onnx=ensemble_onnx
+        registry=rel,
+        folder=folder,
+        seed_onnx=seed_onnx,
+        ensemble_onnx=ensemble_onnx,
+        member_seeds=tuple(members),
     )
 
 

@@ -364,17 +364,43 @@ def test_calibration_from_another_run_is_refused(
     assert_refused(root, root / "out", 2, capsys, "calibration.json", "another run")
 
 
-def test_ensemble_row_gets_a_manifest_when_the_verdict_lets_it_flip(
-    run: Path, tmp_path: Path
-) -> None:
-    root = copy_run(run, tmp_path)
+def add_ensemble_row(root: Path, keep_members: tuple[int, ...]) -> None:
     reg_path = root / "model" / "tiny" / "registry.json"
     registry = json.loads(reg_path.read_text())
+    members = {f"{ENSEMBLE}_seed{s}" for s in keep_members}
+    registry["models"] = [
+        r
+        for r in registry["models"]
+        if not r["id"].startswith(f"{ENSEMBLE}_seed") or r["id"] in members
+    ]
     registry["models"].append(
         {"id": ENSEMBLE, "kind": "fr_ensemble", "onnx": f"{ENSEMBLE}.onnx", "opset": 17,
          "sha256": "0" * 64, "smoke": True, "license": "BSD-3-Clause-Plus-Patent"}
     )  # fmt: skip
     reg_path.write_text(json.dumps(registry, indent=2, sort_keys=True) + "\n")
+
+
+def test_ensemble_row_stays_when_the_verdict_judged_only_some_members(
+    run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = copy_run(run, tmp_path)
+    add_ensemble_row(root, keep_members=(0, 1, 2, 3, 4))  # five members, three judged
+    assert Verdict.read(root / "loso" / "PROMOTE.json").ensemble_flip
+    out = root / "out"
+    with caplog.at_level("INFO"):
+        assert export(root, out) == 0
+    plan = FlipPlan.read(out / "flip_plan.json")
+    assert [r.seed for r in plan.rows] == list(SEEDS)
+    assert not (out / f"{ENSEMBLE}.json").exists()
+    assert "registry lists members [0, 1, 2, 3, 4]" in caplog.text
+
+
+def test_ensemble_row_gets_a_manifest_when_the_verdict_lets_it_flip(
+    run: Path, tmp_path: Path
+) -> None:
+    root = copy_run(run, tmp_path)
+    # The ensemble's members are exactly the judged seeds: drop the registry's seed 3 and 4 rows.
+    add_ensemble_row(root, keep_members=SEEDS)
     assert Verdict.read(root / "loso" / "PROMOTE.json").ensemble_flip
     out = root / "out"
     assert export(root, out) == 0
