@@ -22,6 +22,7 @@ from gate.render import (
     escape_md,
     render_calibration,
     render_gate_table,
+    render_report_tables,
     render_seed_outcomes,
     render_source_table,
 )
@@ -221,12 +222,6 @@ def render_refusal(flip: Flip) -> str:
         "",
         "### Gate",
         "",
-        render_gate_table(verdict),
-        "### Seeds",
-        "",
-        render_seed_outcomes(verdict),
-        "### Per held-out source",
-        "",
-        render_source_table(verdict),
+        render_report_tables(verdict),
     ]
     return "\n".join(parts)

@@ -7,15 +7,14 @@ from the loso files (checked equal across seeds).
 
 from __future__ import annotations
 
-import os
 import platform
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import scipy
 
 from flipbot import __version__ as flipbot_version
+from flipbot.provenance import git_commit
 from flipbot.verdict_file import Pins
 from gate.loso_set import LosoSet
 
@@ -28,26 +27,6 @@ def collect_pins(run: LosoSet, *, cwd: str | Path | None = None) -> Pins:
         git_commit=git_commit(Path.cwd() if cwd is None else Path(cwd)),
         versions=tool_versions(),
     )
-
-
-def git_commit(cwd: Path) -> str | None:
-    """``GITHUB_SHA`` in a workflow, else ``git rev-parse HEAD`` in ``cwd``, else None."""
-    sha = os.environ.get("GITHUB_SHA", "").strip()
-    if sha:
-        return sha
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    out = done.stdout.strip()
-    return out if done.returncode == 0 and out else None
 
 
 def tool_versions() -> dict[str, str]:

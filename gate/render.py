@@ -126,6 +126,14 @@ def render_summary(verdict: Verdict) -> str:
         f"Seeds that flip: {flips}. Corpus sha256 `{verdict.pins.corpus_sha256}`, "
         f"commit `{verdict.pins.git_commit or 'unknown'}`.",
         "",
+        render_report_tables(verdict),
+    ]
+    return "\n".join(parts)
+
+
+def render_report_tables(verdict: Verdict) -> str:
+    """The gate table, the seed outcomes and the full per-source table, in report order."""
+    parts = [
         render_gate_table(verdict),
         "### Seeds",
         "",

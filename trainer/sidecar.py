@@ -10,9 +10,7 @@
 
 from __future__ import annotations
 
-import os
 import platform
-import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import onnxruntime
 import torch
 
 import flipbot
+from flipbot.provenance import git_commit
 from flipbot.verdict_file import Verdict
 from trainer.features import (
     CODEC_BLOCK_LAYOUT,
@@ -125,7 +124,7 @@ def gate_numbers(
 
 def provenance(verdict: Verdict) -> dict[str, Any]:
     return {
-        "git_commit": git_commit(),
+        "git_commit": git_commit(Path(__file__).resolve().parent),
         "gate_git_commit": verdict.pins.git_commit,
         "versions": {
             "flipbot": flipbot.__version__,
@@ -135,26 +134,6 @@ def provenance(verdict: Verdict) -> dict[str, Any]:
             "python": platform.python_version(),
         },
     }
-
-
-def git_commit() -> str | None:
-    """``GITHUB_SHA`` in a workflow, else the commit of the checkout that runs export, else None."""
-    sha = os.environ.get("GITHUB_SHA", "").strip()
-    if sha:
-        return sha
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
 
 
 def ensemble_manifest(

@@ -13,7 +13,7 @@ import pytest
 import scipy
 from loso_writer import CORPUS_SHA, write_run
 
-from gate.pins import git_commit
+from flipbot.provenance import git_commit
 from gate.verdict import judge
 
 

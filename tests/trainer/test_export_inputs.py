@@ -170,12 +170,12 @@ def test_export_help_explains_the_flags() -> None:
 def test_provenance_commit_is_the_workflow_sha_else_the_checkouts_head(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from trainer.sidecar import git_commit
+    from flipbot.provenance import git_commit
 
     monkeypatch.setenv("GITHUB_SHA", "0123abcd" * 5)
-    assert git_commit() == "0123abcd" * 5
+    assert git_commit(ROOT) == "0123abcd" * 5
     monkeypatch.delenv("GITHUB_SHA")
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
     )
-    assert git_commit() == (head.stdout.strip() if head.returncode == 0 else None)
+    assert git_commit(ROOT) == (head.stdout.strip() if head.returncode == 0 else None)
