@@ -56,7 +56,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="auto = cuda when available, else cpu (default: %(default)s)",
     )
     parser.add_argument(
-        "--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)"
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads; each trains its own share of the models (default: torch's choice, "
+        "usually one per core)",
     )
     parser.add_argument(
         "--dry-run",
