@@ -49,9 +49,6 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         if module is not None:
             module.configure(p)
             p.set_defaults(run=module.run)
-        else:
-            p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-            p.set_defaults(run=None)
     return parser
 
 
@@ -59,13 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = next((a for a in argv if a in COMMANDS), None)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if command is not None and _load(command) is None:
+        print(f"error: `{command}` is not available in this checkout", file=sys.stderr)
+        return EXIT_INPUT
     try:
         args = build_parser(command).parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    if args.run is None:
-        print(f"error: `{args.command}` is not available in this checkout", file=sys.stderr)
-        return EXIT_INPUT
     try:
         return int(args.run(args))
     except InputError as exc:
