@@ -43,6 +43,7 @@ class Stack:
     exp_avg_sq: torch.Tensor  # [M, P] Adam second moment
     _rows: list[list[torch.Tensor]] = field(default_factory=list)  # per-model row views
     _steps: list[torch.Tensor] = field(default_factory=list)  # per-model Adam step counts
+    _step_counts: torch.Tensor = field(default_factory=lambda: torch.zeros(0))  # their storage
     _prefixes: dict[int, tuple[torch.Tensor, ...]] = field(default_factory=dict)
 
     @property
@@ -119,12 +120,16 @@ class Stack:
                 list(t.unbind(0))
                 for t in (self.flat, self.grad_flat, self.exp_avg, self.exp_avg_sq)
             ]
-            self._steps = [
-                torch.zeros((), dtype=torch.float32, device=self.flat.device) for _ in self._rows[0]
-            ]
+            # One [M] counter tensor; the kernel reads each model's 0-d view of it, and one
+            # in-place add steps all k counters (_foreach_add_ over 45 0-d tensors cost
+            # about as much as the Adam step itself).
+            self._step_counts = torch.zeros(
+                self.flat.shape[0], dtype=torch.float32, device=self.flat.device
+            )
+            self._steps = list(self._step_counts.unbind(0))
         p, g, m, v = (rows[:k] for rows in self._rows)
         steps = self._steps[:k]
-        torch._foreach_add_(steps, 1)
+        self._step_counts[:k] += 1
         torch._fused_adam_(
             p,
             g,
