@@ -30,7 +30,8 @@ def format_console(verdict: Verdict, written: Path | None = None) -> str:
     for s in verdict.seeds:
         outcome = "flips" if s.flips else "stays smoke"
         lines.append(f"  {s.seed:<6} {s.plcc:>8.5f}  {outcome}: {s.reason}")
-    lines.append(f"  ensemble entry: {'flips' if verdict.ensemble_flip else 'stays smoke'}")
+    ensemble = "may flip (if the registry has one)" if verdict.ensemble_flip else "stays smoke"
+    lines.append(f"  ensemble entry: {ensemble}")
     lines += ["", *_source_lines(verdict)]
     if verdict.refusal_reason:
         lines += ["", f"refused: {verdict.refusal_reason}"]

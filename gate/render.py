@@ -106,7 +106,8 @@ def render_seed_outcomes(verdict: Verdict) -> str:
         what = "flips to `smoke: false`" if s.flips else "stays `smoke: true`"
         lines.append(f"- seed {s.seed} (PLCC {s.plcc:.5f}): {what} — {s.reason}")
     ensemble = (
-        "flips (every seed clears and all three rules hold)"
+        "may flip, if the registry has one and every member was judged (every seed clears "
+        "and all three rules hold)"
         if verdict.ensemble_flip
         else "stays smoke (it flips only when every seed clears and all three rules hold)"
     )

@@ -138,3 +138,9 @@ def test_renderers_give_the_same_text_from_the_written_file(
     again = Verdict.read(promote.write(tmp_path / "out"))
     assert render_summary(again) == render_summary(promote)
     assert render_source_table(again) == render_source_table(promote)
+
+
+def test_an_allowed_ensemble_flip_is_worded_as_conditional_on_the_registry(tmp_path: Path) -> None:
+    v = judge(write_run(tmp_path, {0: 0.99, 1: 0.991}), (0, 1))
+    assert v.ensemble_flip
+    assert "ensemble-level entry: may flip, if the registry has one" in render_seed_outcomes(v)
