@@ -5,7 +5,11 @@ virtual environment exists:
 
 - ``inputs``: validate the ``FLIPBOT_INPUT_*`` variables action.yml forwards
   and publish the normalised values as step outputs;
-- ``verdict DIR``: publish the decision of the verdict in DIR.
+- ``verdict DIR``: publish the decision of the verdict in DIR;
+- ``venv``: create or reuse the venv ``$VENV`` with ``$REQUIREMENTS``
+  installed, and publish its ``python``;
+- ``run STAGE``: run one stage (train, gate, export, bot) with the argv that
+  ``flipbot.action.commands`` builds from the step's environment.
 
 Exit codes: 0 done, 2 bad input (one ``::error::`` line naming the input
 and the fix), 3 a bug.
@@ -19,6 +23,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from flipbot.action.commands import STAGES, make_venv, run_stage
 from flipbot.action.inputs import parse_inputs
 from flipbot.action.outputs import input_outputs, verdict_outputs, write_outputs
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_OK, InputError
@@ -41,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     verdict = sub.add_parser("verdict", help="publish verdict, refused, flip of the verdict in DIR")
     verdict.add_argument("dir", help="the folder holding PROMOTE.json or HOLD.json")
+    sub.add_parser("venv", help="create or reuse the venv $VENV with $REQUIREMENTS; publish python")
+    run = sub.add_parser("run", help="run one stage with the argv built from the environment")
+    run.add_argument("stage", choices=STAGES)
     return parser
 
 
@@ -57,8 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "inputs":
             values = input_outputs(parse_inputs(os.environ, Path(args.workspace)))
-        else:
+        elif args.command == "verdict":
             values = verdict_outputs(args.dir)
+        elif args.command == "venv":
+            folder, requirements = os.environ.get("VENV", ""), os.environ.get("REQUIREMENTS", "")
+            if not folder or not requirements:
+                raise InputError("step 'venv': VENV and REQUIREMENTS must be set; check action.yml")
+            values = {"python": str(make_venv(Path(folder), Path(requirements)))}
+        else:
+            run_stage(args.stage, os.environ)  # replaces this process
+            return EXIT_BUG
     except InputError as exc:
         print(f"::error title=flipbot::{exc}", flush=True)
         return EXIT_INPUT

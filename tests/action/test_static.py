@@ -171,8 +171,18 @@ def test_torch_venv_is_built_only_for_train_or_export(action: dict[str, Any]) ->
 
 
 def test_gate_step_writes_the_job_summary(action: dict[str, Any]) -> None:
+    from flipbot.action.commands import stage_argv
+
     steps = {s.get("id"): s for _, s in rules.all_steps(action)}
-    assert '--summary "$GITHUB_STEP_SUMMARY"' in steps["gate"]["run"]
+    assert steps["gate"]["run"] == '"$PY" -m flipbot.action run gate'
+    argv = stage_argv("gate", {"LOSO_DIR": "l", "SEEDS": "0", "GITHUB_STEP_SUMMARY": "/s"})
+    assert argv[argv.index("--summary") + 1] == "/s"
+
+
+def test_every_stage_step_is_one_line_with_no_shell_logic(action: dict[str, Any]) -> None:
+    for _, step in rules.all_steps(action):
+        if "run" in step:
+            assert "\n" not in step["run"].strip(), step.get("id")
 
 
 def test_action_has_branding(action: dict[str, Any]) -> None:
