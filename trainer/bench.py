@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             f"batched, {threads} thread(s): {seconds / FULL_EPOCHS:.3f} s/epoch, projected {FULL_EPOCHS} epochs: {seconds:.1f} s"
         )
     threads = min(projected, key=lambda t: projected[t])
-    print(f"threads chosen: {threads} (one worker stack per thread)")
+    print(f"threads chosen: {threads} (one worker process, one stack, per thread)")
 
     # The upstream loop is fastest on one thread (SPEC §12).
     torch.set_num_threads(1)

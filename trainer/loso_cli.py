@@ -59,7 +59,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--threads",
         type=int,
         default=None,
-        help="CPU threads; each trains its own share of the models (default: torch's choice, "
+        help="CPU workers (one process and one thread each), each training its own share of the "
+        "models (default: torch's thread count, "
         "usually one per core)",
     )
     parser.add_argument(
