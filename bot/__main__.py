@@ -10,14 +10,14 @@ import argparse
 import logging
 import os
 import sys
-import traceback
 
 from bot.body import BodyContext, render_refusal, render_summary
 from bot.config import BotConfig, Mode, build_config
 from bot.flip import Flip, load_flip
 from bot.outcome import Outcome
 from bot.workflow import annotate_error, annotate_warning, append_summary, mask, write_outputs
-from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+from flipbot.cli import run_guarded
+from flipbot.errors import EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
 
 log = logging.getLogger("bot")
 
@@ -169,20 +169,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def execute(config: BotConfig) -> int:
     """Run the bot for ``config``; print errors and map them to exit codes."""
-    try:
-        return _run(config)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if os.environ.get("GITHUB_ACTIONS") == "true":
-            annotate_error(str(exc))
-        return EXIT_INPUT
-    except Exception:
-        traceback.print_exc()
-        print(
-            "error: this is a flipbot bug; please report it with the traceback above",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+    annotate = annotate_error if os.environ.get("GITHUB_ACTIONS") == "true" else None
+    return run_guarded("bot", lambda: _run(config), on_input_error=annotate)
 
 
 if __name__ == "__main__":

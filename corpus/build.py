@@ -10,14 +10,14 @@ import argparse
 import json
 import logging
 import sys
-import traceback
 from pathlib import Path
 
 from corpus.cells import Cell, Reference
 from corpus.encode import ENCODERS, MAX_FRAMES, encode_command, reference_command
 from corpus.pipeline import BuildConfig, BuildResult, build
 from corpus.score import vmaf_command
-from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_OK, InputError
+from flipbot.cli import run_guarded
+from flipbot.errors import EXIT_INPUT, EXIT_OK
 
 SHIPPED = Path(__file__).resolve().parent / "flipbot_corpus_v1.jsonl.gz"
 DEFAULT_CACHE = Path.home() / ".cache" / "flipbot-corpus"
@@ -160,18 +160,13 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INPUT
-    try:
-        result = build(config)
-    except InputError as exc:
-        print(f"corpus.build: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except Exception:
-        traceback.print_exc()
-        print("corpus.build: this is a bug; please report it with the traceback", file=sys.stderr)
-        return EXIT_BUG
-    info = summary(result)
-    if args.json:
-        print(json.dumps(info, indent=2, sort_keys=True))
+    return run_guarded("corpus.build", lambda: _build_and_report(config, as_json=args.json))
+
+
+def _build_and_report(config: BuildConfig, *, as_json: bool) -> int:
+    result = build(config)
+    if as_json:
+        print(json.dumps(summary(result), indent=2, sort_keys=True))
     else:
         print(f"{result.out}: {result.rows} rows, sha256 {result.sha256}, {result.seconds:.0f} s")
         print(f"rows per source: {result.rows_per_source}")

@@ -12,7 +12,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+from flipbot.cli import run_guarded
+from flipbot.errors import EXIT_NO, EXIT_OK, InputError
 from flipbot.jsonfile import dumps
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 from gate.calibration import calibrate_run
@@ -90,15 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2)
         return int(exc.code or 0)
-    try:
-        return _run(args)
-    except InputError as exc:
-        print(f"gate: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except Exception:
-        traceback.print_exc()
-        print("gate: internal error; this is a bug, please report it", file=sys.stderr)
-        return EXIT_BUG
+    return run_guarded("gate", lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:

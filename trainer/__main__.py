@@ -11,10 +11,10 @@ import argparse
 import importlib
 import logging
 import sys
-import traceback
 from types import ModuleType
 
-from flipbot.errors import EXIT_BUG, EXIT_INPUT, InputError
+from flipbot.cli import run_guarded
+from flipbot.errors import EXIT_INPUT
 
 COMMANDS = {
     "loso": ("trainer.loso_cli", "train the LOSO seeds, write loso_seed{N}.json"),
@@ -63,18 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser(command).parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    try:
-        return int(args.run(args))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except Exception:
-        traceback.print_exc()
-        print(
-            "error: this is a bug in flipbot's trainer; please report it with the traceback above",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+    return run_guarded("trainer", lambda: int(args.run(args)))
 
 
 if __name__ == "__main__":
