@@ -10,9 +10,14 @@ all (no weight decay, no moment update) while bigger folds finish theirs.
 
 Why it is fast (SPEC §12; one optimizer step costs about 1.3 ms of framework
 overhead in the reference, for any batch size):
-- one step of M models costs a few dozen tensor ops in total;
+- one step of M models costs about twenty tensor ops in total, each
+  writing into a buffer made once per prefix size (``_Workspace``): no
+  allocation in the loop, and the same few MB stay in cache;
 - the backward pass is written out by hand (the network is three layers), so
-  there is no autograd graph; gradients land straight in the flat buffer;
+  there is no autograd graph; gradients land in the flat buffer in one copy;
+- layer 1's bias is stored right after its weight, so with a constant-1
+  input column the layer is one ``bmm`` and its gradient (weight and bias)
+  another: no bias broadcast copy, no separate sum;
 - models are stacked largest fold first, so the models that still have a
   batch at a step are always a prefix ``[:k]`` of the stack: plain views;
 - denormals are flushed (``torch.set_flush_denormal``): a few thousand
@@ -39,6 +44,7 @@ default recipe. Reusing the forward's normal CDF in the GELU backward
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing as mp
 import threading
@@ -50,12 +56,15 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from trainer.masks import ExactMasks, PoolMasks
 from trainer.model import FrRegressor
 from trainer.recipe import Job, Recipe, init_model, shuffle_generator
 from trainer.stack import Stack
+
+# The exact (erf) GELU and its derivative, called without the Python wrapper of F.gelu.
+gelu: Callable[..., torch.Tensor] = torch._C._nn.gelu  # (its type stub lacks out=)
+gelu_backward = torch.ops.aten.gelu_backward.grad_input  # the out= form
 
 __all__ = ["Job", "Progress", "Recipe", "train_stacked", "train_stacked_states"]
 
@@ -249,13 +258,16 @@ def _train(
     # Rows in each model's batch at each step (the last batch may be short).
     rows = [[min(bs, n - t * bs) for n in ns] for t in range(n_steps)]
 
-    x_all = torch.zeros(m_count, max(ns), jobs[0].x.shape[1], dtype=dt)
+    # Inputs with a constant-1 column after the 20 features: layer 1's bias rides in its bmm.
+    n_in = jobs[0].x.shape[1]
+    x_all = torch.zeros(m_count, max(ns), n_in + 1, dtype=dt)
+    x_all[:, :, n_in] = 1.0
     y_all = torch.zeros(m_count, max(ns), dtype=dt)
     # Loss-gradient weight of each position of an epoch: 2 / b on real rows
     # (d mean((out - y)^2) / d out), 0 on the padding after a model's last row.
     weight = torch.zeros(m_count, width, dtype=dt)
     for m, job in enumerate(jobs):
-        x_all[m, : job.n] = torch.as_tensor(job.x, dtype=dt)
+        x_all[m, : job.n, :n_in] = torch.as_tensor(job.x, dtype=dt)
         y_all[m, : job.n] = torch.as_tensor(job.y, dtype=dt)
         per_row = np.zeros(width)
         per_row[: job.n] = (
@@ -272,68 +284,99 @@ def _train(
         if recipe.dropout == 0
         else (ExactMasks if recipe.dropout_mask == "exact" else PoolMasks)(seeds, recipe, dev)
     )
+    workspaces: dict[int, _Workspace] = {}
+    x_ep = torch.empty(m_count, n_steps, bs, n_in + 1, dtype=dt, device=dev)
+    y_ep = torch.empty(m_count, n_steps, bs, 1, dtype=dt, device=dev)
+    x_steps, y_steps = x_ep.unbind(1), y_ep.unbind(1)
     idx = torch.zeros(m_count, width, dtype=torch.int64)
     row_base = torch.arange(m_count, dtype=torch.int64).unsqueeze(1) * max(ns)
     for epoch in range(recipe.epochs):
         for m, job in enumerate(jobs):
             idx[m, : job.n] = torch.randperm(job.n, generator=shufflers[m])
         idx_dev = (idx + row_base).view(-1).to(dev)
-        # This epoch's batches, [M, steps, batch, 20] and [M, steps, batch, 1]; index_select
+        # This epoch's batches, into x_ep [M, steps, batch, 21] and y_ep [M, steps, batch, 1]; index_select
         # on the flattened rows is several times faster than gather with an expanded index.
-        x_ep = x_all.view(-1, x_all.shape[2]).index_select(0, idx_dev)
-        x_ep = x_ep.view(m_count, n_steps, bs, -1)
-        y_ep = y_all.view(-1).index_select(0, idx_dev).view(m_count, n_steps, bs, 1)
+        torch.index_select(x_all.view(-1, n_in + 1), 0, idx_dev, out=x_ep.view(-1, n_in + 1))
+        torch.index_select(y_all.view(-1), 0, idx_dev, out=y_ep.view(-1))
         if masks is not None:
             masks.new_epoch(steps)
-        x_steps, y_steps = x_ep.unbind(1), y_ep.unbind(1)
         for t in range(n_steps):
             k = active[t]
+            ws = workspaces.get(k) or workspaces.setdefault(k, _Workspace(stack, k, bs))
+            if k == m_count:
+                x, y, w = x_steps[t], y_steps[t], w_steps[t]
+            else:
+                x, y, w = x_steps[t][:k], y_steps[t][:k], w_steps[t][:k]
             mk = masks.masks(t, k, rows[t]) if masks is not None else None
-            _step(stack, x_steps[t][:k], y_steps[t][:k], w_steps[t][:k], mk, k)
+            _step(ws, x, y, w, mk)
             stack.adam(k, recipe)
         if progress is not None:
             progress(epoch + 1, recipe.epochs)
 
 
+class _Workspace:
+    """Every buffer one step of the first k models reads or writes, made once per k.
+
+    Parameter views; activations and their gradients; gradient outputs whose
+    flattened views ``torch.cat`` packs into the flat gradient rows in one
+    copy. Every op writes into these (``out=``), so a step allocates nothing
+    and touches the same few MB each time; on 2 cores the two worker
+    processes share the L3 cache, and a smaller, stable working set is what
+    keeps them from slowing each other down.
+    """
+
+    def __init__(self, stack: Stack, k: int, batch: int) -> None:
+        self.params = stack.prefix(k)
+        w1b1, w2 = self.params[0], self.params[1]
+        hidden = w2.shape[2]
+        new = functools.partial(torch.empty, dtype=w2.dtype, device=w2.device)
+        self.z1, self.h1, self.z2, self.h2 = (new(k, batch, hidden) for _ in range(4))
+        self.d2, self.d1 = new(k, batch, hidden), new(k, batch, hidden)  # layer 2 / 1 gradients
+        self.out = new(k, batch, 1)
+        self.g1 = new(w1b1.shape)  # w1 and b1 [k, 21, H]
+        self.g2 = new(w2.shape)  # w2 [k, H, H]
+        self.gb2 = new(k, hidden)  # b2 [k, H]
+        self.g3 = new(k, hidden)  # w3 [k, H], its flat order
+        self.gb3 = new(k, 1)  # b3 [k, 1]
+        self.parts = [self.g1.view(k, -1), self.g2.view(k, -1), self.gb2, self.g3, self.gb3]
+        self.grad = stack.grad_flat[:k]
+
+
 def _step(
-    s: Stack,
+    ws: _Workspace,
     x: torch.Tensor,
     y: torch.Tensor,
     w: torch.Tensor,
     masks: tuple[torch.Tensor, torch.Tensor] | None,
-    k: int,
 ) -> None:
-    """Forward and hand-written backward of the first k models; gradients into ``s.grad_flat``."""
-    w1, b1, w2, b2, _, b3, w2_t, w3_t = s.prefix(k)
-    # Forward. x [k, B, 20] -> z1, h1 [k, B, H] -> z2, h2 [k, B, H] -> out [k, B, 1]
-    z1 = torch.baddbmm(b1, x, w1)
-    h1 = F.gelu(z1)
+    """Forward and hand-written backward of the first k models; gradients into the flat rows."""
+    w1b1, w2, b2, w3_t, b3, w2_t = ws.params
+    # Forward. x [k, B, 21] (last column 1) -> z1, h1 [k, B, H] -> z2, h2 [k, B, H] -> out [k, B, 1]
+    z1 = torch.bmm(x, w1b1, out=ws.z1)
+    h1 = gelu(z1, out=ws.h1)
     if masks is not None:
         h1.mul_(masks[0])
-    z2 = torch.baddbmm(b2, h1, w2)
-    h2 = F.gelu(z2)
+    z2 = torch.baddbmm(b2, h1, w2, out=ws.z2)
+    h2 = gelu(z2, out=ws.h2)
     if masks is not None:
         h2.mul_(masks[1])
     # The one-unit output layer as multiply-and-sum: bmm with N=1 (and its backward, below)
     # cost several times as much as the elementwise form at this size.
-    out = (h2 * w3_t).sum(2, keepdim=True).add_(b3)
+    out = torch.sum(torch.mul(h2, w3_t, out=ws.d2), 2, keepdim=True, out=ws.out).add_(b3)
     # Backward of mean squared error; padding rows have weight 0.
     d_out = out.sub_(y).mul_(w)  # [k, B, 1]
-    d_h2 = d_out * w3_t  # [k, B, H]
+    d_h2 = torch.mul(d_out, w3_t, out=ws.d2)  # [k, B, H]
     if masks is not None:
         d_h2.mul_(masks[1])
-    d_z2 = torch.ops.aten.gelu_backward(d_h2, z2)
-    d_h1 = torch.bmm(d_z2, w2_t)
+    d_z2 = gelu_backward(d_h2, z2, grad_input=ws.d2)
+    d_h1 = torch.bmm(d_z2, w2_t, out=ws.d1)
     if masks is not None:
         d_h1.mul_(masks[0])
-    d_z1 = torch.ops.aten.gelu_backward(d_h1, z1)
-    grads = (
-        torch.bmm(x.transpose(1, 2), d_z1),  # w1 [k, 20, H]
-        d_z1.sum(1),  # b1 [k, H]
-        torch.bmm(h1.transpose(1, 2), d_z2),  # w2 [k, H, H]
-        d_z2.sum(1),  # b2 [k, H]
-        (h2 * d_out).sum(1),  # w3 [k, H, 1], flattened
-        d_out.sum(1),  # b3 [k, 1]
-    )
+    d_z1 = gelu_backward(d_h1, z1, grad_input=ws.d1)
+    torch.bmm(x.transpose(1, 2), d_z1, out=ws.g1)  # w1 and b1: the 1-column gives b1's sum
+    torch.bmm(h1.transpose(1, 2), d_z2, out=ws.g2)
+    torch.sum(d_z2, 1, out=ws.gb2)
+    torch.sum(h2.mul_(d_out), 1, out=ws.g3)  # h2 is not needed after this
+    torch.sum(d_out, 1, out=ws.gb3)
     # Separate results then one copy: bmm(out=<strided view>) is several times slower.
-    torch.cat([g.reshape(k, -1) for g in grads], dim=1, out=s.grad_flat[:k])
+    torch.cat(ws.parts, dim=1, out=ws.grad)

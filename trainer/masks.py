@@ -54,6 +54,9 @@ class PoolMasks:
         self.rngs = [np.random.Generator(np.random.PCG64(stream_seed(s, POOL))) for s in seeds]
         self.device = device
         self.offsets: list[torch.Tensor] = []
+        # Windows land in one reused buffer; its per-k mask views are made once.
+        self.buffer = torch.empty(2 * len(seeds), width, dtype=pool.dtype, device=device)
+        self.views: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
 
     def new_epoch(self, steps: list[int]) -> None:
         """Draw this epoch's offsets: ``steps[m]`` steps for model m (in stack order)."""
@@ -66,9 +69,13 @@ class PoolMasks:
 
     def masks(self, step: int, k: int, rows: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """Masks [k, batch, hidden] for layers 1 and 2 of the first ``k`` models at ``step``."""
-        both = self.windows.index_select(0, self.offsets[step][: 2 * k])
-        both = both.view(k, 2, self.rows, self.hidden)
-        return both[:, 0], both[:, 1]
+        if k not in self.views:
+            out = self.buffer[: 2 * k]
+            both = out.view(k, 2, self.rows, self.hidden)
+            self.views[k] = (out, both[:, 0], both[:, 1])
+        out, first, second = self.views[k]
+        torch.index_select(self.windows, 0, self.offsets[step][: 2 * k], out=out)
+        return first, second
 
 
 class ExactMasks:

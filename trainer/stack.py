@@ -53,20 +53,22 @@ class Stack:
     def prefix(self, k: int) -> tuple[torch.Tensor, ...]:
         """Views of the first k models, shaped for the step (cached: k takes few values).
 
-        w1 [k, 20, H], b1 [k, 1, H], w2 [k, H, H], b2 [k, 1, H], w3 [k, H, 1], b3 [k, 1, 1],
-        w2 transposed [k, H, H], w3 transposed [k, 1, H].
+        w1 and b1 together [k, 21, H] (b1 is stored right after w1, so with a
+        constant-1 input column layer 1 is one ``bmm`` and its gradient one
+        more), w2 [k, H, H], b2 [k, 1, H], w3 transposed [k, 1, H], b3 [k, 1, 1],
+        w2 transposed [k, H, H].
         """
         if k not in self._prefixes:
-            w1, b1, w2, b2, w3, b3 = (p[:k] for p in self.params)
+            h = self.hidden
+            w1b1 = self.flat[:k, : (N_IN + 1) * h].view(k, N_IN + 1, h)
+            _, _, w2, b2, w3, b3 = (p[:k] for p in self.params)
             self._prefixes[k] = (
-                w1,
-                b1.unsqueeze(1),
+                w1b1,
                 w2,
                 b2.unsqueeze(1),
-                w3,
+                w3.transpose(1, 2),
                 b3.unsqueeze(1),
                 w2.transpose(1, 2),
-                w3.transpose(1, 2),
             )
         return self._prefixes[k]
 
