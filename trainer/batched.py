@@ -59,7 +59,7 @@ import torch
 
 from trainer import cpu_kernels
 from trainer.cpu_kernels import Kernels
-from trainer.masks import ExactMasks, PoolMasks
+from trainer.masks import ExactMasks, MaskArgs, PoolMasks
 from trainer.model import FrRegressor
 from trainer.recipe import Job, Recipe, init_model, shuffle_generator
 from trainer.stack import Stack
@@ -67,6 +67,8 @@ from trainer.stack import Stack
 # The exact (erf) GELU and its derivative, called without the Python wrapper of F.gelu.
 gelu: Callable[..., torch.Tensor] = torch._C._nn.gelu  # (its type stub lacks out=)
 gelu_backward = torch.ops.aten.gelu_backward.grad_input  # the out= form
+
+_NO_MASKS: MaskArgs = ((0, 0, 0), (0, 0, 0))  # a NULL mask base: no dropout
 
 __all__ = ["Job", "Progress", "Recipe", "train_stacked", "train_stacked_states"]
 
@@ -312,10 +314,11 @@ def _train(
                 x, y, w = x_steps[t], y_steps[t], w_steps[t]
             else:
                 x, y, w = x_steps[t][:k], y_steps[t][:k], w_steps[t][:k]
-            mk = masks.masks(t, k, rows[t]) if masks is not None else None
             if kernels is not None:
-                _step_fused(ws, kernels, x, y, w, mk)
+                mk_args = masks.kernel_args(t, k, rows[t]) if masks is not None else _NO_MASKS
+                _step_fused(ws, kernels, x, y, w, mk_args)
             else:
+                mk = masks.masks(t, k, rows[t]) if masks is not None else None
                 _step(ws, x, y, w, mk)
             stack.adam(k, recipe)
         if progress is not None:
@@ -339,6 +342,7 @@ class _Workspace:
         hidden = w2.shape[2]
         new = functools.partial(torch.empty, dtype=w2.dtype, device=w2.device)
         self.z1, self.h1, self.z2, self.h2 = (new(k, batch, hidden) for _ in range(4))
+        self.phi1, self.phi2 = new(k, batch, hidden), new(k, batch, hidden)  # C kernels only
         self.d2, self.d1 = new(k, batch, hidden), new(k, batch, hidden)  # layer 2 / 1 gradients
         self.out = new(k, batch, 1)
         self.g1 = new(w1b1.shape)  # w1 and b1 [k, 21, H]
@@ -354,9 +358,11 @@ class _Workspace:
         self.p_stride = w3_t.stride(0)
         self.ptr = {
             name: getattr(self, name).data_ptr()
-            for name in ("z1", "h1", "z2", "h2", "d2", "d1", "g3", "gb3", "gb2")
+            for name in ("z1", "phi1", "h1", "z2", "phi2", "h2", "d2", "d1", "g3", "gb3", "gb2")
         }
         self.ptr["w3"], self.ptr["b3"] = w3_t.data_ptr(), b3.data_ptr()
+        self.ptr["b2"] = self.params[2].data_ptr()
+        assert self.params[2].stride(0) == b3.stride(0) == self.p_stride  # all rows of flat
 
 
 def _step(
@@ -405,31 +411,31 @@ def _step_fused(
     x: torch.Tensor,
     y: torch.Tensor,
     w: torch.Tensor,
-    masks: tuple[torch.Tensor, torch.Tensor] | None,
+    masks: MaskArgs,
 ) -> None:
     """``_step`` with the elementwise work in the C kernels (float32 on the CPU).
 
-    The matmuls stay torch's; GELU + dropout of each layer is one pass, and the
-    output head through layer 2's GELU derivative (with the b2, w3, b3
-    gradients) one more: 10 calls a step instead of 22.
+    The matmuls stay torch's. Each layer's bias, GELU and dropout is one
+    pass that also keeps Phi(z) for the backward; the output head down to
+    layer 2's pre-activation gradient (with the b2, w3, b3 gradients) one
+    more; masks are read in place. 9 calls a step instead of 23.
     """
-    w1b1, w2, b2, _, _, w2_t = ws.params
-    k, n, p = ws.k, ws.batch * ws.hidden, ws.ptr
-    if masks is not None:
-        m1, m2, m_stride = masks[0].data_ptr(), masks[1].data_ptr(), masks[0].stride(0)
-    else:
-        m1, m2, m_stride = None, None, 0
+    w1b1, w2, _, _, _, w2_t = ws.params
+    k, rows, hidden, p = ws.k, ws.batch, ws.hidden, ws.ptr
+    (m1, o1, s1), (m2, o2, s2) = masks
     torch.bmm(x, w1b1, out=ws.z1)
-    kern.gelu_mask(k, n, p["z1"], m1, m_stride, p["h1"])
-    torch.baddbmm(b2, ws.h1, w2, out=ws.z2)
-    kern.gelu_mask(k, n, p["z2"], m2, m_stride, p["h2"])
+    kern.gelu_forward(k, rows, hidden, p["z1"], None, 0, m1, o1, s1, p["phi1"], p["h1"])
+    torch.bmm(ws.h1, w2, out=ws.z2)
+    kern.gelu_forward(
+        k, rows, hidden, p["z2"], p["b2"], ws.p_stride, m2, o2, s2, p["phi2"], p["h2"]
+    )
     kern.head(
-        k, ws.batch, ws.hidden, p["h2"], p["w3"], p["b3"], ws.p_stride,
-        y.data_ptr(), y.stride(0), w.data_ptr(), w.stride(0), m2, m_stride,
-        p["z2"], p["d2"], p["g3"], p["gb3"], p["gb2"],
+        k, rows, hidden, p["h2"], p["w3"], p["b3"], ws.p_stride,
+        y.data_ptr(), y.stride(0), w.data_ptr(), w.stride(0), m2, o2, s2,
+        p["z2"], p["phi2"], p["d2"], p["g3"], p["gb3"], p["gb2"],
     )  # fmt: skip
     torch.bmm(ws.d2, w2_t, out=ws.d1)
-    kern.gelu_mask_backward(k, n, p["z1"], m1, m_stride, p["d1"])
+    kern.gelu_backward(k, rows, hidden, p["z1"], p["phi1"], m1, o1, s1, p["d1"])
     torch.bmm(x.transpose(1, 2), ws.d1, out=ws.g1)
     torch.bmm(ws.h1.transpose(1, 2), ws.d2, out=ws.g2)
     torch.cat(ws.parts, dim=1, out=ws.grad)

@@ -4,11 +4,12 @@
  *
  * Each function does, in one pass over memory, what takes two to nine tensor ops
  * in trainer/batched.py's torch path, and computes the same quantities: the exact
- * (erf) GELU and its derivative Phi(x) + x * phi(x), dropout masks already scaled by
- * 1 / (1 - p), and the mean-squared-error head. Tensors are the trainer's own
- * contiguous [k, rows, hidden] buffers; a pointer plus a per-model stride is passed
- * where a view is not contiguous across models (masks, parameters, targets).
- * A mask pointer may be NULL (no dropout).
+ * (erf) GELU x * Phi(x) and its derivative Phi(x) + x * phi(x) (Phi is kept from
+ * the forward pass, so the backward needs only an exp), dropout masks already
+ * scaled by 1 / (1 - p), read in place from the mask pool, and the
+ * mean-squared-error head. Tensors are the trainer's own contiguous
+ * [k, rows, hidden] buffers; a pointer plus a per-model stride is passed where a
+ * view is not contiguous across models (parameters, targets).
  *
  * erff and expf are glibc's vector variants (libmvec, 8 lanes of AVX2); the
  * declarations below let the compiler call them from the simd loops.
@@ -25,41 +26,62 @@ extern float expf(float);
 #define INV_SQRT2 0.70710678118654752440f
 #define INV_SQRT_2PI 0.39894228040143267794f
 
-static inline float gelu(float x) { return 0.5f * x * (1.0f + erff(x * INV_SQRT2)); }
+static inline float cdf(float x) { return 0.5f * (1.0f + erff(x * INV_SQRT2)); }
 
-static inline float gelu_grad(float x) {
-    return 0.5f * (1.0f + erff(x * INV_SQRT2)) + x * expf(-0.5f * x * x) * INV_SQRT_2PI;
+/* GELU'(x) = Phi(x) + x * phi(x), from Phi(x) saved by the forward pass. */
+static inline float gelu_grad(float x, float phi_x) {
+    return phi_x + x * expf(-0.5f * x * x) * INV_SQRT_2PI;
 }
 
-/* h = gelu(z) * m for k models of n values each. */
-void gelu_mask(long k, long n, const float *z, const float *m, long m_stride, float *h) {
+/*
+ * Model i's dropout mask for one layer: m_base + m_off[i * m_step], B x H values
+ * already scaled by 1 / (1 - p). With the pool masks m_base is the pool and m_off
+ * the step's drawn offsets; otherwise m_base is a mask buffer and m_off the start
+ * of each model's block. m_base NULL: no dropout.
+ */
+#define MASK(i) (m_base + m_off[(i) * m_step])
+
+/*
+ * Layer forward after its matmul, per model i and row b:
+ *   z[b, j] += bias[j]                  (when bias is not NULL; z keeps the sum)
+ *   phi[b, j] = Phi(z[b, j])            (the normal CDF, for the backward pass)
+ *   h[b, j] = z[b, j] * phi[b, j] * m[b, j]   (exact GELU, then dropout)
+ */
+void gelu_forward(long k, long rows, long hidden, float *z, const float *bias, long b_stride,
+                  const float *m_base, const long *m_off, long m_step, float *phi, float *h) {
+    const long n = rows * hidden;
     for (long i = 0; i < k; i++) {
-        const float *zi = z + i * n;
-        float *hi = h + i * n;
-        if (m != NULL) {
-            const float *mi = m + i * m_stride;
+        for (long b = 0; b < rows; b++) {
+            const long at = i * n + b * hidden;
+            float *zb = z + at, *pb = phi + at, *hb = h + at;
+            const float *mb = m_base != NULL ? MASK(i) + b * hidden : NULL;
+            const float *bi = bias != NULL ? bias + i * b_stride : NULL;
 #pragma omp simd
-            for (long j = 0; j < n; j++) hi[j] = gelu(zi[j]) * mi[j];
-        } else {
-#pragma omp simd
-            for (long j = 0; j < n; j++) hi[j] = gelu(zi[j]);
+            for (long j = 0; j < hidden; j++) {
+                const float x = bi != NULL ? zb[j] + bi[j] : zb[j];
+                const float c = cdf(x);
+                zb[j] = x;
+                pb[j] = c;
+                hb[j] = mb != NULL ? x * c * mb[j] : x * c;
+            }
         }
     }
 }
 
-/* d = d * m * gelu'(z), in place: the gradient through dropout and GELU. */
-void gelu_mask_backward(long k, long n, const float *z, const float *m, long m_stride,
-                        float *d) {
+/* d = d * m * GELU'(z), in place: the gradient through dropout and GELU. */
+void gelu_backward(long k, long rows, long hidden, const float *z, const float *phi,
+                   const float *m_base, const long *m_off, long m_step, float *d) {
+    const long n = rows * hidden;
     for (long i = 0; i < k; i++) {
-        const float *zi = z + i * n;
+        const float *zi = z + i * n, *pi = phi + i * n;
         float *di = d + i * n;
-        if (m != NULL) {
-            const float *mi = m + i * m_stride;
+        if (m_base != NULL) {
+            const float *mi = MASK(i);
 #pragma omp simd
-            for (long j = 0; j < n; j++) di[j] = di[j] * mi[j] * gelu_grad(zi[j]);
+            for (long j = 0; j < n; j++) di[j] = di[j] * mi[j] * gelu_grad(zi[j], pi[j]);
         } else {
 #pragma omp simd
-            for (long j = 0; j < n; j++) di[j] = di[j] * gelu_grad(zi[j]);
+            for (long j = 0; j < n; j++) di[j] = di[j] * gelu_grad(zi[j], pi[j]);
         }
     }
 }
@@ -70,19 +92,20 @@ void gelu_mask_backward(long k, long n, const float *z, const float *m, long m_s
  *   d_out[b] = (out[b] - y[b]) * w[b]                 (w: 2 / batch rows, 0 on padding)
  *   g3[j]    = sum_b h2[b, j] * d_out[b]              (gradient of w3)
  *   gb3      = sum_b d_out[b]                         (gradient of b3)
- *   d2[b, j] = d_out[b] * w3[j] * m2[b, j] * gelu'(z2[b, j])
+ *   d2[b, j] = d_out[b] * w3[j] * m2[b, j] * GELU'(z2[b, j])
  *   gb2[j]   = sum_b d2[b, j]                         (gradient of b2)
  * w3 and b3 point into the flat parameter rows (model stride p_stride).
  */
 void head(long k, long rows, long hidden, const float *h2, const float *w3, const float *b3,
           long p_stride, const float *y, long y_stride, const float *w, long w_stride,
-          const float *m2, long m_stride, const float *z2, float *d2, float *g3, float *gb3,
-          float *gb2) {
+          const float *m_base, const long *m_off, long m_step, const float *z2,
+          const float *phi2, float *d2, float *g3, float *gb3, float *gb2) {
     for (long i = 0; i < k; i++) {
         const float *w3i = w3 + i * p_stride;
         const float b3i = b3[i * p_stride];
         const float *yi = y + i * y_stride;
         const float *wi = w + i * w_stride;
+        const float *mi = m_base != NULL ? MASK(i) : NULL;
         float *g3i = g3 + i * hidden;
         float *gb2i = gb2 + i * hidden;
         float gsum = 0.0f;
@@ -90,31 +113,21 @@ void head(long k, long rows, long hidden, const float *h2, const float *w3, cons
         memset(gb2i, 0, sizeof(float) * (size_t)hidden);
         for (long b = 0; b < rows; b++) {
             const long at = (i * rows + b) * hidden;
-            const float *hb = h2 + at;
-            const float *zb = z2 + at;
+            const float *hb = h2 + at, *zb = z2 + at, *pb = phi2 + at;
+            const float *mb = mi != NULL ? mi + b * hidden : NULL;
             float *db = d2 + at;
             float acc = 0.0f;
 #pragma omp simd reduction(+ : acc)
             for (long j = 0; j < hidden; j++) acc += hb[j] * w3i[j];
             const float d_out = (acc + b3i - yi[b]) * wi[b];
             gsum += d_out;
-            if (m2 != NULL) {
-                const float *mb = m2 + i * m_stride + b * hidden;
 #pragma omp simd
-                for (long j = 0; j < hidden; j++) {
-                    const float dz = d_out * w3i[j] * mb[j] * gelu_grad(zb[j]);
-                    g3i[j] += hb[j] * d_out;
-                    db[j] = dz;
-                    gb2i[j] += dz;
-                }
-            } else {
-#pragma omp simd
-                for (long j = 0; j < hidden; j++) {
-                    const float dz = d_out * w3i[j] * gelu_grad(zb[j]);
-                    g3i[j] += hb[j] * d_out;
-                    db[j] = dz;
-                    gb2i[j] += dz;
-                }
+            for (long j = 0; j < hidden; j++) {
+                const float up = mb != NULL ? d_out * w3i[j] * mb[j] : d_out * w3i[j];
+                const float dz = up * gelu_grad(zb[j], pb[j]);
+                g3i[j] += hb[j] * d_out;
+                db[j] = dz;
+                gb2i[j] += dz;
             }
         }
         gb3[i] = gsum;

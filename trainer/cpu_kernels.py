@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -39,9 +40,9 @@ ENV_SWITCH = "FLIPBOT_CPU_KERNELS"  # "torch" turns the C kernels off
 
 _P, _L = ctypes.c_void_p, ctypes.c_long
 _SIGNATURES = {
-    "gelu_mask": [_L, _L, _P, _P, _L, _P],
-    "gelu_mask_backward": [_L, _L, _P, _P, _L, _P],
-    "head": [_L, _L, _L, _P, _P, _P, _L, _P, _L, _P, _L, _P, _L, _P, _P, _P, _P, _P],
+    "gelu_forward": [_L, _L, _L, _P, _P, _L, _P, _P, _L, _P, _P],
+    "gelu_backward": [_L, _L, _L, _P, _P, _P, _P, _L, _P],
+    "head": [_L, _L, _L, _P, _P, _P, _L, _P, _L, _P, _L, _P, _P, _L, _P, _P, _P, _P, _P, _P],
 }
 
 
@@ -49,9 +50,9 @@ _SIGNATURES = {
 class Kernels:
     """The loaded library's three functions (arguments: see ``cpu_kernels.c``)."""
 
-    gelu_mask: ctypes._CFuncPtr
-    gelu_mask_backward: ctypes._CFuncPtr
-    head: ctypes._CFuncPtr
+    gelu_forward: Any
+    gelu_backward: Any
+    head: Any
 
 
 def cache_dir() -> Path:
@@ -126,7 +127,7 @@ def reference_head(
     m2: torch.Tensor | None,
     z2: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """What ``head`` computes, in torch ops: d2, g3, gb3, gb2 (shapes as in ``cpu_kernels.c``).
+    """What ``head`` computes, in torch ops: d2, g3, gb3, gb2 (see ``cpu_kernels.c``).
 
     h2, z2, m2 [k, B, H]; w3 [k, H]; b3 [k]; y, w [k, B].
     """
@@ -138,38 +139,47 @@ def reference_head(
     return d2, (h2 * d_out[:, :, None]).sum(1), d_out.sum(1), d2.sum(1)
 
 
-def _self_test(k: Kernels) -> str:
-    """Empty when the kernels reproduce torch on random data; else what differed."""
+def _self_test(kern: Kernels) -> str:
+    """Empty when the kernels reproduce torch on random data (to 1e-5); else what differed."""
     g = torch.Generator().manual_seed(0)
-    m_count, rows, hidden = 3, 5, 16
-    shape = (m_count, rows, hidden)
-    z = torch.randn(shape, generator=g) * 3
-    mask = (torch.rand(shape, generator=g) < 0.9).float() / 0.9
-    d = torch.randn(shape, generator=g)
-    h = torch.empty(shape)
-    k.gelu_mask(m_count, rows * hidden, z.data_ptr(), mask.data_ptr(), rows * hidden, h.data_ptr())
-    want = torch.nn.functional.gelu(z) * mask
-    if not torch.allclose(h, want, atol=1e-5, rtol=1e-5):
-        return f"gelu_mask differs by {(h - want).abs().max().item():.2e}"
-    got = d.clone()
-    k.gelu_mask_backward(
-        m_count, rows * hidden, z.data_ptr(), mask.data_ptr(), rows * hidden, got.data_ptr()
-    )
-    want = torch.ops.aten.gelu_backward(d * mask, z)
-    if not torch.allclose(got, want, atol=1e-5, rtol=1e-5):
-        return f"gelu_mask_backward differs by {(got - want).abs().max().item():.2e}"
-    # w3 then b3 in one row per model, as in the trainer's flat parameters.
-    params = torch.randn(m_count, hidden + 1, generator=g)
-    y, w = torch.randn(m_count, rows, generator=g), torch.full((m_count, rows), 2.0 / rows)
-    got_head = (torch.empty(shape), torch.empty(m_count, hidden), torch.empty(m_count))
-    got_gb2 = torch.empty(m_count, hidden)
-    k.head(
-        m_count, rows, hidden, h.data_ptr(), params.data_ptr(), params[:, hidden].data_ptr(),
-        hidden + 1, y.data_ptr(), rows, w.data_ptr(), rows, mask.data_ptr(), rows * hidden,
-        z.data_ptr(), *(t.data_ptr() for t in (*got_head, got_gb2)),
+    k, rows, hidden = 3, 5, 16
+    shape = (k, rows, hidden)
+    z0 = torch.randn(shape, generator=g) * 3
+    bias = torch.randn(k, hidden, generator=g)
+    # Masks read in place from a pool at per-model offsets (every other entry: m_step 2).
+    pool = (torch.rand(1000, generator=g) < 0.9).float() / 0.9
+    offsets = torch.tensor([7, 0, 500, 0, 123, 0])
+    masks = torch.stack([pool[o : o + rows * hidden].view(rows, hidden) for o in (7, 500, 123)])
+    z, phi, h = z0.clone(), torch.empty(shape), torch.empty(shape)
+    kern.gelu_forward(
+        k, rows, hidden, z.data_ptr(), bias.data_ptr(), hidden, pool.data_ptr(),
+        offsets.data_ptr(), 2, phi.data_ptr(), h.data_ptr(),
     )  # fmt: skip
-    want_head = reference_head(h, params[:, :hidden], params[:, hidden], y, w, mask, z)
-    for name, got_t, want_t in zip(("d2", "g3", "gb3", "gb2"), (*got_head, got_gb2), want_head):
+    z_want = z0 + bias[:, None, :]
+    checks = [
+        ("z + bias", z, z_want),
+        ("Phi", phi, torch.special.ndtr(z_want)),
+        ("GELU * mask", h, torch.nn.functional.gelu(z_want) * masks),
+    ]
+    d = torch.randn(shape, generator=g)
+    got = d.clone()
+    kern.gelu_backward(
+        k, rows, hidden, z.data_ptr(), phi.data_ptr(), pool.data_ptr(), offsets.data_ptr(), 2,
+        got.data_ptr(),
+    )  # fmt: skip
+    checks.append(("GELU backward", got, torch.ops.aten.gelu_backward(d * masks, z_want)))
+    # w3 then b3 in one row per model, as in the trainer's flat parameters.
+    params = torch.randn(k, hidden + 1, generator=g)
+    y, w = torch.randn(k, rows, generator=g), torch.full((k, rows), 2.0 / rows)
+    outs = (torch.empty(shape), torch.empty(k, hidden), torch.empty(k), torch.empty(k, hidden))
+    kern.head(
+        k, rows, hidden, h.data_ptr(), params.data_ptr(), params[:, hidden].data_ptr(),
+        hidden + 1, y.data_ptr(), rows, w.data_ptr(), rows, pool.data_ptr(),
+        offsets.data_ptr(), 2, z.data_ptr(), phi.data_ptr(), *(t.data_ptr() for t in outs),
+    )  # fmt: skip
+    want = reference_head(h, params[:, :hidden], params[:, hidden], y, w, masks, z_want)
+    checks += zip(("head d2", "head g3", "head gb3", "head gb2"), outs, want, strict=True)
+    for name, got_t, want_t in checks:
         if not torch.allclose(got_t, want_t, atol=1e-5, rtol=1e-5):
-            return f"head's {name} differs by {(got_t - want_t).abs().max().item():.2e}"
+            return f"{name} differs by {(got_t - want_t).abs().max().item():.2e}"
     return ""

@@ -30,6 +30,9 @@ import torch
 
 from trainer.recipe import POOL, Recipe, dropout_generator, stream_seed
 
+# Per layer: (base address, address of the int64 offsets, offset step); see kernel_args.
+MaskArgs = tuple[tuple[int, int, int], tuple[int, int, int]]
+
 POOL_SIZE = 1 << 22
 POOL_SEED = 303  # constant: the pool is part of the recipe, not of a seed
 
@@ -57,6 +60,7 @@ class PoolMasks:
         # Windows land in one reused buffer; its per-k mask views are made once.
         self.buffer = torch.empty(2 * len(seeds), width, dtype=pool.dtype, device=device)
         self.views: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        self.pool = pool
 
     def new_epoch(self, steps: list[int]) -> None:
         """Draw this epoch's offsets: ``steps[m]`` steps for model m (in stack order)."""
@@ -77,6 +81,16 @@ class PoolMasks:
         torch.index_select(self.windows, 0, self.offsets[step][: 2 * k], out=out)
         return first, second
 
+    def kernel_args(self, step: int, k: int, rows: list[int]) -> MaskArgs:
+        """The same masks for ``trainer.cpu_kernels``, read in place: no copy.
+
+        (base, offsets, offset step) per layer: model i's mask is the
+        ``rows * hidden`` pool entries from ``base + offsets[i * step]``.
+        """
+        offsets = self.offsets[step]
+        base, at, size = self.pool.data_ptr(), offsets.data_ptr(), offsets.element_size()
+        return (base, at, 2), (base, at + size, 2)
+
 
 class ExactMasks:
     """The masks nn.Dropout draws, model by model (see the module docstring)."""
@@ -88,6 +102,8 @@ class ExactMasks:
         self.dtype = recipe.torch_dtype
         self.gens = [dropout_generator(s) for s in seeds]
         self.device = device
+        self.starts = torch.zeros(0, dtype=torch.int64)
+        self.held: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def new_epoch(self, steps: list[int]) -> None:
         pass
@@ -101,3 +117,12 @@ class ExactMasks:
                 out[layer, m, : rows[m]] = noise.div_(self.keep)
         out = out.to(self.device)
         return out[0], out[1]
+
+    def kernel_args(self, step: int, k: int, rows: list[int]) -> MaskArgs:
+        """These masks for ``trainer.cpu_kernels`` (see ``PoolMasks.kernel_args``)."""
+        self.held = self.masks(step, k, rows)  # kept alive until the next step
+        block = self.rows * self.hidden
+        if self.starts.numel() != k:
+            self.starts = torch.arange(k, dtype=torch.int64) * block
+        at = self.starts.data_ptr()
+        return (self.held[0].data_ptr(), at, 1), (self.held[1].data_ptr(), at, 1)
