@@ -44,6 +44,7 @@ default recipe. Reusing the forward's normal CDF in the GELU backward
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import math
 import multiprocessing as mp
@@ -292,6 +293,13 @@ def _train(
     )
     workspaces: dict[int, _Workspace] = {}
     kernels = cpu_kernels.load() if dev.type == "cpu" and dt == torch.float32 else None
+    # The C path's Adam: per-model step counts as float64, then the flat state's addresses.
+    c_steps = torch.zeros(m_count, dtype=torch.float64)
+    adam_args = (
+        *(t.data_ptr() for t in (stack.flat, stack.exp_avg, stack.exp_avg_sq)),
+        stack.flat.stride(0), c_steps.data_ptr(),
+        recipe.lr, recipe.beta1, recipe.beta2, recipe.eps, recipe.weight_decay,
+    )  # fmt: skip
     x_ep = torch.empty(m_count, n_steps, bs, n_in + 1, dtype=dt, device=dev)
     y_ep = torch.empty(m_count, n_steps, bs, 1, dtype=dt, device=dev)
     x_steps, y_steps = x_ep.unbind(1), y_ep.unbind(1)
@@ -317,10 +325,11 @@ def _train(
             if kernels is not None:
                 mk_args = masks.kernel_args(t, k, rows[t]) if masks is not None else _NO_MASKS
                 _step_fused(ws, kernels, x, y, w, mk_args)
+                kernels.adam(k, len(ws.parts), ws.c_sizes, ws.c_grads, *adam_args)
             else:
                 mk = masks.masks(t, k, rows[t]) if masks is not None else None
                 _step(ws, x, y, w, mk)
-            stack.adam(k, recipe)
+                stack.adam(k, recipe)
         if progress is not None:
             progress(epoch + 1, recipe.epochs)
 
@@ -362,6 +371,9 @@ class _Workspace:
         }
         self.ptr["w3"], self.ptr["b3"] = w3_t.data_ptr(), b3.data_ptr()
         self.ptr["b2"] = self.params[2].data_ptr()
+        # The gradient blocks, in flat-row order, for the C Adam.
+        self.c_sizes = (ctypes.c_long * len(self.parts))(*(t.shape[1] for t in self.parts))
+        self.c_grads = (ctypes.c_void_p * len(self.parts))(*(t.data_ptr() for t in self.parts))
         assert self.params[2].stride(0) == b3.stride(0) == self.p_stride  # all rows of flat
 
 
@@ -418,7 +430,8 @@ def _step_fused(
     The matmuls stay torch's. Each layer's bias, GELU and dropout is one
     pass that also keeps Phi(z) for the backward; the output head down to
     layer 2's pre-activation gradient (with the b2, w3, b3 gradients) one
-    more; masks are read in place. 9 calls a step instead of 23.
+    more; masks are read in place. The gradients stay in their blocks: the C
+    Adam (called next) reads them there.
     """
     w1b1, w2, _, _, _, w2_t = ws.params
     k, rows, hidden, p = ws.k, ws.batch, ws.hidden, ws.ptr
@@ -438,4 +451,3 @@ def _step_fused(
     kern.gelu_backward(k, rows, hidden, p["z1"], p["phi1"], m1, o1, s1, p["d1"])
     torch.bmm(x.transpose(1, 2), ws.d1, out=ws.g1)
     torch.bmm(ws.h1.transpose(1, 2), ws.d2, out=ws.g2)
-    torch.cat(ws.parts, dim=1, out=ws.grad)

@@ -133,3 +133,46 @@ void head(long k, long rows, long hidden, const float *h2, const float *w3, cons
         gb3[i] = gsum;
     }
 }
+
+/*
+ * One torch.optim.Adam step (coupled L2 weight decay) of the first k models:
+ *   g = grad + weight_decay * p
+ *   m = beta1 * m + (1 - beta1) * g
+ *   v = beta2 * v + (1 - beta2) * g * g
+ *   p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * with t = steps[i], model i's own step count, incremented here. Parameters and
+ * moments are the flat rows [M, p_stride]; model i's gradient is read straight from
+ * the step's n_blocks gradient buffers (block b: sizes[b] values per model at
+ * grads[b] + i * sizes[b], blocks in the order of the flat row), so it is never
+ * packed into a flat gradient row first.
+ */
+void adam(long k, long n_blocks, const long *sizes, float *const *grads, float *param,
+          float *exp_avg, float *exp_avg_sq, long p_stride, double *steps, double lr,
+          double beta1, double beta2, double eps, double weight_decay) {
+    const float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps, wd = (float)weight_decay;
+    const float c1 = (float)(1.0 - beta1), c2 = (float)(1.0 - beta2);
+    for (long i = 0; i < k; i++) {
+        steps[i] += 1.0;
+        const double t = steps[i];
+        const float step_size = (float)(lr / (1.0 - pow(beta1, t)));
+        const float bc2_sqrt = (float)sqrt(1.0 - pow(beta2, t));
+        long col = 0;
+        for (long blk = 0; blk < n_blocks; blk++) {
+            const long n = sizes[blk];
+            const float *g = grads[blk] + i * n;
+            float *p = param + i * p_stride + col;
+            float *m = exp_avg + i * p_stride + col;
+            float *v = exp_avg_sq + i * p_stride + col;
+#pragma omp simd
+            for (long j = 0; j < n; j++) {
+                const float gj = g[j] + wd * p[j];
+                const float mj = m[j] * b1 + gj * c1;
+                const float vj = v[j] * b2 + c2 * gj * gj;
+                m[j] = mj;
+                v[j] = vj;
+                p[j] = p[j] - step_size * mj / (sqrtf(vj) / bc2_sqrt + e);
+            }
+            col += n;
+        }
+    }
+}

@@ -43,16 +43,18 @@ _SIGNATURES = {
     "gelu_forward": [_L, _L, _L, _P, _P, _L, _P, _P, _L, _P, _P],
     "gelu_backward": [_L, _L, _L, _P, _P, _P, _P, _L, _P],
     "head": [_L, _L, _L, _P, _P, _P, _L, _P, _L, _P, _L, _P, _P, _L, _P, _P, _P, _P, _P, _P],
+    "adam": [_L, _L, _P, _P, _P, _P, _P, _L, _P, *[ctypes.c_double] * 5],
 }
 
 
 @dataclass(frozen=True)
 class Kernels:
-    """The loaded library's three functions (arguments: see ``cpu_kernels.c``)."""
+    """The loaded library's functions (arguments: see ``cpu_kernels.c``)."""
 
     gelu_forward: Any
     gelu_backward: Any
     head: Any
+    adam: Any
 
 
 def cache_dir() -> Path:
@@ -179,7 +181,37 @@ def _self_test(kern: Kernels) -> str:
     )  # fmt: skip
     want = reference_head(h, params[:, :hidden], params[:, hidden], y, w, masks, z_want)
     checks += zip(("head d2", "head g3", "head gb3", "head gb2"), outs, want, strict=True)
+    checks += _adam_checks(kern, g)
     for name, got_t, want_t in checks:
         if not torch.allclose(got_t, want_t, atol=1e-5, rtol=1e-5):
             return f"{name} differs by {(got_t - want_t).abs().max().item():.2e}"
     return ""
+
+
+def _adam_checks(kern: Kernels, g: torch.Generator) -> list[tuple[str, torch.Tensor, torch.Tensor]]:
+    """Two models with different step counts, gradients in two blocks, three steps,
+    against torch's own fused Adam given the same packed gradients."""
+    k, sizes = 2, (3, 5)
+    hp: dict[str, Any] = dict(lr=5e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2)
+    width = sum(sizes)
+    param = torch.randn(k, width, generator=g)
+    ours = [param.clone(), torch.zeros(k, width), torch.zeros(k, width)]
+    theirs = [param.clone(), torch.zeros(k, width), torch.zeros(k, width)]
+    steps = torch.tensor([0.0, 7.0], dtype=torch.float64)
+    their_steps = [torch.tensor(0.0), torch.tensor(7.0)]
+    size_arr = (ctypes.c_long * 2)(*sizes)
+    for _ in range(3):
+        blocks = [torch.randn(k, n, generator=g) for n in sizes]
+        grad_arr = (ctypes.c_void_p * 2)(*(b.data_ptr() for b in blocks))
+        kern.adam(
+            k, 2, size_arr, grad_arr, *(t.data_ptr() for t in ours), width, steps.data_ptr(),
+            hp["lr"], hp["beta1"], hp["beta2"], hp["eps"], hp["weight_decay"],
+        )  # fmt: skip
+        packed = torch.cat(blocks, dim=1)
+        for s in their_steps:
+            s += 1
+        torch._fused_adam_(
+            list(theirs[0].unbind(0)), list(packed.unbind(0)), list(theirs[1].unbind(0)),
+            list(theirs[2].unbind(0)), [], their_steps, amsgrad=False, maximize=False, **hp,
+        )  # fmt: skip
+    return [("adam " + n, a, b) for n, a, b in zip(("param", "m", "v"), ours, theirs, strict=True)]
