@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from flipbot.metrics import score
+from trainer import cpu_kernels
 from trainer.batched import train_stacked
 from trainer.corpus import Corpus, load_corpus
 from trainer.loso import make_folds, predict
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs, folds = loso_jobs(corpus, SEEDS)
     recipe = Recipe(epochs=args.epochs)
     print(f"corpus: {label}")
+    print(f"cpu kernels: {cpu_kernels.status()}")
     print(
         f"rows: {corpus.rows}, sources: {len(folds)}, seeds: {len(SEEDS)}, models: {len(jobs)}, batch: {recipe.batch_size}"
     )

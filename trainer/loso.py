@@ -18,6 +18,7 @@ import torch
 import flipbot
 from flipbot.loso_file import DRY_RUN_NOTE, LosoArtefact, LosoFold
 from flipbot.metrics import score
+from trainer import cpu_kernels
 from trainer.batched import Progress, train_stacked
 from trainer.corpus import Corpus
 from trainer.features import ENCODER_VOCAB_VERSION, NUM_CODECS, Scaler
@@ -65,7 +66,7 @@ def device_label(device: torch.device) -> str:
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
         return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
-    return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
+    return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads, {cpu_kernels.status()})"
 
 
 def versions() -> dict[str, str]:
