@@ -112,7 +112,8 @@ def fit_seeds(
     device: str = "auto",
     threads: int | None = None,
 ) -> Fit:
-    from trainer.batched import train_stacked  # lazy: the batched trainer is heavy to import
+    from trainer import cpu_kernels  # lazy, like the batched trainer: heavy to import
+    from trainer.batched import train_stacked
     from trainer.progress import EpochProgress
 
     recipe = recipe_from_verdict(verdict_recipe, epochs)
@@ -127,8 +128,10 @@ def fit_seeds(
     training = {
         "recipe": dataclasses.asdict(recipe),
         "device": where,
-        # float32 sums depend on the thread count: same inputs + same threads -> same bytes
+        # float32 sums depend on the thread count and on the CPU kernels (fused C or torch):
+        # same inputs + same threads + same kernels -> same bytes
         "cpu_threads": torch.get_num_threads(),
+        "cpu_kernels": cpu_kernels.status() if where == "cpu" else None,
         "epochs_from": "--epochs" if epochs is not None else "verdict",
         "scaler": "whole corpus",
     }

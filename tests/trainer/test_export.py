@@ -22,6 +22,7 @@ from flipbot.metrics import score
 from flipbot.plan_file import FlipPlan
 from flipbot.verdict_file import Verdict
 from gate.__main__ import main as gate_main
+from trainer import cpu_kernels
 from trainer.__main__ import main as trainer_main
 from trainer.features import FEATURE_ORDER
 from trainer.model import FrRegressor
@@ -272,6 +273,7 @@ def test_sidecar_holds_real_values(run: Path, exported: Path) -> None:
         assert side["training"]["recipe"]["epochs"] == EPOCHS
         assert side["training"]["epochs_from"] == "verdict"
         assert (side["training"]["device"], side["training"]["cpu_threads"]) == ("cpu", 1)
+        assert side["training"]["cpu_kernels"] == cpu_kernels.status()  # which kernels fitted it
         loso = LosoArtefact.read(run / "loso" / f"loso_seed{seed}.json")
         assert side["gate"]["seed_loso_plcc"] == pytest.approx(loso.mean_plcc, abs=1e-12)
         assert side["gate"]["decision"] == "PROMOTE"
