@@ -23,5 +23,9 @@ def test_bench_prints_every_number_and_ends_with_speedup(
     assert re.search(r"reference, 1 thread: .* projected 45 models x 200 epochs: \d+ s", text)
     assert "plcc agreement, exact masks" in text and "plcc agreement, pool masks" in text
     assert "peak RSS: this process" in text
+    assert "cpu kernels: " in text
+    assert re.search(
+        r"targets: full recipe <= 30 s: [\d.]+ s (met|missed); speedup >= 60x: (met|missed)", text
+    )
     match = re.fullmatch(r"speedup: (\d+\.\d)x", lines[-1])
     assert match and float(match.group(1)) > 1.0
