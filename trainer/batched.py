@@ -12,9 +12,10 @@ Why it is fast (SPEC §12; one optimizer step costs about 1.3 ms of framework
 overhead in the reference, for any batch size):
 - one step of the k models still stepping is a handful of calls: on the CPU
   in float32, five ``bmm`` and five fused C kernels (``trainer.cpu_kernels``:
-  bias + GELU + dropout per layer in one pass, keeping Phi(z) so the GELU
-  backward needs only an exp; the output head, loss and layer-2 GELU
-  backward in one pass; Adam reading the gradient blocks in place);
+  bias + GELU + dropout per layer in one pass that also stores
+  GELU'(z) * mask, so the backward is one multiply; the output head, loss
+  and layer-2 GELU backward in one pass; Adam reading the gradient blocks in
+  place);
   elsewhere (float64, CUDA, or no C compiler) about twenty torch ops
   (``_step``) that compute the same thing;
 - every call writes into buffers made once per prefix size
@@ -359,7 +360,7 @@ class _Workspace:
         hidden = w2.shape[2]
         new = functools.partial(torch.empty, dtype=w2.dtype, device=w2.device)
         self.z1, self.h1, self.z2, self.h2 = (new(k, batch, hidden) for _ in range(4))
-        self.phi1, self.phi2 = new(k, batch, hidden), new(k, batch, hidden)  # C kernels only
+        self.gp1, self.gp2 = new(k, batch, hidden), new(k, batch, hidden)  # C kernels: GELU' * mask
         self.d2, self.d1 = new(k, batch, hidden), new(k, batch, hidden)  # layer 2 / 1 gradients
         self.out = new(k, batch, 1)
         self.g1 = new(w1b1.shape)  # w1 and b1 [k, 21, H]
@@ -375,7 +376,7 @@ class _Workspace:
         self.p_stride = stack.flat.stride(0)  # w3, b2, b3 of model i: i rows of flat further
         self.ptr = {
             name: getattr(self, name).data_ptr()
-            for name in ("z1", "phi1", "h1", "z2", "phi2", "h2", "d2", "d1", "g3", "gb3", "gb2")
+            for name in ("z1", "gp1", "h1", "z2", "gp2", "h2", "d2", "d1", "g3", "gb3", "gb2")
         }
         self.ptr["w3"], self.ptr["b3"] = w3_t.data_ptr(), b3.data_ptr()
         self.ptr["b2"] = self.params[2].data_ptr()
@@ -435,26 +436,24 @@ def _step_fused(
     """``_step`` with the elementwise work in the C kernels (float32 on the CPU).
 
     The matmuls stay torch's. Each layer's bias, GELU and dropout is one
-    pass that also keeps Phi(z) for the backward; the output head down to
-    layer 2's pre-activation gradient (with the b2, w3, b3 gradients) one
-    more; masks are read in place. The gradients stay in their blocks: the C
-    Adam (called next) reads them there.
+    pass that also stores GELU'(z) * mask for the backward; the output head
+    down to layer 2's pre-activation gradient (with the b2, w3, b3
+    gradients) one more; masks are read in place. The gradients stay in
+    their blocks: the C Adam (called next) reads them there.
     """
     w1b1, w2, _, _, _, w2_t = ws.params
     k, rows, hidden, p = ws.k, ws.batch, ws.hidden, ws.ptr
     (m1, o1, s1), (m2, o2, s2) = masks
     torch.bmm(x, w1b1, out=ws.z1)
-    kern.gelu_forward(k, rows, hidden, p["z1"], None, 0, m1, o1, s1, p["phi1"], p["h1"])
+    kern.gelu_forward(k, rows, hidden, p["z1"], None, 0, m1, o1, s1, p["gp1"], p["h1"])
     torch.bmm(ws.h1, w2, out=ws.z2)
-    kern.gelu_forward(
-        k, rows, hidden, p["z2"], p["b2"], ws.p_stride, m2, o2, s2, p["phi2"], p["h2"]
-    )
+    kern.gelu_forward(k, rows, hidden, p["z2"], p["b2"], ws.p_stride, m2, o2, s2, p["gp2"], p["h2"])
     kern.head(
         k, rows, hidden, p["h2"], p["w3"], p["b3"], ws.p_stride,
-        y.data_ptr(), y.stride(0), w.data_ptr(), w.stride(0), m2, o2, s2,
-        p["z2"], p["phi2"], p["d2"], p["g3"], p["gb3"], p["gb2"],
+        y.data_ptr(), y.stride(0), w.data_ptr(), w.stride(0),
+        p["gp2"], p["d2"], p["g3"], p["gb3"], p["gb2"],
     )  # fmt: skip
     torch.bmm(ws.d2, w2_t, out=ws.d1)
-    kern.gelu_backward(k, rows, hidden, p["z1"], p["phi1"], m1, o1, s1, p["d1"])
+    kern.gelu_backward(k, rows * hidden, p["gp1"], p["d1"])
     torch.bmm(x.transpose(1, 2), ws.d1, out=ws.g1)
     torch.bmm(ws.h1.transpose(1, 2), ws.d2, out=ws.g2)

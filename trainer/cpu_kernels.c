@@ -4,12 +4,13 @@
  *
  * Each function does, in one pass over memory, what takes two to nine tensor ops
  * in trainer/batched.py's torch path, and computes the same quantities: the exact
- * (erf) GELU x * Phi(x) and its derivative Phi(x) + x * phi(x) (Phi is kept from
- * the forward pass, so the backward needs only an exp), dropout masks already
- * scaled by 1 / (1 - p), read in place from the mask pool, and the
- * mean-squared-error head. Tensors are the trainer's own contiguous
- * [k, rows, hidden] buffers; a pointer plus a per-model stride is passed where a
- * view is not contiguous across models (parameters, targets).
+ * (erf) GELU x * Phi(x), dropout masks already scaled by 1 / (1 - p) (read in
+ * place from the mask pool), the mean-squared-error head, and Adam. The forward
+ * pass of a layer also stores the factor its backward pass needs,
+ * gp = GELU'(z) * mask with GELU'(x) = Phi(x) + x * phi(x), so the backward reads
+ * one array instead of z, Phi and the mask. Tensors are the trainer's own
+ * contiguous [k, rows, hidden] buffers; a pointer plus a per-model stride is passed
+ * where a view is not contiguous across models (parameters, targets).
  *
  * erff and expf are glibc's vector variants (libmvec, 8 lanes of AVX2); the
  * declarations below let the compiler call them from the simd loops.
@@ -26,13 +27,6 @@ extern float expf(float);
 #define INV_SQRT2 0.70710678118654752440f
 #define INV_SQRT_2PI 0.39894228040143267794f
 
-static inline float cdf(float x) { return 0.5f * (1.0f + erff(x * INV_SQRT2)); }
-
-/* GELU'(x) = Phi(x) + x * phi(x), from Phi(x) saved by the forward pass. */
-static inline float gelu_grad(float x, float phi_x) {
-    return phi_x + x * expf(-0.5f * x * x) * INV_SQRT_2PI;
-}
-
 /*
  * Model i's dropout mask for one layer: m_base + m_off[i * m_step], B x H values
  * already scaled by 1 / (1 - p). With the pool masks m_base is the pool and m_off
@@ -42,48 +36,40 @@ static inline float gelu_grad(float x, float phi_x) {
 #define MASK(i) (m_base + m_off[(i) * m_step])
 
 /*
- * Layer forward after its matmul, per model i and row b:
- *   z[b, j] += bias[j]                  (when bias is not NULL; z keeps the sum)
- *   phi[b, j] = Phi(z[b, j])            (the normal CDF, for the backward pass)
- *   h[b, j] = z[b, j] * phi[b, j] * m[b, j]   (exact GELU, then dropout)
+ * Layer forward after its matmul, per model i and row b, with x = z[b, j] + bias[j]
+ * (bias may be NULL) and m the dropout mask (1 when m_base is NULL):
+ *   h[b, j]  = x * Phi(x) * m                  (exact GELU, then dropout)
+ *   gp[b, j] = (Phi(x) + x * phi(x)) * m       (what the backward multiplies by)
  */
-void gelu_forward(long k, long rows, long hidden, float *z, const float *bias, long b_stride,
-                  const float *m_base, const long *m_off, long m_step, float *phi, float *h) {
+void gelu_forward(long k, long rows, long hidden, const float *z, const float *bias,
+                  long b_stride, const float *m_base, const long *m_off, long m_step,
+                  float *gp, float *h) {
     const long n = rows * hidden;
     for (long i = 0; i < k; i++) {
+        const float *bi = bias != NULL ? bias + i * b_stride : NULL;
         for (long b = 0; b < rows; b++) {
             const long at = i * n + b * hidden;
-            float *zb = z + at, *pb = phi + at, *hb = h + at;
+            const float *zb = z + at;
+            float *gb = gp + at, *hb = h + at;
             const float *mb = m_base != NULL ? MASK(i) + b * hidden : NULL;
-            const float *bi = bias != NULL ? bias + i * b_stride : NULL;
 #pragma omp simd
             for (long j = 0; j < hidden; j++) {
                 const float x = bi != NULL ? zb[j] + bi[j] : zb[j];
-                const float c = cdf(x);
-                zb[j] = x;
-                pb[j] = c;
-                hb[j] = mb != NULL ? x * c * mb[j] : x * c;
+                const float cdf = 0.5f * (1.0f + erff(x * INV_SQRT2));
+                const float pdf = expf(-0.5f * x * x) * INV_SQRT_2PI;
+                const float m = mb != NULL ? mb[j] : 1.0f;
+                hb[j] = x * cdf * m;
+                gb[j] = (cdf + x * pdf) * m;
             }
         }
     }
 }
 
-/* d = d * m * GELU'(z), in place: the gradient through dropout and GELU. */
-void gelu_backward(long k, long rows, long hidden, const float *z, const float *phi,
-                   const float *m_base, const long *m_off, long m_step, float *d) {
-    const long n = rows * hidden;
-    for (long i = 0; i < k; i++) {
-        const float *zi = z + i * n, *pi = phi + i * n;
-        float *di = d + i * n;
-        if (m_base != NULL) {
-            const float *mi = MASK(i);
+/* d = d * gp, in place: the gradient through a layer's dropout and GELU. */
+void gelu_backward(long k, long n, const float *gp, float *d) {
+    const long total = k * n;
 #pragma omp simd
-            for (long j = 0; j < n; j++) di[j] = di[j] * mi[j] * gelu_grad(zi[j], pi[j]);
-        } else {
-#pragma omp simd
-            for (long j = 0; j < n; j++) di[j] = di[j] * gelu_grad(zi[j], pi[j]);
-        }
-    }
+    for (long j = 0; j < total; j++) d[j] *= gp[j];
 }
 
 /*
@@ -92,20 +78,18 @@ void gelu_backward(long k, long rows, long hidden, const float *z, const float *
  *   d_out[b] = (out[b] - y[b]) * w[b]                 (w: 2 / batch rows, 0 on padding)
  *   g3[j]    = sum_b h2[b, j] * d_out[b]              (gradient of w3)
  *   gb3      = sum_b d_out[b]                         (gradient of b3)
- *   d2[b, j] = d_out[b] * w3[j] * m2[b, j] * GELU'(z2[b, j])
+ *   d2[b, j] = d_out[b] * w3[j] * gp2[b, j]           (gp2 from layer 2's forward)
  *   gb2[j]   = sum_b d2[b, j]                         (gradient of b2)
  * w3 and b3 point into the flat parameter rows (model stride p_stride).
  */
 void head(long k, long rows, long hidden, const float *h2, const float *w3, const float *b3,
           long p_stride, const float *y, long y_stride, const float *w, long w_stride,
-          const float *m_base, const long *m_off, long m_step, const float *z2,
-          const float *phi2, float *d2, float *g3, float *gb3, float *gb2) {
+          const float *gp2, float *d2, float *g3, float *gb3, float *gb2) {
     for (long i = 0; i < k; i++) {
         const float *w3i = w3 + i * p_stride;
         const float b3i = b3[i * p_stride];
         const float *yi = y + i * y_stride;
         const float *wi = w + i * w_stride;
-        const float *mi = m_base != NULL ? MASK(i) : NULL;
         float *g3i = g3 + i * hidden;
         float *gb2i = gb2 + i * hidden;
         float gsum = 0.0f;
@@ -113,8 +97,7 @@ void head(long k, long rows, long hidden, const float *h2, const float *w3, cons
         memset(gb2i, 0, sizeof(float) * (size_t)hidden);
         for (long b = 0; b < rows; b++) {
             const long at = (i * rows + b) * hidden;
-            const float *hb = h2 + at, *zb = z2 + at, *pb = phi2 + at;
-            const float *mb = mi != NULL ? mi + b * hidden : NULL;
+            const float *hb = h2 + at, *gb = gp2 + at;
             float *db = d2 + at;
             float acc = 0.0f;
 #pragma omp simd reduction(+ : acc)
@@ -123,8 +106,7 @@ void head(long k, long rows, long hidden, const float *h2, const float *w3, cons
             gsum += d_out;
 #pragma omp simd
             for (long j = 0; j < hidden; j++) {
-                const float up = mb != NULL ? d_out * w3i[j] * mb[j] : d_out * w3i[j];
-                const float dz = up * gelu_grad(zb[j], pb[j]);
+                const float dz = d_out * w3i[j] * gb[j];
                 g3i[j] += hb[j] * d_out;
                 db[j] = dz;
                 gb2i[j] += dz;

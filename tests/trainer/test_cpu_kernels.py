@@ -92,7 +92,7 @@ def test_the_build_is_cached_per_source(tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        ("gelu_forward", "z + bias differs"),
+        ("gelu_forward", "GELU * mask differs"),
         ("gelu_backward", "GELU backward differs"),
         ("head", "head d2 differs"),
         ("adam", "adam param differs"),
