@@ -303,13 +303,6 @@ def _train(
     )
     workspaces: dict[int, _Workspace] = {}
     kernels = cpu_kernels.load() if dev.type == "cpu" and dt == torch.float32 else None
-    # The C path's Adam: per-model step counts as float64, then the flat state's addresses.
-    c_steps = torch.zeros(m_count, dtype=torch.float64)
-    adam_args = (
-        *(t.data_ptr() for t in (stack.flat, stack.exp_avg, stack.exp_avg_sq)),
-        stack.flat.stride(0), c_steps.data_ptr(),
-        recipe.lr, recipe.beta1, recipe.beta2, recipe.eps, recipe.weight_decay,
-    )  # fmt: skip
     x_ep = torch.empty(m_count, n_steps, bs, n_in + 1, dtype=dt, device=dev)
     y_ep = torch.empty(m_count, n_steps, bs, 1, dtype=dt, device=dev)
     x_steps, y_steps = x_ep.unbind(1), y_ep.unbind(1)
@@ -335,7 +328,7 @@ def _train(
             if kernels is not None:
                 mk_args = masks.kernel_args(t, k, rows[t]) if masks is not None else _NO_MASKS
                 _step_fused(ws, kernels, x, y, w, mk_args)
-                kernels.adam(k, len(ws.parts), ws.c_sizes, ws.c_grads, *adam_args)
+                stack.adam_blocks(k, recipe, kernels, ws.c_sizes, ws.c_grads)
             else:
                 mk = masks.masks(t, k, rows[t]) if masks is not None else None
                 _step(ws, x, y, w, mk)
@@ -347,9 +340,9 @@ def _train(
 class _Workspace:
     """Every buffer one step of the first k models reads or writes, made once per k.
 
-    Parameter views; activations and their gradients; gradient outputs whose
-    flattened views ``torch.cat`` packs into the flat gradient rows in one
-    copy. Every op writes into these (``out=``), so a step allocates nothing
+    Parameter views; activations and their gradients; gradient blocks, which
+    the torch path packs into the flat gradient rows with one ``torch.cat``
+    and the C Adam reads where they are. Every op writes into these (``out=``), so a step allocates nothing
     and touches the same few MB each time; on 2 cores the two worker
     processes share the L3 cache, and a smaller, stable working set is what
     keeps them from slowing each other down.

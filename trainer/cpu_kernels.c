@@ -122,19 +122,19 @@ void head(long k, long rows, long hidden, const float *h2, const float *w3, cons
  *   m = beta1 * m + (1 - beta1) * g
  *   v = beta2 * v + (1 - beta2) * g * g
  *   p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
- * with t = steps[i], model i's own step count, incremented here. Parameters and
+ * with t = steps[i], model i's own step count (float32, as torch's), incremented here. Parameters and
  * moments are the flat rows [M, p_stride]; model i's gradient is read straight from
  * the step's n_blocks gradient buffers (block b: sizes[b] values per model at
  * grads[b] + i * sizes[b], blocks in the order of the flat row), so it is never
  * packed into a flat gradient row first.
  */
 void adam(long k, long n_blocks, const long *sizes, float *const *grads, float *param,
-          float *exp_avg, float *exp_avg_sq, long p_stride, double *steps, double lr,
+          float *exp_avg, float *exp_avg_sq, long p_stride, float *steps, double lr,
           double beta1, double beta2, double eps, double weight_decay) {
     const float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps, wd = (float)weight_decay;
     const float c1 = (float)(1.0 - beta1), c2 = (float)(1.0 - beta2);
     for (long i = 0; i < k; i++) {
-        steps[i] += 1.0;
+        steps[i] += 1.0f;
         const double t = steps[i];
         const float step_size = (float)(lr / (1.0 - pow(beta1, t)));
         const float bc2_sqrt = (float)sqrt(1.0 - pow(beta2, t));

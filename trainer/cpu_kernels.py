@@ -195,7 +195,7 @@ def _adam_checks(kern: Kernels, g: torch.Generator) -> list[tuple[str, torch.Ten
     param = torch.randn(k, width, generator=g)
     ours = [param.clone(), torch.zeros(k, width), torch.zeros(k, width)]
     theirs = [param.clone(), torch.zeros(k, width), torch.zeros(k, width)]
-    steps = torch.tensor([0.0, 7.0], dtype=torch.float64)
+    steps = torch.tensor([0.0, 7.0])
     their_steps = [torch.tensor(0.0), torch.tensor(7.0)]
     size_arr = (ctypes.c_long * 2)(*sizes)
     for _ in range(3):

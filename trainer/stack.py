@@ -9,10 +9,12 @@ Adam update at a handful of ops for all models together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 
+from trainer.cpu_kernels import Kernels
 from trainer.model import N_FEATURES, FrRegressor
 from trainer.recipe import Recipe
 
@@ -110,6 +112,20 @@ class Stack:
             for m in range(self.flat.shape[0])
         ]
 
+    @property
+    def step_counts(self) -> torch.Tensor:
+        """Each model's Adam step count, [M] float32 (torch's own step dtype).
+
+        One tensor: torch's kernel reads each model's 0-d view of it and one
+        in-place add steps all k counters (_foreach_add_ over 45 0-d tensors cost
+        about as much as the Adam step itself); the C kernel steps it itself.
+        """
+        if self._step_counts.numel() == 0:
+            self._step_counts = torch.zeros(
+                self.flat.shape[0], dtype=torch.float32, device=self.flat.device
+            )
+        return self._step_counts
+
     def adam(self, k: int, recipe: Recipe) -> None:
         """One torch.optim.Adam step (coupled L2) of the first ``k`` models.
 
@@ -122,13 +138,7 @@ class Stack:
                 list(t.unbind(0))
                 for t in (self.flat, self.grad_flat, self.exp_avg, self.exp_avg_sq)
             ]
-            # One [M] counter tensor; the kernel reads each model's 0-d view of it, and one
-            # in-place add steps all k counters (_foreach_add_ over 45 0-d tensors cost
-            # about as much as the Adam step itself).
-            self._step_counts = torch.zeros(
-                self.flat.shape[0], dtype=torch.float32, device=self.flat.device
-            )
-            self._steps = list(self._step_counts.unbind(0))
+            self._steps = list(self.step_counts.unbind(0))
         p, g, m, v = (rows[:k] for rows in self._rows)
         steps = self._steps[:k]
         self._step_counts[:k] += 1
@@ -147,3 +157,17 @@ class Stack:
             eps=recipe.eps,
             maximize=False,
         )
+
+    def adam_blocks(self, k: int, recipe: Recipe, kern: Kernels, sizes: Any, grads: Any) -> None:
+        """``adam`` in the C kernel, the gradients read from their blocks in place.
+
+        ``sizes`` and ``grads`` (ctypes arrays) give each gradient block's width
+        per model and address, in the order of the flat row; the blocks are never
+        packed into ``grad_flat``. Same step counts, same update, float32 rounding.
+        """
+        kern.adam(
+            k, len(sizes), sizes, grads,
+            self.flat.data_ptr(), self.exp_avg.data_ptr(), self.exp_avg_sq.data_ptr(),
+            self.flat.stride(0), self.step_counts.data_ptr(),
+            recipe.lr, recipe.beta1, recipe.beta2, recipe.eps, recipe.weight_decay,
+        )  # fmt: skip
