@@ -50,6 +50,21 @@ def _call(action: str, permission: str = CONTENTS) -> Iterator[None]:
         ) from None
 
 
+def _plain_text(data: bytes) -> bool:
+    """Bytes that survive a tree entry's ``content`` string unchanged: UTF-8, no CR, no BOM.
+
+    Anything else (ONNX files, a CRLF or BOM registry) goes up as a base64 blob,
+    whose sha is the sha of exactly these bytes.
+    """
+    if b"\r" in data or data.startswith(b"\xef\xbb\xbf"):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class GitHubRepo:
     """One repository, with the few calls the flip lifecycle needs."""
 
@@ -162,11 +177,11 @@ class GitHubRepo:
             parent = self._commits.get(parent_sha) or self._repo.get_git_commit(parent_sha)
             elements = []
             for path, data in files:
-                try:
+                if _plain_text(data):
                     elements.append(
                         InputGitTreeElement(path, "100644", "blob", content=data.decode("utf-8"))
                     )
-                except UnicodeDecodeError:
+                else:
                     sha = git_blob_sha(data)
                     if sha in known_blobs:  # already in the repository: no upload
                         elements.append(InputGitTreeElement(path, "100644", "blob", sha=sha))

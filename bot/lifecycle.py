@@ -30,6 +30,7 @@ from bot.outcome import Operation, Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
 from flipbot.errors import InputError
+from flipbot.registry_text import decode_registry
 
 
 def commit_message(flip: Flip, registry: str) -> str:
@@ -74,20 +75,17 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
             f"{registry}: not found on {config.repo}@{config.base}; check --registry and the plan"
         )
     where = f"{registry} (on {config.base} {sha[:12]})"
-    try:
-        text = api.blob(tree[registry].sha).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{where}: not UTF-8 text; fix the registry file") from None
+    raw = decode_registry(api.blob(tree[registry].sha), where)  # CRLF and a BOM kept
     schema = None
-    ref = None if is_yaml(registry) else schema_path_for(parse_json(text, where))
+    ref = None if is_yaml(registry) else schema_path_for(parse_json(raw.text, where))
     if ref is not None:
         schema_path = str(PurePosixPath(registry).parent / ref)
         if schema_path in tree:
             schema = parse_json(
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
-    edit = flip_registry(text, flip.changes, registry, schema=schema)
-    desired = {registry: edit.after.encode("utf-8"), **{f.path: f.data for f in flip.files}}
+    edit = flip_registry(raw.text, flip.changes, registry, schema=schema, bom=raw.bom)
+    desired = {registry: edit.after_bytes(), **{f.path: f.data for f in flip.files}}
     pending = {
         path: data
         for path, data in sorted(desired.items())
