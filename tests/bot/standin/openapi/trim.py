@@ -41,6 +41,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     f"{R}/git/commits/{{commit_sha}}": ("get",),
     f"{R}/commits": ("get",),
     f"{R}/commits/{{ref}}": ("get",),
+    f"{R}/compare/{{basehead}}": ("get",),
+    f"{R}/activity": ("get",),
     f"{R}/contents/{{path}}": ("get",),
     f"{R}/pulls": ("get", "post"),
     f"{R}/pulls/{{pull_number}}": ("get", "patch"),
