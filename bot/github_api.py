@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import base64
 import time
-from itertools import islice
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any, TypeVar
 
 import github
