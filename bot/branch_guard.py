@@ -14,8 +14,9 @@ it points at by then. So every move of the bot's branch goes through here:
    Server: 404/403) a warning says the check could not be made.
 
 The window left between the re-read's answer and the write's arrival is
-measured in docs/LIFECYCLE.md (stand-in: about a millisecond; real GitHub: one
-network round trip, ~50-300 ms from a hosted runner). PyGithub's pause between
+measured in docs/LIFECYCLE.md: stand-in 10-16 ms median, 30 ms at most on a
+loaded 2-core machine (PyGithub's own processing); real GitHub adds one network
+round trip (~20-60 ms from a hosted runner, estimated). PyGithub's pause between
 writes is taken before the re-read (``settle_writes``), not inside the window.
 """
 
