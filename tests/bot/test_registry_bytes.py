@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 from bot_inputs import REGISTRY, SCHEMA, SHIPPED_REGISTRY, make_verdict, onnx_bytes, write_inputs
+from hypothesis import given
+from hypothesis import strategies as st
 from test_lifecycle import bot_run
 
 from bot.__main__ import main
+from flipbot.registry_text import decode_registry
 
 YAML_REGISTRY = "model/tiny/models.yaml"
 BOM = b"\xef\xbb\xbf"
@@ -91,7 +94,7 @@ def no_github_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def apply_local(root: Path, registry: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> bytes:
+def run_apply_local(root: Path, registry: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> int:
     """``python -m bot --apply-local`` in a fresh repository root holding ``data`` as the registry."""
     (root / "model/tiny").mkdir(parents=True)
     shutil.copy(SCHEMA, root / "model/tiny/registry.schema.json")
@@ -99,15 +102,20 @@ def apply_local(root: Path, registry: str, data: bytes, monkeypatch: pytest.Monk
     inputs = root / "in"
     write_inputs(inputs, make_verdict(seeds=(0, 1, 2), flip=(0, 1)), registry=registry)
     monkeypatch.chdir(root)
-    argv = [
-        "--verdict-dir", str(inputs / "loso"),
-        "--artifacts", str(inputs / "export"),
-        "--registry", registry,
-        "--repo", "local/flipbot",
-        "--base", "main",
-        "--apply-local",
-    ]  # fmt: skip
-    assert main(argv) == 0
+    return main(
+        [
+            "--verdict-dir", str(inputs / "loso"),
+            "--artifacts", str(inputs / "export"),
+            "--registry", registry,
+            "--repo", "local/flipbot",
+            "--base", "main",
+            "--apply-local",
+        ]
+    )  # fmt: skip
+
+
+def apply_local(root: Path, registry: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    assert run_apply_local(root, registry, data, monkeypatch) == 0
     return (root / registry).read_bytes()
 
 
@@ -146,3 +154,27 @@ def test_pr_mode_commits_every_byte_but_the_target_values(
     before = TRANSFORMS[name](lf)
     assert committed["variant"] == TRANSFORMS[name](committed["lf"])
     assert_only_target_values_changed(fmt, before, committed["variant"])
+
+
+@given(
+    st.lists(st.text(max_size=20), max_size=8),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.booleans(),
+)
+def test_decode_then_encode_gives_back_the_same_bytes(
+    parts: list[str], newline: str, bom: bool
+) -> None:
+    data = (BOM if bom else b"") + newline.join(parts).encode("utf-8")
+    decoded = decode_registry(data, "r.json")
+    assert decoded.bom == bom and decoded.encode() == data
+    assert decoded.text == newline.join(parts)
+
+
+def test_a_registry_that_is_not_utf8_is_exit_2_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    latin1 = SHIPPED_REGISTRY.read_bytes().replace(b'"models"', b'"mod\xe8ls"', 1)
+    assert run_apply_local(tmp_path, REGISTRY, latin1, monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert f"{REGISTRY}: not UTF-8 text" in err and "save the registry as UTF-8" in err
+    assert (tmp_path / REGISTRY).read_bytes() == latin1
