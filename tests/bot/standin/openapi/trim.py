@@ -105,7 +105,10 @@ def _patch_components(components: dict[str, dict[str, Any]]) -> None:
         for key in ("author", "committer"):
             prop = commit["properties"][key]
             if prop.get("nullable") and "type" not in prop:
-                prop["oneOf"] = [*prop["oneOf"], {"type": "object", "nullable": True, "enum": [None]}]
+                prop["oneOf"] = [
+                    *prop["oneOf"],
+                    {"type": "object", "nullable": True, "enum": [None]},
+                ]
 
 
 def trim(source: dict[str, Any]) -> dict[str, Any]:
