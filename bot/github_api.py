@@ -170,7 +170,7 @@ class GitHubRepo:
             commits = tuple(_commit_info(c) for c in islice(found.commits, 250))
             return Comparison(found.merge_base_commit.sha, commits, found.ahead_by)
 
-    def ref_activity(self, branch: str, after_sha: str) -> RefActivity | None:
+    def ref_activity(self, branch: str, after_sha: str, attempts: int = 3) -> RefActivity | None:
         """The newest recorded move of ``branch`` to ``after_sha`` ("List repository activities").
 
         Filtered by ``ref`` only, not ``activity_type``: a write that turned out to be a
@@ -179,15 +179,18 @@ class GitHubRepo:
         Enterprise Server versions without the endpoint) when it cannot be asked.
         """
         url = f"{self._repo.url}/activity"
-        with _call(f"list the activity of '{branch}'"):
-            _, items = self._repo._requester.requestJsonAndCheck(
-                "GET", url, parameters={"ref": f"refs/heads/{branch}", "per_page": 30}
-            )
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and item.get("after") == after_sha:
-                return RefActivity(
-                    str(item.get("before")), after_sha, str(item.get("activity_type"))
+        for attempt in range(attempts):
+            if attempt:
+                self._sleep(0.5 * 2**attempt)  # the activity list may lag the write a moment
+            with _call(f"list the activity of '{branch}'"):
+                _, items = self._repo._requester.requestJsonAndCheck(
+                    "GET", url, parameters={"ref": f"refs/heads/{branch}", "per_page": 30}
                 )
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and item.get("after") == after_sha:
+                    return RefActivity(
+                        str(item.get("before")), after_sha, str(item.get("activity_type"))
+                    )
         return None
 
     def find_pulls(self, branch: str, base: str, state: str) -> list[PullInfo]:

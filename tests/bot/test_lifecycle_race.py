@@ -229,3 +229,17 @@ def test_the_window_between_the_last_read_and_the_ref_write_holds_no_pause(githu
         f"window: median {statistics.median(windows) * 1e3:.1f} ms, max {max(windows) * 1e3:.1f} ms"
     )
     assert max(windows) < 0.3
+
+
+@pytest.mark.parametrize(("empty_answers", "warned"), [(1, False), (3, True)])
+def test_an_activity_list_that_lags_the_write_is_asked_again(
+    github_standin, inputs, empty_answers, warned
+):
+    opened_then_base_moved(github_standin, inputs)
+    github_standin.faults.add(
+        method="GET", path=r"/activity$", status=200, body=[], times=empty_answers
+    )
+    out = bot_run(github_standin, inputs)
+    assert out.operation == "updated"
+    assert len(github_standin.calls("GET", r"/activity$")) == (3 if warned else 2)
+    assert any("has not listed the write" in n for n in out.notes) == warned
