@@ -148,7 +148,13 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         except GitHubError as exc:
             if exc.status != 422:
                 raise
-            return head_moved(config, flip, pull, head_sha, api.ref_sha(branch))
+            found = api.ref_sha(branch)
+            note = (
+                f"'{branch}' was created by someone else while flipbot was working (at "
+                f"{found[:12] if found else 'an unknown commit'}): not updated; the next run "
+                "decides again on what it then finds"
+            )
+            return head_moved(config, flip, pull, head_sha, found, (note,))
         wrote = True
     else:
         comparison = api.compare(base.sha, head_sha)

@@ -130,6 +130,7 @@ def test_a_branch_that_appears_before_the_bot_creates_it_is_left_alone(github_st
     out = bot_run(github_standin, inputs)
     [human] = pushed
     assert out.operation == "unchanged" and github_standin.branch_sha(BRANCH) == human
+    assert "created by someone else" in out.notes[0] and human[:12] in out.notes[0]
     assert github_standin.pulls() == []
 
 
