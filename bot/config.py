@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.git_objects import BOT_IDENTITY, Identity
 from flipbot.errors import InputError
 
 Mode = Literal["pr", "dry-run", "apply-local"]
@@ -40,6 +41,11 @@ class BotConfig:
     # between content-creating requests to stay clear of secondary rate limits).
     backoff_s: float = 0.5
     write_interval_s: float = 1.0
+    # Who the flip commit is by. The lifecycle takes a branch commit for the bot's only when
+    # both match (with the trailer and the one-commit-on-base shape), so a person's commit
+    # that happens to carry "Flipbot-Verdict:" is never overwritten.
+    author: Identity = BOT_IDENTITY
+    committer: Identity = BOT_IDENTITY
 
     @property
     def branch(self) -> str:

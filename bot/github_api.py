@@ -14,13 +14,22 @@ import base64
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any, TypeVar
 
 import github
-from github import Auth, GithubException, GithubRetry, InputGitTreeElement
+from github import Auth, GithubException, GithubRetry, InputGitAuthor, InputGitTreeElement
 from requests.exceptions import RequestException
 
-from bot.git_objects import CommitInfo, PullInfo, TreeEntry, git_blob_sha
+from bot.git_objects import (
+    CommitInfo,
+    Comparison,
+    Identity,
+    PullInfo,
+    RefActivity,
+    TreeEntry,
+    git_blob_sha,
+)
 from bot.github_errors import CONTENTS, PULLS, GitHubError, explain
 from flipbot import __version__
 
@@ -48,6 +57,21 @@ def _call(action: str, permission: str = CONTENTS) -> Iterator[None]:
         raise GitHubError(
             f"{action}: the request failed ({type(exc).__name__}); rerun the job later"
         ) from None
+
+
+def _plain_text(data: bytes) -> bool:
+    """Bytes that survive a tree entry's ``content`` string unchanged: UTF-8, no CR, no BOM.
+
+    Anything else (ONNX files, a CRLF or BOM registry) goes up as a base64 blob,
+    whose sha is the sha of exactly these bytes.
+    """
+    if b"\r" in data or data.startswith(b"\xef\xbb\xbf"):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class GitHubRepo:
@@ -87,6 +111,7 @@ class GitHubRepo:
             self._repo = self._gh.get_repo(full_name)
         self._owner = full_name.split("/", 1)[0]
         self._sleep = sleep
+        self._write_interval_s = write_interval_s
         self._commits: dict[str, Any] = {}
         self._refs: dict[str, Any] = {}
         self._pulls: dict[int, Any] = {}
@@ -106,7 +131,14 @@ class GitHubRepo:
         with _call(f"read commit {sha[:12]}"):
             obj = self._commits.get(sha) or self._repo.get_git_commit(sha)
             self._commits[sha] = obj
-            return CommitInfo(obj.sha, obj.tree.sha, tuple(p.sha for p in obj.parents), obj.message)
+            return CommitInfo(
+                obj.sha,
+                obj.tree.sha,
+                tuple(p.sha for p in obj.parents),
+                obj.message,
+                _identity(obj.author),
+                _identity(obj.committer),
+            )
 
     def tree(self, tree_sha: str) -> dict[str, TreeEntry]:
         with _call(f"read tree {tree_sha[:12]}"):
@@ -129,12 +161,47 @@ class GitHubRepo:
     def pull_commits(self, number: int) -> list[CommitInfo]:
         """The commits of an open PR that its base does not hold, oldest first."""
         with _call(f"list the commits of #{number}", PULLS):
-            return [
-                CommitInfo(
-                    c.sha, c.commit.tree.sha, tuple(p.sha for p in c.parents), c.commit.message
+            return [_commit_info(c) for c in self._pull(number).get_commits()]
+
+    def compare(self, base_sha: str, head_sha: str) -> Comparison:
+        """``base...head``: what head has that base lacks (GitHub lists at most 250 commits)."""
+        with _call(f"compare {base_sha[:12]}...{head_sha[:12]}"):
+            found = self._repo.compare(base_sha, head_sha)
+            commits = tuple(_commit_info(c) for c in islice(found.commits, 250))
+            return Comparison(found.merge_base_commit.sha, commits, found.ahead_by)
+
+    def ref_activity(self, branch: str, after_sha: str, attempts: int = 3) -> RefActivity | None:
+        """The newest recorded move of ``branch`` to ``after_sha`` ("List repository activities").
+
+        Filtered by ``ref`` only, not ``activity_type``: a write that turned out to be a
+        fast-forward is listed as a "push", and finding it proves nothing was overwritten.
+        None when GitHub has not listed it (yet); a GitHubError (404/403 on GitHub
+        Enterprise Server versions without the endpoint) when it cannot be asked.
+        """
+        url = f"{self._repo.url}/activity"
+        for attempt in range(attempts):
+            if attempt:
+                self._sleep(0.5 * 2**attempt)  # the activity list may lag the write a moment
+            with _call(f"list the activity of '{branch}'"):
+                _, items = self._repo._requester.requestJsonAndCheck(
+                    "GET", url, parameters={"ref": f"refs/heads/{branch}", "per_page": 30}
                 )
-                for c in self._pull(number).get_commits()
-            ]
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and item.get("after") == after_sha:
+                    return RefActivity(
+                        str(item.get("before")), after_sha, str(item.get("activity_type"))
+                    )
+        return None
+
+    def find_pulls(self, branch: str, base: str, state: str) -> list[PullInfo]:
+        """Every PR from ``branch`` into ``base`` in ``state``, newest first (all pages)."""
+        with _call(f"list pull requests for '{branch}'", PULLS):
+            pulls = self._repo.get_pulls(state=state, head=f"{self._owner}:{branch}", base=base)
+            found = []
+            for pull in pulls:
+                self._pulls[pull.number] = pull
+                found.append(self._info(pull))
+            return found
 
     def find_pull(self, branch: str, base: str, state: str = "open") -> PullInfo | None:
         """The newest PR from ``branch`` into ``base`` in ``state`` ("open" or "closed")."""
@@ -156,17 +223,20 @@ class GitHubRepo:
         files: Sequence[tuple[str, bytes]],
         message: str,
         known_blobs: Collection[str] = (),
+        *,
+        author: Identity | None = None,
+        committer: Identity | None = None,
     ) -> CommitInfo:
         """Blobs -> tree (on the parent's tree) -> commit. Nothing is visible until a ref moves."""
         with _call("write the flip commit"):
             parent = self._commits.get(parent_sha) or self._repo.get_git_commit(parent_sha)
             elements = []
             for path, data in files:
-                try:
+                if _plain_text(data):
                     elements.append(
                         InputGitTreeElement(path, "100644", "blob", content=data.decode("utf-8"))
                     )
-                except UnicodeDecodeError:
+                else:
                     sha = git_blob_sha(data)
                     if sha in known_blobs:  # already in the repository: no upload
                         elements.append(InputGitTreeElement(path, "100644", "blob", sha=sha))
@@ -176,9 +246,14 @@ class GitHubRepo:
                     )
                     elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
             tree = self._repo.create_git_tree(elements, base_tree=parent.tree)
-            commit = self._repo.create_git_commit(message, tree, [parent])
+            who = {
+                key: InputGitAuthor(person.name, person.email)
+                for key, person in (("author", author), ("committer", committer))
+                if person is not None
+            }
+            commit = self._repo.create_git_commit(message, tree, [parent], **who)
             self._commits[commit.sha] = commit
-            return CommitInfo(commit.sha, tree.sha, (parent.sha,), message)
+            return CommitInfo(commit.sha, tree.sha, (parent.sha,), message, author, committer)
 
     def create_ref(self, branch: str, sha: str) -> None:
         try:
@@ -188,6 +263,15 @@ class GitHubRepo:
             # A retried POST whose first try landed: the ref exists and already points at sha.
             if exc.status != 422 or self.ref_sha(branch) != sha:
                 raise
+
+    def settle_writes(self) -> None:
+        """Wait out the pause PyGithub keeps between writes, so it does not sleep before the next.
+
+        Called before the last read ahead of a ref write: the pause then falls before
+        that read instead of inside the window between the read and the write.
+        """
+        if self._write_interval_s > 0:
+            self._sleep(self._write_interval_s)
 
     def force_ref(self, branch: str, sha: str) -> None:
         with _call(f"update branch '{branch}'"):
@@ -269,3 +353,20 @@ class GitHubRepo:
             labels=tuple(label.name for label in pull.labels),
             head_sha=pull.head.sha,
         )
+
+
+def _identity(person: Any) -> Identity | None:
+    name, email = getattr(person, "name", None), getattr(person, "email", None)
+    return Identity(name, email) if isinstance(name, str) and isinstance(email, str) else None
+
+
+def _commit_info(c: Any) -> CommitInfo:
+    """A REST commit (``/commits``, ``/pulls/N/commits``, compare) as a CommitInfo."""
+    return CommitInfo(
+        c.sha,
+        c.commit.tree.sha,
+        tuple(p.sha for p in c.parents),
+        c.commit.message,
+        _identity(c.commit.author),
+        _identity(c.commit.committer),
+    )

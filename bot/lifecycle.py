@@ -6,6 +6,13 @@ API, the plan is applied to it, and one commit (blobs -> tree -> commit) is
 published by ONE ref write; the pull request is created last. Reads decide
 everything first, so an identical rerun writes nothing, and a run that
 crashed between the ref write and the PR creation converges on the next one.
+
+A person's commit is never lost: a branch commit is flipbot's only when its
+author and committer are the bot's identity, it carries the trailer, and it is
+the branch's one commit on a base commit; anything else leaves the branch
+alone. Every move of an existing branch goes through :mod:`bot.branch_guard`
+(re-read right before the write, then a check of what the write replaced).
+The ``stop-updating`` label wins over every other action.
 """
 
 from __future__ import annotations
@@ -14,15 +21,18 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from bot.body import BodyContext, build_body, read_hidden
+from bot.branch_guard import move_branch
 from bot.config import STALE_LABEL, STOP_LABEL, BotConfig
 from bot.flip import Flip
-from bot.git_objects import CommitInfo, TreeEntry, git_blob_sha
+from bot.git_objects import CommitInfo, PullInfo, TreeEntry, git_blob_sha
 from bot.github_api import GitHubRepo
+from bot.github_errors import GitHubError
 from bot.lifecycle_exits import (
     TRAILER,
-    branch_commits,
     close_done,
-    is_bot_commit,
+    foreign_commits,
+    frozen,
+    head_moved,
     leave_human_commits,
     mark_stale,
 )
@@ -30,6 +40,7 @@ from bot.outcome import Operation, Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
 from flipbot.errors import InputError
+from flipbot.registry_text import decode_registry
 
 
 def commit_message(flip: Flip, registry: str) -> str:
@@ -74,20 +85,17 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
             f"{registry}: not found on {config.repo}@{config.base}; check --registry and the plan"
         )
     where = f"{registry} (on {config.base} {sha[:12]})"
-    try:
-        text = api.blob(tree[registry].sha).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{where}: not UTF-8 text; fix the registry file") from None
+    raw = decode_registry(api.blob(tree[registry].sha), where)  # CRLF and a BOM kept
     schema = None
-    ref = None if is_yaml(registry) else schema_path_for(parse_json(text, where))
+    ref = None if is_yaml(registry) else schema_path_for(parse_json(raw.text, where))
     if ref is not None:
         schema_path = str(PurePosixPath(registry).parent / ref)
         if schema_path in tree:
             schema = parse_json(
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
-    edit = flip_registry(text, flip.changes, registry, schema=schema)
-    desired = {registry: edit.after.encode("utf-8"), **{f.path: f.data for f in flip.files}}
+    edit = flip_registry(raw.text, flip.changes, registry, schema=schema, bom=raw.bom)
+    desired = {registry: edit.after_bytes(), **{f.path: f.data for f in flip.files}}
     pending = {
         path: data
         for path, data in sorted(desired.items())
@@ -98,19 +106,20 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
 
 def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
     branch = config.branch
-    if flip.verdict.refused or not flip.changes:
-        return mark_stale(config, flip, api)
-    base = read_base(api, config, flip)
     pull = api.find_pull(branch, config.base)
+    if pull is not None and STOP_LABEL in pull.labels:
+        return frozen(config, flip, pull)  # wins over everything: update, close, stale mark
+    if flip.verdict.refused or not flip.changes:
+        return mark_stale(config, flip, api, pull)
+    base = read_base(api, config, flip)
     head_sha = api.ref_sha(branch)
     if not base.pending:
-        return close_done(config, flip, api, pull, head_sha)
+        return close_done(config, flip, api, pull, head_sha, base.sha)
     if pull is None:
-        closed = api.find_pull(branch, config.base, state="closed")
-        hidden = read_hidden(closed.body) if closed else None
-        if closed and hidden and hidden.get("verdict_sha256") == flip.verdict_sha256:
+        closed = closed_for_verdict(api, config, flip)
+        if closed is not None:
             note = (
-                f"#{closed.number} was closed without merging for this same verdict: not reopened; "
+                f"#{closed.number} was closed for this same verdict: not reopened; "
                 "a new verdict opens a new pull request"
             )
             return Outcome(
@@ -122,33 +131,54 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
                 flip.flipped_ids,
                 notes=(note,),
             )
-    if pull is not None and STOP_LABEL in pull.labels:
-        return Outcome(
-            "unchanged",
-            pull.number,
-            pull.url,
-            pull.head_sha,
-            branch,
-            flip.flipped_ids,
-            notes=(f"#{pull.number} has the '{STOP_LABEL}' label: left as it is",),
-        )
     message = commit_message(flip, base.edit.where)
     wrote = False
+    notes: list[str] = []
+    comments: list[str] = []
     if head_sha is None:
-        head_sha = api.write_commit(base.sha, list(base.pending.items()), message).sha
-        api.create_ref(branch, head_sha)
+        head_sha = api.write_commit(
+            base.sha,
+            list(base.pending.items()),
+            message,
+            author=config.author,
+            committer=config.committer,
+        ).sha
+        try:
+            api.create_ref(branch, head_sha)  # fails (422) if the branch appeared meanwhile
+        except GitHubError as exc:
+            if exc.status != 422:
+                raise
+            found = api.ref_sha(branch)
+            note = (
+                f"'{branch}' was created by someone else while flipbot was working (at "
+                f"{found[:12] if found else 'an unknown commit'}): not updated; the next run "
+                "decides again on what it then finds"
+            )
+            return head_moved(config, flip, pull, head_sha, found, (note,))
         wrote = True
     else:
-        extra = branch_commits(api, head_sha, pull)
-        human = [c.sha for c in extra if not is_bot_commit(c)]
-        if human:
-            return leave_human_commits(config, flip, api, pull, head_sha, human)
+        comparison = api.compare(base.sha, head_sha)
+        foreign = foreign_commits(config, comparison, head_sha)
+        if foreign:
+            return leave_human_commits(config, flip, api, pull, head_sha, foreign)
         head_tree = api.tree(api.commit(head_sha).tree_sha)
-        if not _branch_holds(base, head_sha, extra, head_tree):
+        if not _branch_holds(base, head_sha, list(comparison.commits), head_tree):
             # Blobs the branch already has (e.g. unchanged ONNX files) are reused, not re-uploaded.
             known = {e.sha for e in head_tree.values() if e.type == "blob"}
-            head_sha = api.write_commit(base.sha, list(base.pending.items()), message, known).sha
-            api.force_ref(branch, head_sha)
+            new = api.write_commit(
+                base.sha,
+                list(base.pending.items()),
+                message,
+                known,
+                author=config.author,
+                committer=config.committer,
+            )
+            move = move_branch(api, branch, head_sha, new.sha)
+            if not move.written:
+                return head_moved(config, flip, pull, head_sha, move.head, move.notes)
+            notes += move.notes
+            comments += move.comments
+            head_sha = new.sha
             wrote = True
     body = build_body(
         BodyContext(flip, base.sha, base.edit.where, config.run_url, config.plots_url)
@@ -159,6 +189,8 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         if created is not None:
             if config.labels:
                 api.add_labels(created.number, config.labels)
+            for comment in comments:
+                api.comment(created.number, comment)
             return Outcome(
                 "created",
                 created.number,
@@ -166,6 +198,7 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
                 head_sha,
                 branch,
                 flip.flipped_ids,
+                notes=tuple(notes),
                 base_sha=base.sha,
             )
         pull = api.find_pull(branch, config.base)
@@ -173,6 +206,8 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
             raise InputError(
                 f"GitHub says a pull request from '{branch}' exists but none is open; rerun the job"
             )
+    for comment in comments:
+        api.comment(pull.number, comment)
     edited = False
     if read_hidden(pull.body) != body.hidden or pull.title != title:
         api.edit_pull(pull.number, title=title, body=body.text)
@@ -185,8 +220,24 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
     touched = wrote or edited or bool(missing) or STALE_LABEL in pull.labels
     operation: Operation = "updated" if touched else "unchanged"
     return Outcome(
-        operation, pull.number, pull.url, head_sha, branch, flip.flipped_ids, base_sha=base.sha
+        operation,
+        pull.number,
+        pull.url,
+        head_sha,
+        branch,
+        flip.flipped_ids,
+        notes=tuple(notes),
+        base_sha=base.sha,
     )
+
+
+def closed_for_verdict(api: GitHubRepo, config: BotConfig, flip: Flip) -> PullInfo | None:
+    """The newest closed flip PR made for this verdict, looking at every closed one (all pages)."""
+    for closed in api.find_pulls(config.branch, config.base, state="closed"):
+        hidden = read_hidden(closed.body)
+        if hidden and hidden.get("verdict_sha256") == flip.verdict_sha256:
+            return closed
+    return None
 
 
 def _branch_holds(

@@ -1,15 +1,20 @@
-"""The lifecycle's early exits: commits by people, a flip the base already holds, a refusal.
+"""The lifecycle's early exits: a frozen PR, commits by people, a moved head, a flip the
+base already holds, a refusal.
 
 Each writes as little as it can: a comment (once per branch head or verdict,
 found again by a hidden marker), a label, and, only for a finished flip, the
-PR close and the branch delete.
+PR close and the branch delete (through :mod:`bot.branch_guard`). A PR with the
+``stop-updating`` label gets none of these: the label is a maintainer's
+"hands off", and it wins over updating, closing and marking stale alike (the
+refusal still fails the job and is reported in the job summary).
 """
 
 from __future__ import annotations
 
-from bot.config import STALE_LABEL, BotConfig
+from bot.branch_guard import move_branch
+from bot.config import STALE_LABEL, STOP_LABEL, BotConfig
 from bot.flip import Flip
-from bot.git_objects import CommitInfo, PullInfo
+from bot.git_objects import CommitInfo, Comparison, PullInfo
 from bot.github_api import GitHubRepo
 from bot.outcome import Operation, Outcome
 
@@ -18,20 +23,71 @@ HUMAN_MARKER = "<!-- flipbot:human-commits {} -->"
 STALE_MARKER = "<!-- flipbot:stale {} -->"
 
 
-def is_bot_commit(commit: CommitInfo) -> bool:
-    return any(line.startswith(f"{TRAILER}: ") for line in commit.message.splitlines())
+def is_bot_commit(commit: CommitInfo, config: BotConfig) -> bool:
+    """Made by flipbot: its author AND committer identity, and the trailer (the shape is
+    checked on the whole branch by :func:`foreign_commits`)."""
+    return (
+        commit.author == config.author
+        and commit.committer == config.committer
+        and any(line.startswith(f"{TRAILER}: ") for line in commit.message.splitlines())
+    )
 
 
-def branch_commits(api: GitHubRepo, head_sha: str, pull: PullInfo | None) -> list[CommitInfo]:
-    """The branch's commits that the base lacks.
+def foreign_commits(config: BotConfig, comparison: Comparison, head_sha: str) -> list[str]:
+    """The branch commits flipbot did not make; empty only for flipbot's own shape:
+    exactly one commit (the head), by the bot, whose single parent is on the base branch."""
+    commits = comparison.commits
+    foreign = [c.sha for c in commits if not is_bot_commit(c, config)]
+    shaped = (
+        comparison.ahead_by == 1
+        and len(commits) == 1
+        and commits[0].sha == head_sha
+        and commits[0].parents == (comparison.merge_base,)
+    )
+    if foreign or shaped:
+        return foreign
+    return [c.sha for c in commits] or [head_sha]
 
-    With an open PR GitHub lists them; without one (a run died before
-    creating it) only the head is read: the bot only ever writes one commit
-    straight on a base commit, so a head without the trailer is someone else's.
-    """
-    if pull is not None:
-        return api.pull_commits(pull.number)
-    return [api.commit(head_sha)]
+
+def frozen(config: BotConfig, flip: Flip, pull: PullInfo) -> Outcome:
+    """``stop-updating``: no write of any kind, whatever the verdict or the base say."""
+    refused = flip.verdict.refused or not flip.changes
+    reason = (flip.verdict.refusal_reason or "no seed cleared the gate") if refused else None
+    what = "not marked stale" if refused else "left as it is"
+    return Outcome(
+        "refused" if refused else "unchanged",
+        pull.number,
+        pull.url,
+        pull.head_sha,
+        config.branch,
+        () if refused else flip.flipped_ids,
+        refusal_reason=reason,
+        notes=(f"#{pull.number} has the '{STOP_LABEL}' label: {what}",),
+    )
+
+
+def head_moved(
+    config: BotConfig,
+    flip: Flip,
+    pull: PullInfo | None,
+    expected: str,
+    found: str | None,
+    notes: tuple[str, ...] = (),
+) -> Outcome:
+    """The branch changed between the lifecycle's reads and its ref write: nothing written."""
+    note = notes or (
+        f"'{config.branch}' changed while flipbot was working (expected "
+        f"{expected[:12]}, found {found[:12] if found else 'none'}): not updated; rerun the job",
+    )
+    return Outcome(
+        "unchanged",
+        pull.number if pull else None,
+        pull.url if pull else None,
+        found,
+        config.branch,
+        flip.flipped_ids,
+        notes=note,
+    )
 
 
 def leave_human_commits(
@@ -66,12 +122,17 @@ def leave_human_commits(
 
 
 def close_done(
-    config: BotConfig, flip: Flip, api: GitHubRepo, pull: PullInfo | None, head_sha: str | None
+    config: BotConfig,
+    flip: Flip,
+    api: GitHubRepo,
+    pull: PullInfo | None,
+    head_sha: str | None,
+    base_sha: str,
 ) -> Outcome:
     """The base already holds the flip: close the bot PR with the reason and delete its branch."""
     notes = [f"{config.base} already holds this flip (registry rows and files match)"]
-    bot_only = head_sha is not None and all(
-        is_bot_commit(c) for c in branch_commits(api, head_sha, pull)
+    bot_only = head_sha is not None and not foreign_commits(
+        config, api.compare(base_sha, head_sha), head_sha
     )
     if pull is not None:
         api.comment(
@@ -80,21 +141,27 @@ def close_done(
             "sha256 and `smoke: false`, and the files match), so this PR has nothing left to do.",
         )
         api.edit_pull(pull.number, state="closed")
+    deleted = False
     if bot_only:
-        api.delete_ref(config.branch)
+        assert head_sha is not None
+        move = move_branch(api, config.branch, head_sha, None)
+        notes += move.notes
+        deleted = move.written
+        if pull is not None:
+            for comment in move.comments:
+                api.comment(pull.number, comment)
     elif head_sha is not None:
         notes.append(f"'{config.branch}' holds commits not made by flipbot: branch kept")
-    operation: Operation = "closed" if pull is not None or bot_only else "unchanged"
+    operation: Operation = "closed" if pull is not None or deleted else "unchanged"
     number, url = (pull.number, pull.url) if pull else (None, None)
     return Outcome(
         operation, number, url, None, config.branch, flip.flipped_ids, notes=tuple(notes)
     )
 
 
-def mark_stale(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
+def mark_stale(config: BotConfig, flip: Flip, api: GitHubRepo, pull: PullInfo | None) -> Outcome:
     """A refusal writes nothing but, on an open bot PR, one comment and one label."""
     reason = flip.verdict.refusal_reason or "no seed cleared the gate"
-    pull = api.find_pull(config.branch, config.base)
     if pull is None:
         return Outcome("refused", branch=config.branch, refusal_reason=reason)
     if STALE_LABEL not in pull.labels:

@@ -20,6 +20,7 @@ from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json, write
 from bot.registry_schema import schema_path_for
 from flipbot.errors import InputError
 from flipbot.jsonfile import write_atomic
+from flipbot.registry_text import read_registry
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,12 @@ def _local_schema(registry: Path, doc: Any) -> dict[str, Any] | None:
 def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     assert flip.plan is not None
     root = repo_root(config.registry, flip.plan.registry)
-    try:
-        text = config.registry.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{config.registry}: file not found; check --registry") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{config.registry}: not UTF-8 text; fix the registry file") from None
+    # Bytes in, bytes out: no newline translation, the BOM kept (flipbot.registry_text).
+    raw = read_registry(config.registry)
     schema = None
     if not is_yaml(str(config.registry)):
-        schema = _local_schema(config.registry, parse_json(text, str(config.registry)))
-    edit = flip_registry(text, flip.changes, flip.plan.registry, schema=schema)
+        schema = _local_schema(config.registry, parse_json(raw.text, str(config.registry)))
+    edit = flip_registry(raw.text, flip.changes, flip.plan.registry, schema=schema, bom=raw.bom)
     body = build_body(BodyContext(flip, "", flip.plan.registry, config.run_url, config.plots_url))
     if config.mode == "dry-run":
         return LocalRun(Outcome("dry-run", flipped=flip.flipped_ids), edit, body)

@@ -13,13 +13,15 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.registry_spans import RowSpan, encode_scalar, locate_rows
 from flipbot.errors import InputError
 from flipbot.jsonfile import dumps, write_atomic
+from flipbot.registry_text import RegistryText
+from flipbot.registry_text import is_yaml as is_yaml
 
 FLIPPED_KEYS = ("sha256", "smoke")
 
@@ -42,6 +44,11 @@ class RegistryEdit:
     after: str
     changed: tuple[str, ...]  # ids whose values actually change (empty: already flipped)
     method: Literal["canonical", "surgical", "yaml"]
+    bom: bool = False  # a UTF-8 BOM starts the file (not in before/after; put back on write)
+
+    def after_bytes(self) -> bytes:
+        """The bytes to write: ``after`` exactly as edited, with the file's BOM if it had one."""
+        return RegistryText(self.after, self.bom).encode()
 
     def diff(self) -> str:
         return "".join(
@@ -54,23 +61,32 @@ class RegistryEdit:
         )
 
 
-def is_yaml(where: str) -> bool:
-    return Path(where).suffix.lower() in (".yaml", ".yml")
-
-
 def flip_registry(
-    text: str, changes: Sequence[RowChange], where: str, *, schema: dict[str, Any] | None = None
+    text: str,
+    changes: Sequence[RowChange],
+    where: str,
+    *,
+    schema: dict[str, Any] | None = None,
+    bom: bool = False,
 ) -> RegistryEdit:
-    """Apply ``changes`` to the registry ``text`` (JSON or YAML by the file name)."""
+    """Apply ``changes`` to the registry ``text`` (JSON or YAML by the file name).
+
+    ``text`` comes from :func:`flipbot.registry_text.decode_registry`: its
+    newlines are the file's own (CRLF stays CRLF) and ``bom`` says whether the
+    file had a BOM, so :meth:`RegistryEdit.after_bytes` differs from the file's
+    bytes only in the targeted values.
+    """
     if is_yaml(where):
         from bot.registry_yaml import flip_yaml
 
-        return flip_yaml(text, changes, where, schema=schema)
-    return flip_json(text, changes, where, schema=schema)
+        edit = flip_yaml(text, changes, where, schema=schema)
+    else:
+        edit = flip_json(text, changes, where, schema=schema)
+    return replace(edit, bom=bom)
 
 
 def write_registry(path: str | Path, edit: RegistryEdit) -> None:
-    write_atomic(path, edit.after.encode("utf-8"))
+    write_atomic(path, edit.after_bytes())
 
 
 # --- shared checks ------------------------------------------------------------

@@ -1,7 +1,8 @@
 """A read-only look at the model registry: which rows an export targets.
 
 Export never writes the registry (SPEC §7 decision: the bot's registry
-module does). It only checks that every seed it will export has exactly one
+module does). The registry may be JSON or YAML (same rows), read through
+:mod:`flipbot.registry_text` like the bot reads it. It only checks that every seed it will export has exactly one
 row, and learns from each row where the ONNX file lives.
 """
 
@@ -14,8 +15,8 @@ from typing import Any
 
 from flipbot.errors import InputError
 from flipbot.fields import need
-from flipbot.jsonfile import read_json
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
+from flipbot.registry_text import load_registry_doc
 
 DEFAULT_ENSEMBLE_ID = "fr_regressor_v2_ensemble_v1"
 
@@ -40,7 +41,7 @@ class RegistryTargets:
 
 def read_targets(registry: str | Path, ensemble_id: str, seeds: tuple[int, ...]) -> RegistryTargets:
     path = Path(registry)
-    doc = read_json(path)
+    doc = load_registry_doc(path)  # JSON or YAML, as the bot accepts (CRLF and a BOM too)
     models = need(doc, "models", list, str(path))
     rows: dict[str, dict[str, Any]] = {}
     for i, row in enumerate(models):

@@ -449,6 +449,55 @@ def test_the_bot_accepts_the_exported_plan(run: Path, exported: Path) -> None:
     }
 
 
+def test_export_accepts_a_yaml_registry_as_the_bot_does(run: Path, tmp_path: Path) -> None:
+    """The same rows as YAML (CRLF line ends, a comment): export targets them, the bot flips them."""
+    from ruamel.yaml import YAML
+
+    from bot.flip import load_flip
+    from bot.registry import flip_registry
+    from flipbot.registry_text import read_registry
+
+    root = copy_run(run, tmp_path)
+    json_registry = root / "model" / "tiny" / "registry.json"
+    rows = json.loads(json_registry.read_text())["models"]
+    json_registry.unlink()
+    registry = root / "model" / "tiny" / "registry.yaml"
+    with registry.open("w", encoding="utf-8", newline="\r\n") as fh:
+        fh.write("# the tiny model's registry, as YAML\n")
+        yaml = YAML(typ="safe", pure=True)
+        yaml.default_flow_style = False  # one `key: value` line per field, as people write it
+        yaml.dump({"schema_version": 1, "models": rows}, fh)
+    out = root / "out"
+    threads = torch.get_num_threads()
+    try:
+        code = trainer_main(
+            [
+                "export",
+                "--corpus", str(root / "corpus.jsonl"),
+                "--verdict-dir", str(root / "loso"),
+                "--registry", str(registry),
+                "--out-dir", str(out),
+                "--device", "cpu",
+                "--threads", "1",
+            ]
+        )  # fmt: skip
+    finally:
+        torch.set_num_threads(threads)
+    assert code == 0
+    plan = FlipPlan.read(out / "flip_plan.json")
+    assert plan.registry == "model/tiny/registry.yaml"
+    assert [r.seed for r in plan.rows] == list(SEEDS)
+    flip = load_flip(root / "loso", out)
+    raw = read_registry(registry)
+    edit = flip_registry(raw.text, flip.changes, plan.registry, bom=raw.bom)
+    assert edit.changed == tuple(f"{ENSEMBLE}_seed{s}" for s in SEEDS)
+    before, after = registry.read_bytes().split(b"\r\n"), edit.after_bytes().split(b"\r\n")
+    changed = [b for a, b in zip(before, after, strict=True) if a != b]
+    assert sorted(changed) == sorted(
+        [f"  sha256: {r.sha256}".encode() for r in plan.rows] + [b"  smoke: false"] * len(SEEDS)
+    )
+
+
 # --- refusals: nothing written ----------------------------------------------
 
 

@@ -90,7 +90,7 @@ class Route:
         return {k: unquote(v) for k, v in m.groupdict().items()} if m else None
 
 
-_GREEDY = {"ref", "path"}  # may contain "/"
+_GREEDY = {"ref", "path", "basehead"}  # may contain "/"
 
 
 def route(method: str, spec_path: str, handler: Handler) -> Route:

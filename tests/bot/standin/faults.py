@@ -6,6 +6,11 @@ are tried in the order they were added; the first match answers the request
 and uses up one of its ``times``. An injected response is not checked against
 the OpenAPI description (it is the test's deliberate lie), but it is recorded.
 
+``hook(method, path, run, when="before")`` runs ``run()`` (e.g. a person's push
+through the test helpers) right before a matching request is served, or right
+after (``when="after"``: the state changes after the server read it and before
+the client has the answer): the forced interleavings of the race tests.
+
 ``hold=True`` parks the request until the test calls ``release()`` (then
 drops it), so a test can kill a bot subprocess at an exact point.
 ``after`` makes a fault wait: it only arms once a request matching
@@ -20,6 +25,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,12 +61,59 @@ class Fault:
 
 
 @dataclass
+class Hook:
+    """Run ``run()`` when a matching request arrives (``before``) or was served (``after``)."""
+
+    method: str | None
+    path: str
+    run: Callable[[], object]
+    when: str  # "before" | "after"
+    times: int
+    fired: int = 0
+
+    def matches(self, when: str, method: str, path: str) -> bool:
+        return (
+            self.when == when
+            and self.times > 0
+            and (self.method is None or self.method == method)
+            and re.search(self.path, path) is not None
+        )
+
+
+@dataclass
 class Faults:
     """The fault queue of one stand-in; ``add`` and the ready-made helpers return the Fault."""
 
     owner_repo: str
     items: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hooks: list[Hook] = field(default_factory=list)
+
+    def hook(
+        self,
+        method: str | None,
+        path: str,
+        run: Callable[[], object],
+        *,
+        when: str = "before",
+        times: int = 1,
+    ) -> Hook:
+        """Run ``run()`` right before (or after) a matching request is served, ``times`` times."""
+        assert when in ("before", "after"), when
+        hook = Hook(method.upper() if method else None, path, run, when, times)
+        with self.lock:
+            self.hooks.append(hook)
+        return hook
+
+    def fire(self, when: str, method: str, path: str) -> None:
+        """Run the hooks for this request (outside the lock: they may call the stand-in)."""
+        with self.lock:
+            due = [h for h in self.hooks if h.matches(when, method, path)]
+            for hook in due:
+                hook.times -= 1
+                hook.fired += 1
+        for hook in due:
+            hook.run()
 
     def add(
         self,

@@ -47,6 +47,19 @@ class CommitObject:
     message: str
 
 
+@dataclass(frozen=True)
+class RefChange:
+    """One ref move, as GitHub's "List repository activities" reports it."""
+
+    id: int
+    ref: str  # "refs/heads/x"
+    before: str | None  # None: the ref was created
+    after: str | None  # None: the ref was deleted
+    actor: str  # the GitHub login that moved it
+    timestamp: str
+    kind: str | None = None  # e.g. "pr_merge"; None: derived from before/after
+
+
 class GitError(RuntimeError):
     """A git plumbing command failed (unknown object, bad ref, ...)."""
 
@@ -81,6 +94,7 @@ class GitStore:
         self._refs: dict[str, str] = dict(
             line.split(" ", 1) for line in out.decode().splitlines() if line
         )
+        self.ref_log: list[RefChange] = []  # every ref move since start, oldest first
 
     def _cached(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
         if key in self._cache:
@@ -209,15 +223,46 @@ class GitStore:
         with self.lock:
             return sorted((n, s) for n, s in self._refs.items() if n.startswith(prefix))
 
-    def set_ref(self, ref: str, sha: str, old: str | None = None) -> None:
+    def set_ref(
+        self,
+        ref: str,
+        sha: str,
+        old: str | None = None,
+        *,
+        actor: str = "",
+        kind: str | None = None,
+    ) -> None:
         with self.lock:
+            before = self._refs.get(ref)
             self._git("update-ref", ref, sha, *([old] if old else []))
             self._refs[ref] = sha
+            self._log(ref, before, sha, actor, kind)
 
-    def delete_ref(self, ref: str) -> None:
+    def delete_ref(self, ref: str, *, actor: str = "") -> None:
         with self.lock:
+            before = self._refs.get(ref)
             self._git("update-ref", "-d", ref)
             self._refs.pop(ref, None)
+            self._log(ref, before, None, actor, None)
+
+    def _log(
+        self, ref: str, before: str | None, after: str | None, actor: str, kind: str | None
+    ) -> None:
+        from datetime import UTC, datetime
+
+        stamp = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        change = RefChange(len(self.ref_log) + 1, ref, before, after, actor, stamp, kind)
+        self.ref_log.append(change)
+
+    def activity_type(self, change: RefChange) -> str:
+        """GitHub's activity_type of a ref move: creation, deletion, push or force_push."""
+        if change.kind:
+            return change.kind
+        if change.before is None:
+            return "branch_creation"
+        if change.after is None:
+            return "branch_deletion"
+        return "push" if self.is_ancestor(change.before, change.after) else "force_push"
 
     # history -----------------------------------------------------------------
     def history(self, sha: str, limit: int | None = None, exclude: str | None = None) -> list[str]:
@@ -226,6 +271,12 @@ class GitStore:
             args.append(f"^{exclude}")
         key = ("history", str(limit), exclude or "", sha)
         return list(self._cached(key, lambda: self._git(*args).decode().split()))
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            return self._git("merge-base", a, b).decode().strip() or None
+        except GitError:
+            return None
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         try:

@@ -46,7 +46,7 @@ def create_ref(call: Call) -> Reply:
     with b.git.lock:
         if b.git.ref_sha(name) is not None:
             raise ApiError(422, "Reference already exists")
-        b.git.set_ref(name, sha)
+        b.git.set_ref(name, sha, actor=b.login)
     return Reply(201, b.site.ref(name, sha), {"Location": f"{b.site.api}/git/{name}"})
 
 
@@ -62,7 +62,7 @@ def update_ref(call: Call) -> Reply:
             raise ApiError(422, "Object does not exist")
         if not force and not b.git.is_ancestor(old, sha):
             raise ApiError(422, "Update is not a fast forward")
-        b.git.set_ref(name, sha, old)
+        b.git.set_ref(name, sha, old, actor=b.login)
     if name.startswith("refs/heads/"):
         settle_pulls(b, name.removeprefix("refs/heads/"))
     return Reply(200, b.site.ref(name, sha))
@@ -75,7 +75,7 @@ def delete_ref(call: Call) -> Reply:
         old = b.git.ref_sha(name)
         if old is None:
             raise ApiError(422, "Reference does not exist")
-        b.git.delete_ref(name)
+        b.git.delete_ref(name, actor=b.login)
     with b.issues.lock:  # GitHub closes the open pulls whose head branch is deleted
         for pull in b.issues.pulls.values():
             if pull.state == "open" and name == f"refs/heads/{pull.head}":

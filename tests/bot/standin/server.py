@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import routes_git, routes_issues, routes_pulls, routes_repo
+from . import routes_git, routes_history, routes_issues, routes_pulls, routes_repo
 from .api import ApiError, Backend, Call, Reply, Route
 from .faults import Faults
 from .gitstore import GitError
@@ -23,6 +23,7 @@ ROUTES: list[Route] = [
     *routes_git.ROUTES,
     *routes_pulls.ROUTES,
     *routes_issues.ROUTES,
+    *routes_history.ROUTES,
 ]
 
 
@@ -36,6 +37,8 @@ class Recorded:
     body: Any  # decoded JSON, or None
     status: int  # 0 when the connection was dropped on purpose
     injected: bool  # answered by a fault
+    received: float = 0.0  # time.perf_counter() when the request arrived
+    answered: float = 0.0  # ... and when its answer was ready
 
 
 @dataclass
@@ -84,6 +87,7 @@ def make_server(
             method = self.command
             url = urlsplit(self.path)
             path, query = url.path, parse_qs(url.query, keep_blank_values=True)
+            received = time.perf_counter()
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else None
             try:
@@ -91,7 +95,10 @@ def make_server(
             except ValueError:
                 body = None
             status, reply_body, headers, injected = self._answer(method, path, query, raw, body)
-            journal.record(Recorded(method, path, query, body, status, injected))
+            answered = time.perf_counter()
+            journal.record(
+                Recorded(method, path, query, body, status, injected, received, answered)
+            )
             if status == 0:
                 self.close_connection = True
                 return
@@ -150,6 +157,7 @@ def make_server(
             if problems:
                 journal.timed(checked)
                 return 422, error_body("Invalid request.\n\n" + problems[0], 422), {}, False
+            faults.fire("before", method, path)
             fault = faults.take(method, path)
             if fault is not None:
                 journal.timed(checked)
@@ -166,6 +174,7 @@ def make_server(
             journal.timed(checked + time.perf_counter() - started)
             if reply.status < 400:
                 faults.served(method, path)
+                faults.fire("after", method, path)
             return reply.status, reply.body, reply.headers, False
 
         def _handle(self, r: Route, call: Call) -> Reply:

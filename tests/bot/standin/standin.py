@@ -177,14 +177,14 @@ class GitHubStandin:
             tree = create_tree(self.git, base_tree, entries)
             sig = Signature(name, email, now())
             sha = self.git.write_commit(tree, [parent] if parent else [], message, sig, sig)
-            self.git.set_ref(ref, sha)
+            self.git.set_ref(ref, sha, actor=self.backend.logins_by_email.get(email, HUMAN[2]))
         settle_pulls(self.backend, branch)
         return sha
 
     def create_branch(self, branch: str, from_branch: str | None = None) -> str:
         sha = self.branch_sha(from_branch or self.default_branch)
         assert sha, f"no branch {from_branch or self.default_branch}"
-        self.git.set_ref(f"refs/heads/{branch}", sha)
+        self.git.set_ref(f"refs/heads/{branch}", sha, actor=HUMAN[2])
         return sha
 
     def branch_sha(self, branch: str) -> str | None:
@@ -246,7 +246,7 @@ class GitHubStandin:
             f"Merge pull request #{number} from {self.repo_full_name.split('/')[0]}/{pull.head}"
         )
         sha = self.git.write_commit(tree, [base] if squash else [base, head], message, sig, sig)
-        self.git.set_ref(f"refs/heads/{pull.base}", sha, base)
+        self.git.set_ref(f"refs/heads/{pull.base}", sha, base, actor=HUMAN[2], kind="pr_merge")
         stamp = now()
         pull.state, pull.closed_at, pull.merged_at, pull.closed_head_sha = (
             "closed",
