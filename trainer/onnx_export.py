@@ -19,7 +19,7 @@ import warnings
 import torch
 from torch import nn
 
-from trainer.features import FEATURE_ORDER, NUM_CODECS
+from flipbot.features import FEATURE_ORDER, NUM_CODECS
 
 OPSET = 17
 BATCH_AXIS = "batch"

@@ -20,15 +20,15 @@ import onnxruntime
 import torch
 
 import flipbot
-from flipbot.provenance import git_commit
-from flipbot.verdict_file import Verdict
-from trainer.features import (
+from flipbot.features import (
     CODEC_BLOCK_LAYOUT,
     ENCODER_VOCAB_V2,
     ENCODER_VOCAB_VERSION,
     FEATURE_ORDER,
     Scaler,
 )
+from flipbot.provenance import git_commit
+from flipbot.verdict_file import Verdict
 from trainer.onnx_check import PARITY_TOLERANCE, Parity
 from trainer.onnx_export import INPUT_SHAPES, OPSET, OUTPUT_SHAPES
 
