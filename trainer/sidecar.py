@@ -27,10 +27,10 @@ from flipbot.features import (
     FEATURE_ORDER,
     Scaler,
 )
+from flipbot.onnx_contract import INPUT_SHAPES, OPSET, OUTPUT_SHAPES
 from flipbot.provenance import git_commit
 from flipbot.verdict_file import Verdict
 from trainer.onnx_check import PARITY_TOLERANCE, Parity
-from trainer.onnx_export import INPUT_SHAPES, OPSET, OUTPUT_SHAPES
 
 SIDECAR_SCHEMA_VERSION = 1
 MANIFEST_KIND = "flipbot.ensemble_manifest"
