@@ -79,6 +79,11 @@ def checked_model(data: bytes, where: str) -> onnx.ModelProto:
         raise InputError(
             f"{where}: not an ONNX model ({exc}); ship the file `trainer export` wrote"
         ) from None
+    if len(model.training_info):  # graphs of their own, outside what inference runs
+        raise InputError(
+            f"{where}: holds {len(model.training_info)} training_info graph(s); "
+            "export an inference-only model"
+        )
     bad = forbidden_ops(model)
     if bad:
         raise InputError(

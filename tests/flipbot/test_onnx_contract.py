@@ -37,6 +37,18 @@ def _external(model: onnx.ModelProto) -> None:
     entry.key, entry.value = "location", "/etc/passwd"  # must never be read
 
 
+def _external_constant(model: onnx.ModelProto) -> None:
+    tensor = model.graph.node[2].attribute[0].t  # the value of a Constant node
+    tensor.name = "c2"
+    tensor.data_location = TensorProto.EXTERNAL
+    entry = tensor.external_data.add()
+    entry.key, entry.value = "location", "c2.bin"
+
+
+def _training_info(model: onnx.ModelProto) -> None:
+    model.training_info.add().algorithm.CopyFrom(helper.make_graph([], "train", [], []))
+
+
 def _rename_input(model: onnx.ModelProto) -> None:
     model.graph.input[0].name = "feats"
 
@@ -109,6 +121,8 @@ def _dangling(model: onnx.ModelProto) -> None:
 # (case, tampering, words the message must hold besides the file name)
 TAMPERED: list[tuple[str, Callable[[onnx.ModelProto], object], str]] = [
     ("external data", _external, "weights stored outside the file: net.3.weight"),
+    ("external data in a Constant", _external_constant, "weights stored outside the file: c2;"),
+    ("training graphs", _training_info, "holds 1 training_info graph(s)"),
     ("renamed input", _rename_input, "inputs ['feats', 'codec_onehot'], expected ['features',"),
     ("wider input", _wider_input, "features is FLOAT['batch', 7], expected FLOAT['batch', 6]"),
     ("double input", _double_input, "codec_onehot is DOUBLE['batch', 14], expected FLOAT"),
