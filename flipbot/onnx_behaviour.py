@@ -7,22 +7,35 @@ with the inputs built exactly as export built them (SPEC §4): the features
 standardised with the member's own scaler, which must be the whole corpus's
 scaler, and the codec block over the whole corpus's CQ range. Then:
 
-- each member's in-sample PLCC against ``vmaf`` clears ``per_seed_min`` and its
-  in-sample RMSE stays under ``MAX_RMSE`` (PLCC alone cannot see a sabotage that
-  rescales or shifts the output: it is invariant under y -> a*y + b);
+- each member's in-sample PLCC against ``vmaf`` clears ``per_seed_min``, and its
+  miscalibration stays under ``Bounds.max_miscalibration``: PLCC alone cannot see
+  a sabotage that rescales or shifts the output (it is invariant under
+  y -> a*y + b), so the RMSE a rescale or shift adds on top of the best affine
+  fit is bounded too;
 - the members agree: every pair's PLCC of predictions is at least
-  ``MIN_PAIRWISE_PLCC`` and their mean |difference| at most ``MAX_MEAN_ABS_DIFF``;
+  ``Bounds.min_pairwise_plcc`` and their mean |difference| at most
+  ``Bounds.max_mean_abs_diff``;
 - no two members are the same bytes (one model copied under two seeds).
 
 The bounds come from real exports of the shipped corpus (23,220 rows, seeds
-0-4, 2,000-row sample, sample_seed 0), measured on 2026-12-02:
+0-4, the 2,000-row sample of sample_seed 0), measured on 2026-12-02:
 
-| recipe      | in-sample PLCC  | RMSE (VMAF)  | min pairwise PLCC | max mean abs diff |
-|-------------|-----------------|--------------|-------------------|-------------------|
-| 20 epochs   | MEASURED_20     |
-| 200 epochs  | MEASURED_200    |
+| recipe     | PLCC vs vmaf      | RMSE      | miscalibration | min pair PLCC | max mean abs diff |
+|------------|-------------------|-----------|----------------|---------------|-------------------|
+| 20 epochs  | 0.99935 - 0.99967 | 0.61-0.83 | 0.24-0.71      | 0.99956       | 1.03              |
+| 200 epochs | 0.99959 - 0.99984 | 1.03-1.37 | 0.99-1.31      | 0.99968       | 0.38              |
 
-and from what sabotage gives on the same rows: MEASURED_SABOTAGE.
+(VMAF points; sample seeds 1-3 and the whole corpus move them by < 0.0003 PLCC,
+< 0.08 RMSE, < 0.02 diff). The honest miscalibration is mostly an offset the
+fit leaves in-sample (mean bias +0.45..+0.70 VMAF at 200 epochs).
+Sabotage of one member on the same rows: random weights PLCC 0.60 / -0.72 and
+miscalibration 85-99; output x0.5: 42.6; output +5: 5.7; +15: 15.7; output
+negated: 121; mean and std swapped: PLCC 0.53, mean |diff| 16 vs a member;
+last layer zeroed: constant, no PLCC. Hence 4.0 VMAF of miscalibration (3x
+the worst honest value; a shift of every member by less than ~3.5 points
+passes), pair PLCC 0.99 (1 - r is 20x the worst honest) and 3.0 VMAF mean
+|diff| (3x the 20-epoch value). Run time for 5 members: 0.2-0.4 s on a busy
+2-core machine, the static contract included; loading the corpus takes ~1.6 s.
 """
 
 from __future__ import annotations
@@ -53,7 +66,7 @@ class Bounds:
 
     # sqrt(RMSE^2 - the RMSE of the best affine map of the predictions onto vmaf), VMAF
     # points: the error a rescale or shift of the output adds
-    max_miscalibration: float = 2.0
+    max_miscalibration: float = 4.0
     min_pairwise_plcc: float = 0.99  # PLCC of two members' predictions
     max_mean_abs_diff: float = 3.0  # VMAF points, mean |difference| of two members' predictions
 
