@@ -15,7 +15,8 @@ scaler, and the codec block over the whole corpus's CQ range. Then:
 - the members agree: every pair's PLCC of predictions is at least
   ``Bounds.min_pairwise_plcc`` and their mean |difference| at most
   ``Bounds.max_mean_abs_diff``;
-- no two members are the same bytes (one model copied under two seeds).
+- no two members are the same bytes (one model copied under two seeds), and
+  no run lasts past ``RUN_SECONDS_MAX`` (an allowlisted Loop can spin forever).
 
 The bounds come from real exports of the shipped corpus (23,220 rows, seeds
 0-4, the 2,000-row sample of sample_seed 0), measured on 2026-12-02:
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,6 +60,9 @@ SAMPLE_ROWS = 2000
 # The member's scaler must be the whole corpus's (SPEC §4); the exporter computed it with
 # numpy in float64 on another machine, so allow summation-order noise, nothing more.
 SCALER_RTOL = 1e-9
+# A member runs 2,000 rows in about 10 ms; an allowlisted Loop can be told to run 1e12
+# times, so the run is stopped after this many seconds (the bot job must not hang).
+RUN_SECONDS_MAX = 30.0
 
 
 @dataclass(frozen=True)
@@ -169,20 +174,35 @@ def sample_rows(n_rows: int, sample: int, sample_seed: int) -> np.ndarray:
     return np.sort(rng.choice(n_rows, size=sample, replace=False))
 
 
-def run_member(member: Member, features: np.ndarray, codec: np.ndarray) -> np.ndarray:
+def run_member(
+    member: Member,
+    features: np.ndarray,
+    codec: np.ndarray,
+    *,
+    seconds_max: float = RUN_SECONDS_MAX,
+) -> np.ndarray:
     """The member's ``score`` for float32 [n, 6] and [n, 14] inputs, as float64 [n]."""
     checked_model(member.onnx, member.where)  # never hand onnxruntime an unchecked graph
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
+    options.log_severity_level = 4  # failures become the InputError below, not stderr noise
+    run_options = ort.RunOptions()
+    watchdog = threading.Timer(seconds_max, setattr, (run_options, "terminate", True))
     try:
         session = ort.InferenceSession(member.onnx, options, providers=["CPUExecutionProvider"])
-        outputs = session.run([OUTPUT_SCORE], {INPUT_FEATURES: features, INPUT_CODEC: codec})
+        watchdog.start()
+        outputs = session.run(
+            [OUTPUT_SCORE], {INPUT_FEATURES: features, INPUT_CODEC: codec}, run_options
+        )
     except Exception as exc:  # onnxruntime raises its own types (Fail, InvalidGraph, ...)
+        late = f"stopped after {seconds_max:g} s; " if run_options.terminate else ""
         raise InputError(
             f"{member.where}: onnxruntime cannot run seed {member.seed} "
-            f"({type(exc).__name__}: {str(exc)[:300]}); re-export the seed"
+            f"({late}{type(exc).__name__}: {str(exc)[:300]}); re-export the seed"
         ) from None
+    finally:
+        watchdog.cancel()
     (out,) = outputs
     n = features.shape[0]
     if not isinstance(out, np.ndarray) or out.shape != (n,) or out.dtype != np.float32:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,12 +17,13 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from onnx import numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 
 from flipbot.corpus import Corpus, load_corpus
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
 from flipbot.onnx_behaviour import Bounds, Member, check_behaviour, run_member, sample_rows
+from flipbot.onnx_contract import check_onnx_contract
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
@@ -254,3 +256,52 @@ def test_copies_and_repeated_seeds_are_refused(corpus: Corpus, members: list[Mem
         check_behaviour([members[0], again], corpus, per_seed_min=PER_SEED_MIN)
     with pytest.raises(InputError, match="no members"):
         check_behaviour([], corpus, per_seed_min=PER_SEED_MIN)
+
+
+def endless_loop_model() -> bytes:
+    """Allowlisted ops and the right interface, but a Loop told to run 1e12 times."""
+    f = TensorProto.FLOAT
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cin"], ["cout"]), helper.make_node("Abs", ["v"], ["vout"])],
+        "body",
+        [
+            helper.make_tensor_value_info("i", TensorProto.INT64, []),
+            helper.make_tensor_value_info("cin", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("v", f, ["batch", 6]),
+        ],
+        [
+            helper.make_tensor_value_info("cout", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("vout", f, ["batch", 6]),
+        ],
+    )
+    const = helper.make_tensor
+    nodes = [
+        helper.make_node("Constant", [], ["m"], value=const("mv", TensorProto.INT64, [], [10**12])),
+        helper.make_node("Constant", [], ["c"], value=const("cv", TensorProto.BOOL, [], [True])),
+        helper.make_node("Loop", ["m", "c", "features"], ["looped"], name="spin", body=body),
+        helper.make_node("Constant", [], ["k"], value=const("kv", TensorProto.INT64, [], [0])),
+        helper.make_node("Gather", ["looped", "k"], ["score"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [
+            helper.make_tensor_value_info("features", f, ["batch", 6]),
+            helper.make_tensor_value_info("codec_onehot", f, ["batch", 14]),
+        ],
+        [helper.make_tensor_value_info("score", f, ["batch"])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    return model.SerializeToString()
+
+
+def test_a_run_that_never_ends_is_stopped_and_refused(members: list[Member]) -> None:
+    spin = dataclasses.replace(members[0], onnx=endless_loop_model(), where="spin.onnx")
+    check_onnx_contract(spin.onnx, spin.where)  # nothing static to object to
+    x, codec = np.zeros((50, 6), np.float32), np.zeros((50, 14), np.float32)
+    t0 = time.perf_counter()
+    with pytest.raises(
+        InputError, match=r"^spin\.onnx: onnxruntime cannot run seed 0 \(stopped after 0\.5 s"
+    ):
+        run_member(spin, x, codec, seconds_max=0.5)
+    assert time.perf_counter() - t0 < 5.0
