@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from flipbot.corpus import Corpus, load_corpus
 from flipbot.metrics import score
 from trainer import cpu_kernels
 from trainer.batched import train_stacked
-from trainer.corpus import Corpus, load_corpus
 from trainer.loso import make_folds, predict
 from trainer.recipe import Job, Recipe
 from trainer.reference import train_one

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from flipbot.errors import InputError
-from trainer.features import ENCODER_VOCAB_VERSION, NUM_CODECS, Scaler
+from flipbot.features import ENCODER_VOCAB_VERSION, NUM_CODECS, Scaler
 from trainer.recipe import Job, Recipe
 
 # Keys the gate copies into the verdict's recipe that describe the inputs, not the fit.
@@ -46,7 +46,7 @@ class Fit:
 
 def load_full_corpus(path: str | Path, pinned_sha256: str) -> FullCorpus:
     """Load and validate the corpus; its bytes must be the ones the verdict pinned."""
-    from trainer.corpus import load_corpus
+    from flipbot.corpus import load_corpus
 
     corpus = load_corpus(path)
     if corpus.sha256 != pinned_sha256:  # the file changed since the pins were checked

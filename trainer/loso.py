@@ -16,12 +16,12 @@ import numpy as np
 import torch
 
 import flipbot
+from flipbot.corpus import Corpus
+from flipbot.features import ENCODER_VOCAB_VERSION, NUM_CODECS, Scaler
 from flipbot.loso_file import DRY_RUN_NOTE, LosoArtefact, LosoFold
 from flipbot.metrics import score
 from trainer import cpu_kernels
 from trainer.batched import Progress, train_stacked
-from trainer.corpus import Corpus
-from trainer.features import ENCODER_VOCAB_VERSION, NUM_CODECS, Scaler
 from trainer.model import N_FEATURES, FrRegressor
 from trainer.recipe import Job, Recipe
 

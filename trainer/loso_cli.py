@@ -17,9 +17,9 @@ from pathlib import Path
 
 import torch
 
+from flipbot.corpus import load_corpus
 from flipbot.errors import EXIT_OK, InputError
 from flipbot.loso_file import LosoArtefact
-from trainer.corpus import load_corpus
 from trainer.loso import run_loso
 from trainer.progress import EpochProgress
 from trainer.recipe import Recipe

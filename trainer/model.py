@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from trainer.features import FEATURE_ORDER, NUM_CODECS
+from flipbot.features import FEATURE_ORDER, NUM_CODECS
 
 N_FEATURES = len(FEATURE_ORDER)  # 6
 HIDDEN = 64

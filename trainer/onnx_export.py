@@ -19,20 +19,8 @@ import warnings
 import torch
 from torch import nn
 
-from trainer.features import FEATURE_ORDER, NUM_CODECS
-
-OPSET = 17
-BATCH_AXIS = "batch"
-INPUT_FEATURES = "features"
-INPUT_CODEC = "codec_onehot"
-OUTPUT_SCORE = "score"
-# name -> shape, with the batch axis as its symbolic name
-INPUT_SHAPES: dict[str, tuple[str | int, ...]] = {
-    INPUT_FEATURES: (BATCH_AXIS, len(FEATURE_ORDER)),
-    INPUT_CODEC: (BATCH_AXIS, NUM_CODECS),
-}
-OUTPUT_SHAPES: dict[str, tuple[str | int, ...]] = {OUTPUT_SCORE: (BATCH_AXIS,)}
-MAX_BYTES = 50 * 1024 * 1024  # SPEC §7: a model file stays under 50 MiB
+from flipbot.features import FEATURE_ORDER, NUM_CODECS
+from flipbot.onnx_contract import BATCH_AXIS, INPUT_SHAPES, OPSET, OUTPUT_SHAPES
 
 
 def to_onnx_bytes(model: nn.Module) -> bytes:

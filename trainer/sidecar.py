@@ -20,17 +20,17 @@ import onnxruntime
 import torch
 
 import flipbot
-from flipbot.provenance import git_commit
-from flipbot.verdict_file import Verdict
-from trainer.features import (
+from flipbot.features import (
     CODEC_BLOCK_LAYOUT,
     ENCODER_VOCAB_V2,
     ENCODER_VOCAB_VERSION,
     FEATURE_ORDER,
     Scaler,
 )
+from flipbot.onnx_contract import INPUT_SHAPES, OPSET, OUTPUT_SHAPES
+from flipbot.provenance import git_commit
+from flipbot.verdict_file import Verdict
 from trainer.onnx_check import PARITY_TOLERANCE, Parity
-from trainer.onnx_export import INPUT_SHAPES, OPSET, OUTPUT_SHAPES
 
 SIDECAR_SCHEMA_VERSION = 1
 MANIFEST_KIND = "flipbot.ensemble_manifest"

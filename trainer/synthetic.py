@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from flipbot.features import FEATURE_ORDER
 from flipbot.jsonfile import sha256_file
-from trainer.features import FEATURE_ORDER
 
 SOURCES: tuple[str, ...] = (
     "bikes",

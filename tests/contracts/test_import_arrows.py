@@ -1,7 +1,9 @@
 """The dependency arrows of docs/CONTRACTS.md, checked on the source.
 
 gate and bot run on a GitHub-hosted runner without torch; only one module of
-bot talks to GitHub; trainer and gate know nothing of GitHub.
+bot talks to GitHub; trainer and gate know nothing of GitHub. The bot checks
+the ONNX files it ships with ``onnx`` and ``onnxruntime`` (never torch), through
+the two flipbot modules that hold those checks; no other flipbot module needs them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 FORBIDDEN = {
-    "flipbot": {"torch", "github", "trainer", "gate", "bot", "onnx", "onnxruntime"},
+    "flipbot": {"torch", "github", "trainer", "gate", "bot"},
     "gate": {"torch", "github", "trainer", "bot", "onnx", "onnxruntime"},
-    "bot": {"torch", "trainer", "onnx", "onnxruntime"},
+    "bot": {"torch", "trainer"},
     "trainer": {"github", "bot"},
     "corpus": {"torch", "github", "trainer", "gate", "bot"},
 }
@@ -45,6 +47,18 @@ def test_package_imports_point_one_way(package: str) -> None:
         if imported_roots(p) & FORBIDDEN[package]
     }
     assert offenders == {}
+
+
+ONNX_ROOTS = {"onnx", "onnxruntime"}
+ONNX_MODULES = {"flipbot/onnx_contract.py", "flipbot/onnx_behaviour.py"}
+
+
+def test_only_the_two_onnx_modules_of_flipbot_import_onnx() -> None:
+    importers = {
+        str(p.relative_to(ROOT)) for p in modules("flipbot") if imported_roots(p) & ONNX_ROOTS
+    }
+    assert importers <= ONNX_MODULES
+    assert "flipbot/onnx_contract.py" in importers  # the check sees the one that must
 
 
 def test_only_one_bot_module_imports_github() -> None:

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from flipbot.corpus import FRAME_INDEX_MAX, NUMBER_BOUNDS, load_corpus, load_corpus_bytes
 from flipbot.errors import InputError
+from flipbot.features import FEATURE_ORDER
 from trainer.__main__ import main
-from trainer.corpus import load_corpus
-from trainer.features import FEATURE_ORDER
 from trainer.synthetic import synthetic_rows, write_corpus
 
 
@@ -94,6 +94,20 @@ BAD_CORPORA: list[tuple[str, list[str], int | None, str]] = [
         11,
         "'frame_index' must be an integer",
     ),
+    # Numbers JSON holds but the arrays or the scaler do not (exit 3 before the bounds):
+    # 1e308 squared is inf in the scaler, so every standardised feature was NaN after training.
+    ("huge feature", _replace(3, _row_with(adm2=1e308)), 3, "'adm2' is 1e+308, outside"),
+    ("negative huge feature", _replace(4, _row_with(motion2=-2e6)), 4, "'motion2' is -2000000.0"),
+    ("400-digit cq", _replace(5, _row_with(cq=10**400)), 5, "'cq' is a 401-digit integer"),
+    ("cq out of range", _replace(6, _row_with(cq=-3)), 6, "'cq' is -3, outside"),
+    ("vmaf out of range", _replace(7, _row_with(vmaf=1500.0)), 7, "'vmaf' is 1500.0, outside"),
+    (
+        "huge frame_index",
+        _replace(8, _row_with(frame_index=2**70)),
+        8,
+        "'frame_index' is a 22-digit",
+    ),
+    ("negative frame_index", _replace(9, _row_with(frame_index=-1)), 9, "'frame_index' is -1"),
     ("empty file", [], None, "empty"),
     ("one source", [_row_with(src="only")] * 5, 1, "at least 2 sources"),
 ]
@@ -151,3 +165,41 @@ def test_loader_raises_input_error_not_a_crash_for_a_bad_row(tmp_path: Path) -> 
     path.write_text("\n".join(_replace(2, _row_with(vif_scale2=None))) + "\n")
     with pytest.raises(InputError, match=r"c\.jsonl:2: 'vif_scale2' must be a number"):
         load_corpus(path)
+
+
+def test_the_edges_of_every_bound_are_accepted(tmp_path: Path) -> None:
+    rows = good_rows()
+    for i, (key, (low, high)) in enumerate(NUMBER_BOUNDS.items()):
+        rows[2 * i][key], rows[2 * i + 1][key] = low, high
+    rows[-1]["frame_index"], rows[-2]["frame_index"] = 0, FRAME_INDEX_MAX
+    path = tmp_path / "edges.jsonl"
+    write_corpus(path, rows)
+    corpus = load_corpus(path)
+    assert corpus.frame_index.max() == 2**32 - 1
+    assert corpus.cq.max() == 255.0 and corpus.vmaf.min() == -100.0
+    assert corpus.features[4, 0] == -1e6 and corpus.features[5, 0] == 1e6  # adm2, third key
+    assert np.isfinite(corpus.features.std(axis=0)).all()
+
+
+def test_bytes_loader_reads_what_the_path_loader_reads_and_names_its_source(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.jsonl.gz"
+    write_corpus(path, good_rows())
+    data = path.read_bytes()
+    from_path = load_corpus(path)
+    from_bytes = load_corpus_bytes(data, "corpus/c.jsonl.gz@abc123")
+    assert from_bytes.path == "corpus/c.jsonl.gz@abc123"
+    assert from_bytes.sha256 == from_path.sha256 == hashlib.sha256(data).hexdigest()
+    np.testing.assert_array_equal(from_bytes.features, from_path.features)
+    np.testing.assert_array_equal(from_bytes.codec_block(), from_path.codec_block())
+    # gzip is recognised by its magic bytes whatever the name says
+    assert load_corpus_bytes(data, "blob").rows == 40
+
+    lines = as_lines(good_rows())
+    lines[4] = _row_with(frame_index=2**70)
+    bad = ("\n".join(lines) + "\n").encode()
+    with pytest.raises(InputError, match=r"^base:c\.jsonl:5: 'frame_index' is a 22-digit integer"):
+        load_corpus_bytes(bad, "base:c.jsonl")
+    with pytest.raises(InputError, match=r"^blob\.gz: not a readable gzip file"):
+        load_corpus_bytes(b"\x1f\x8bnot gzip", "blob.gz")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from flipbot.corpus import load_corpus
 from trainer import cpu_kernels
 from trainer.batched import train_stacked_states
-from trainer.corpus import load_corpus
 from trainer.loso import device_label, make_folds
 from trainer.recipe import Job, Recipe
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 
+from flipbot.corpus import load_corpus
 from flipbot.metrics import score
 from trainer.batched import train_stacked, train_stacked_states
-from trainer.corpus import load_corpus
 from trainer.loso import make_folds, predict
 from trainer.recipe import Job, Recipe
 from trainer.reference import fit_one, train_one

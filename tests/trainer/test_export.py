@@ -16,6 +16,7 @@ import pytest
 import torch
 from onnx import numpy_helper
 
+from flipbot.features import FEATURE_ORDER
 from flipbot.jsonfile import sha256_file
 from flipbot.loso_file import LosoArtefact, LosoFold
 from flipbot.metrics import score
@@ -24,7 +25,6 @@ from flipbot.verdict_file import Verdict
 from gate.__main__ import main as gate_main
 from trainer import cpu_kernels
 from trainer.__main__ import main as trainer_main
-from trainer.features import FEATURE_ORDER
 from trainer.model import FrRegressor
 from trainer.onnx_check import Parity
 from trainer.recipe import Recipe

@@ -13,14 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper
 
+from flipbot.onnx_contract import ALLOWED_OPS, forbidden_ops
 from trainer.model import FrRegressor
-from trainer.onnx_check import (
-    ALLOWED_OPS,
-    ExportCheckError,
-    check_model_bytes,
-    forbidden_ops,
-    measure_parity,
-)
+from trainer.onnx_check import ExportCheckError, check_model_bytes, measure_parity
 from trainer.onnx_export import to_onnx_bytes
 
 SPEC_ALLOWLIST = """Identity, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice,

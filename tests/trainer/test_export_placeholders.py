@@ -8,7 +8,7 @@ from pathlib import Path
 import onnx
 
 from flipbot.jsonfile import sha256_bytes, sha256_file
-from trainer.onnx_check import forbidden_ops
+from flipbot.onnx_contract import forbidden_ops
 from trainer.placeholders import main, placeholder_bytes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainer.features import (
+from flipbot.features import (
     CODEC_BLOCK_LAYOUT,
     ENCODER_VOCAB_V2,
     FEATURE_ORDER,

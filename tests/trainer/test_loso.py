@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from flipbot.corpus import load_corpus
+from flipbot.features import Scaler
 from flipbot.loso_file import LosoArtefact
 from trainer.__main__ import main
-from trainer.corpus import load_corpus
-from trainer.features import Scaler
 from trainer.loso import make_folds, run_loso
 from trainer.recipe import Recipe
 
