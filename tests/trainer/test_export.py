@@ -188,7 +188,12 @@ def test_export_writes_one_onnx_and_sidecar_per_seed_and_a_plan(exported: Path) 
     names = sorted(p.name for p in exported.iterdir())
     stems = [f"{ENSEMBLE}_seed{s}" for s in SEEDS]
     assert names == sorted(
-        [*(f"{s}.onnx" for s in stems), *(f"{s}.json" for s in stems), "flip_plan.json"]
+        [
+            *(f"{s}.onnx" for s in stems),
+            *(f"{s}.json" for s in stems),
+            "flip_plan.json",
+            "drift.json",
+        ]
     )
     assert not [p for p in exported.parent.iterdir() if p.name.startswith(".export.")]
 
