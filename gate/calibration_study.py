@@ -29,55 +29,53 @@ WORST_TARGET = {0.90: 0.85, 0.95: 0.90}
 BANDS_4 = (50.0, 80.0, 95.0)  # predicted VMAF: <50, 50-80, 80-95, >=95
 BANDS_7 = (30.0, 50.0, 65.0, 80.0, 90.0, 95.0)
 
+BANDS_3 = (60.0, 90.0)  # predicted VMAF: <60, 60-90, >=90
+
 TODAY = Method("normalized, frames pooled (today)", normalized=True, estimator="frame")
+
+
+def _source(name: str, **kw: object) -> Method:
+    return Method(name, normalized=False, estimator="source", **kw)  # type: ignore[arg-type]
+
+
+# The issue's list first, then refinements: band edges learned on the calibration sources,
+# the finite-sample rank over K sources, the seeds' spread as a second axis, a band profile
+# with one source-level scale, and a content level below the target ("every source covers
+# at least level - delta of its frames") swept over delta.
 CANDIDATES: tuple[Method, ...] = (
     TODAY,
     Method("absolute, frames pooled", normalized=False, estimator="frame"),
     Method("absolute, Mondrian 7 bands", normalized=False, estimator="frame", mean_edges=BANDS_7),
-    Method("source-level", normalized=False, estimator="source"),
-    Method("source-level, rank (K+1)", normalized=False, estimator="source", rule="rank"),
-    Method("source-level, normalized", normalized=True, estimator="source"),
-    Method("source-level, 4 fixed bands", normalized=False, estimator="source", mean_edges=BANDS_4),
-    Method(
-        "source-level, 4 fixed bands, rank (K+1)",
-        normalized=False,
-        estimator="source",
-        rule="rank",
-        mean_edges=BANDS_4,
-    ),
-    Method(
-        "source-level, 4 learned bands",
-        normalized=False,
-        estimator="source",
-        learned_mean_bands=4,
-    ),
-    Method(
-        "source-level, 4 learned bands, rank (K+1)",
-        normalized=False,
-        estimator="source",
-        rule="rank",
-        learned_mean_bands=4,
-    ),
-    Method(
-        "source-level, 4 fixed bands, normalized",
-        normalized=True,
-        estimator="source",
-        mean_edges=BANDS_4,
-    ),
-    Method(
-        "source-level, 4 fixed bands x 2 spread bands",
-        normalized=False,
-        estimator="source",
-        mean_edges=BANDS_4,
-        learned_spread_bands=2,
-    ),
-    Method(
-        "source-level, 4 fixed bands x 2 spread bands, rank (K+1)",
-        normalized=False,
-        estimator="source",
+    _source("source-level"),
+    _source("source-level, 4 bands", mean_edges=BANDS_4),
+    _source("source-level, rank", rule="rank"),
+    Method("source-level, normalized, rank", normalized=True, estimator="source", rule="rank"),
+    _source("source-level, 4 bands, rank", rule="rank", mean_edges=BANDS_4),
+    _source("source-level, 4 learned bands, rank", rule="rank", learned_mean_bands=4),
+    _source("source-level, 7 bands, rank", rule="rank", mean_edges=BANDS_7),
+    _source("source-level, 3 bands, rank", rule="rank", mean_edges=BANDS_3),
+    _source(
+        "source-level, 4 bands x 2 spread bands, rank",
         rule="rank",
         mean_edges=BANDS_4,
         learned_spread_bands=2,
+    ),
+    Method(
+        "profile, 7 bands, rank",
+        normalized=False,
+        estimator="profile",
+        rule="rank",
+        mean_edges=BANDS_7,
+    ),
+    *(
+        _source(
+            f"source-level, {n} bands, rank, content -{d * 100:.0f}",
+            rule="rank",
+            mean_edges=e,
+            content_offset=d,
+        )
+        for n, e in (("4", BANDS_4), ("3", BANDS_3))
+        for d in (0.01, 0.02, 0.03, 0.05)
     ),
 )
 
@@ -110,6 +108,27 @@ def select(rows: Sequence[Row]) -> Row:
         r for r in rows if all(r.overall(lv)[1] <= today.overall(lv)[1] + 1e-12 for lv in LEVELS)
     ]
     return min(affordable, key=lambda r: (r.shortfall(), sum(r.overall(lv)[1] for lv in LEVELS)))
+
+
+def nested(frames: Sequence[Frames]) -> dict[float, tuple[SourceResult, ...]]:
+    """The selection itself left out: for each source, the rule picks a method on the other
+    sources' LOSO study, then that method, fitted on them, judges the held-out source."""
+    out: dict[float, list[SourceResult]] = {lv: [] for lv in LEVELS}
+    for held_out in frames:
+        rest = [f for f in frames if f is not held_out]
+        method = select(study(rest)).method
+        for lv in LEVELS:
+            half = method.fit(rest, lv).half(held_out.mean, held_out.spread)
+            covered = np.abs(held_out.y - held_out.mean) <= half
+            out[lv].append(
+                SourceResult(
+                    held_out.source + f" ({method.name})",
+                    int(held_out.y.size),
+                    float(np.mean(covered)),
+                    float(np.mean(2.0 * half)),
+                )
+            )
+    return {lv: tuple(r) for lv, r in out.items()}
 
 
 def frames_from_loso_dir(folder: Path) -> list[Frames]:
@@ -154,6 +173,24 @@ def load_frames(where: Path) -> list[Frames]:
     )
 
 
+def render_nested(results: dict[float, tuple[SourceResult, ...]]) -> str:
+    lines = [
+        "| held-out source (method the rule picked without it) | 90 % coverage | 90 % width | 95 % coverage | 95 % width |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for a, b in zip(results[0.90], results[0.95], strict=True):
+        lines.append(
+            f"| {a.source} | {a.coverage:.1%} | {a.mean_width:.2f} | {b.coverage:.1%} | {b.mean_width:.2f} |"
+        )
+    for lv in LEVELS:
+        coverage, width = pooled(results[lv])
+        worst = min(results[lv], key=lambda r: r.coverage)
+        lines.append(
+            f"\nAt {lv:.0%}: overall {coverage:.1%}, worst source {worst.coverage:.1%}, mean width {width:.2f}."
+        )
+    return "\n".join(lines) + "\n"
+
+
 def render(rows: Sequence[Row], chosen: Row) -> str:
     head = "| method | 90 % overall | 90 % worst source | 90 % width | 95 % overall | 95 % worst source | 95 % width | shortfall |"
     lines = [head, "|---|---:|---|---:|---:|---|---:|---:|"]
@@ -184,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gate.calibration_study", description=__doc__)
     parser.add_argument("loso", type=Path, help="a `trainer loso` output folder, or a .npz fixture")
     parser.add_argument("--save-npz", type=Path, help="also write the held-out predictions here")
+    parser.add_argument(
+        "--nested", action="store_true", help="also run the selection with each source left out"
+    )
     args = parser.parse_args(argv)
     try:
         frames = load_frames(args.loso)
@@ -194,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         save_frames(frames, args.save_npz)
     rows = study(frames)
     sys.stdout.write(render(rows, select(rows)))
+    if args.nested:
+        sys.stdout.write("\n" + render_nested(nested(frames)))
     return EXIT_OK
 
 

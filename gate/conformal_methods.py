@@ -98,11 +98,14 @@ class Method:
 
     name: str
     normalized: bool
-    estimator: Literal["frame", "source"]
+    estimator: Literal["frame", "source", "profile"]
     rule: Literal["plain", "rank"] = "plain"  # across sources, for ``source``
     mean_edges: tuple[float, ...] = ()  # fixed band edges on the mean
     learned_mean_bands: int = 0  # >0: that many equal-count bands of the calibration means
     learned_spread_bands: int = 0  # >0: that many equal-count bands of the calibration spreads
+    # A source's own quantile is taken at level - content_offset: the interval then aims at
+    # "every source covers at least level - offset of its frames" rather than "level" exactly.
+    content_offset: float = 0.0
 
     def fit(self, calibration: Sequence[Frames], level: float) -> Interval:
         mean = np.concatenate([f.mean for f in calibration])
@@ -113,6 +116,8 @@ class Method:
         n_cells = (len(mean_edges) + 1) * (len(spread_edges) + 1)
         cells = [shape.cells(f.mean, f.spread) for f in calibration]
         scores = [self._scores(f) for f in calibration]
+        if self.estimator == "profile":
+            return self._fit_profile(shape, n_cells, cells, scores, level)
         everything = self._estimate(scores, level)
         if everything is None:
             raise ValueError(f"{self.name}: too few calibration frames for the {level:.0%} level")
@@ -124,6 +129,44 @@ class Method:
             half.append(everything if value is None else value)
         return Interval(level, self.normalized, mean_edges, spread_edges, tuple(half))
 
+    def _fit_profile(
+        self,
+        shape: Interval,
+        n_cells: int,
+        cells: list[np.ndarray],
+        scores: list[np.ndarray],
+        level: float,
+    ) -> Interval:
+        """Cell shape from pooled frames, one scale from sources: half = t · profile[cell].
+
+        ``profile[cell]`` is the median score of the cell's calibration frames
+        (pooled); each source's own level-quantile of ``score / profile`` is one
+        value, and ``t`` is the source-level quantile of those values. A source's
+        coverage is judged over all its frames, so ``t`` buys coverage where it
+        is cheap instead of in every cell at once.
+        """
+        pooled_scores = np.concatenate(scores)
+        pooled_cells = np.concatenate(cells)
+        overall = float(np.median(pooled_scores))
+        profile = np.array(
+            [
+                float(np.median(pooled_scores[pooled_cells == c]))
+                if np.count_nonzero(pooled_cells == c) >= MIN_CELL_FRAMES
+                else overall
+                for c in range(n_cells)
+            ]
+        )
+        profile = np.maximum(profile, 1e-9)
+        ratios = [s / profile[c] for s, c in zip(scores, cells, strict=True)]
+        content = level - self.content_offset
+        per_source = [conformal_quantile(r, content) for r in ratios if r.size >= MIN_CELL_FRAMES]
+        values = np.asarray([v for v in per_source if v is not None])
+        if values.size < MIN_SOURCES:
+            raise ValueError(f"{self.name}: fewer than {MIN_SOURCES} calibration sources")
+        t = source_quantile(values, level, self.rule)
+        half = tuple(float(t * p) for p in profile)
+        return Interval(level, self.normalized, shape.mean_edges, shape.spread_edges, half)
+
     def _scores(self, f: Frames) -> np.ndarray:
         residual = np.abs(f.y - f.mean)
         return residual / np.maximum(f.spread, MIN_SPREAD) if self.normalized else residual
@@ -131,7 +174,8 @@ class Method:
     def _estimate(self, scores: list[np.ndarray], level: float) -> float | None:
         if self.estimator == "frame":
             return conformal_quantile(np.concatenate(scores), level)
-        per_source = [conformal_quantile(s, level) for s in scores if s.size >= MIN_CELL_FRAMES]
+        content = level - self.content_offset
+        per_source = [conformal_quantile(s, content) for s in scores if s.size >= MIN_CELL_FRAMES]
         values = np.asarray([v for v in per_source if v is not None])
         if values.size < MIN_SOURCES:
             return None
