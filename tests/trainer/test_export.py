@@ -290,7 +290,7 @@ def test_sidecar_holds_real_values(run: Path, exported: Path) -> None:
         calibration = json.loads((run / "loso" / "calibration.json").read_text())
         assert side["calibration"]["sha256"] == sha256_file(run / "loso" / "calibration.json")
         constants = side["calibration"]["constants"]
-        assert constants["scale_factor"] == calibration["scale_factor"]
+        assert constants["interval"] == calibration["interval"]
         assert constants["levels"] == calibration["levels"]
         assert "sources" not in constants  # per-source detail stays in the gate's file
 
