@@ -81,6 +81,20 @@ def calibrate(
 ) -> Calibration:
     """``y_true[source]``: [n]; ``preds[source]``: [seeds, n]. Sources in sorted order."""
     frames = [Frames.from_seeds(s, y_true[s], preds[s]) for s in sorted(y_true)]
+    return calibrate_frames(
+        frames, levels=levels, seeds=seeds, loso_files=loso_files, corpus_sha256=corpus_sha256
+    )
+
+
+def calibrate_frames(
+    frames: Sequence[Frames],
+    *,
+    levels: Sequence[float] = LEVELS,
+    seeds: Sequence[int] = (),
+    loso_files: Mapping[str, str] | None = None,
+    corpus_sha256: str = "",
+) -> Calibration:
+    """The same from each source's truth, ensemble mean and spread."""
     per_source, warnings = [], []
     pooled: dict[float, list[tuple[int, float, float | None]]] = {lv: [] for lv in levels}
     for f in frames:
