@@ -100,7 +100,7 @@ def render_drift(doc: dict[str, Any], *, full: bool) -> str:
     if ensemble is None:
         return "\n".join([*lines, "_No current file could be compared: no ensemble drift._", ""])
     seeds = ", ".join(str(s) for s in doc["ensemble_seeds"])
-    lines += [f"Ensemble mean (seeds {seeds}), per held-out source:", ""]
+    lines += [f"Ensemble mean (seeds {seeds}), per source:", ""]
     lines += _table("source", ensemble, "by_source")
     lines += ["<details><summary>Ensemble mean per encoder</summary>", ""]
     lines += [*_table("encoder", ensemble, "by_encoder"), "</details>", ""]

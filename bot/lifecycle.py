@@ -26,6 +26,7 @@ from bot.lifecycle_exits import (
     leave_human_commits,
     mark_stale,
 )
+from bot.manifest_flip import ensemble_files
 from bot.outcome import Operation, Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
@@ -87,7 +88,12 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
     edit = flip_registry(text, flip.changes, registry, schema=schema)
-    desired = {registry: edit.after.encode("utf-8"), **{f.path: f.data for f in flip.files}}
+    def base_text(path: str) -> str | None:
+        return api.blob(tree[path].sha).decode("utf-8") if path in tree else None
+
+    extra = ensemble_files(flip, edit.after, base_text)  # manifest in sync + the verdict
+    shipped = (*flip.files, *extra.files)
+    desired = {registry: edit.after.encode("utf-8"), **{f.path: f.data for f in shipped}}
     pending = {
         path: data
         for path, data in sorted(desired.items())
