@@ -58,6 +58,10 @@ def ensemble_files(
         )
     ]
     where = manifest_path(folder, ensemble)
+    if any(f.path == where for f in flip.files):
+        # The registry has an ensemble row: export wrote this manifest and the row pins its
+        # sha256, so it ships as exported (SPEC §7) and is not edited here.
+        return EnsembleFiles(tuple(files), None)
     text = read(where)
     if text is None:
         return EnsembleFiles(tuple(files), None)
