@@ -88,6 +88,7 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
     edit = flip_registry(text, flip.changes, registry, schema=schema)
+
     def base_text(path: str) -> str | None:
         return api.blob(tree[path].sha).decode("utf-8") if path in tree else None
 

@@ -164,12 +164,12 @@ def _parse(text: str, where: str) -> dict[str, Any]:
 
 def _get(doc: Any, path: tuple[str | int, ...]) -> Any:
     for key in path:
-        if (isinstance(doc, dict) and key in doc) or (
-            isinstance(doc, list) and isinstance(key, int)
-        ):
+        if isinstance(doc, list) and isinstance(key, int):
             doc = doc[key]
-        else:
+            continue
+        if not (isinstance(doc, dict) and key in doc):
             return None
+        doc = doc[key]
     return doc
 
 

@@ -53,7 +53,7 @@ def _surgical(text: str, changes: Sequence[tuple[Path, Any]]) -> str:
         if isinstance(spans, dict) and key not in spans:
             edits.append(_insertion(text, parent_start, spans, str(key), value))
             continue
-        start, end = spans[key]  # type: ignore[index]
+        start, end = spans[key]
         if json.loads(text[start:end]) != value:
             edits.append((start, end, _encode(value, _indent_at(text, start))))
     for start, end, new in sorted(edits, reverse=True):

@@ -151,10 +151,10 @@ def frames_from_loso_dir(folder: Path) -> list[Frames]:
 
 def save_frames(frames: Sequence[Frames], path: Path) -> None:
     """Truth, ensemble mean and spread per source (float64): all any method reads."""
-    arrays = {}
+    arrays: dict[str, np.ndarray] = {}
     for f in frames:
         arrays |= {f"{f.source}/y": f.y, f"{f.source}/mean": f.mean, f"{f.source}/spread": f.spread}
-    np.savez_compressed(path, **arrays)
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
 def frames_from_npz(path: Path) -> list[Frames]:
