@@ -116,6 +116,18 @@ def sync_manifest(text: str, where: str, given: ManifestInputs) -> ManifestEdit:
     return ManifestEdit(where, text, after, changed, stale, tuple(notes))
 
 
+def describe(edit: ManifestEdit) -> list[str]:
+    """Markdown lines for the PR body / job summary: what changed, what is stale, the notes."""
+    if not edit.changed and not edit.notes:
+        return [f"- `{edit.where}` already describes these members."]
+    lines = [f"- `{edit.where}`: updated {', '.join(f'`{c}`' for c in edit.changed) or 'nothing'}."]
+    lines += [
+        f"- `{edit.where}`: `{k}` describes the old members and was kept; it is **stale** now."
+        for k in edit.stale
+    ]
+    return lines + [f"- {n}" for n in edit.notes]
+
+
 def verify_manifest(text: str, where: str, folder: str, committed: Mapping[str, str]) -> None:
     """Every member whose file the commit carries must name that file's sha256 (repo path -> sha)."""
     doc = _parse(text, where)

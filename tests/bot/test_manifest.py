@@ -10,6 +10,7 @@ import pytest
 from bot.manifest import (
     ManifestInputs,
     Member,
+    describe,
     inputs_from_sidecars,
     sync_manifest,
     verify_manifest,
@@ -95,6 +96,20 @@ def test_only_the_owned_values_change_byte_for_byte() -> None:
         "encoder_vocab", "confidence", "gate",
     }  # fmt: skip
     assert any("3 entries" in n and "wrong, not merely old" in n for n in edit.notes)
+
+
+def test_describe_names_the_changes_the_stale_fields_and_the_notes() -> None:
+    lines = describe(sync_manifest(MANIFEST, "m.json", inputs()))
+    assert lines[0].startswith("- `m.json`: updated `members[0].sha256`, `members[1].sha256`")
+    assert (
+        lines[1]
+        == "- `m.json`: `evaluation` describes the old members and was kept; it is **stale** now."
+    )
+    assert "wrong, not merely old" in lines[2]
+    once = sync_manifest(MANIFEST, "m.json", inputs()).after
+    assert describe(sync_manifest(once, "m.json", inputs())) == [
+        "- `m.json` already describes these members."
+    ]
 
 
 def test_a_rerun_writes_nothing() -> None:
