@@ -223,7 +223,11 @@ def _compare_one(
     inputs, where, plcc = _old_inputs(folder / (Path(c.onnx).stem + ".json"), row.old_sha256, c)
     row = _with(row, old_inputs=where, old_loso_plcc=plcc)
     try:
-        return row, predict(data, corpus, inputs)
+        old = predict(data, corpus, inputs)
+        if not np.all(np.isfinite(old)):
+            bad = int(np.count_nonzero(~np.isfinite(old)))
+            return _with(row, reason=f"its scores are not finite on {bad} corpus rows"), None
+        return row, old
     except SignatureMismatch as exc:
         return _with(row, reason=f"another input/output signature: {exc}"), None
     except Exception as exc:  # onnxruntime raises several types for a corrupt file

@@ -164,3 +164,37 @@ def test_placeholders_are_labelled_and_compared_with_the_new_corpus_scaler(
     assert row["old_inputs"].startswith("the new corpus scaler")
     assert row["drift"]["overall"]["mean_abs"] == pytest.approx(np.abs(new - old).mean(), abs=1e-4)
     assert onnx.load(root / "model" / "tiny" / f"{ENSEMBLE}_seed0.onnx")  # untouched, loadable
+
+
+def infinite_scores_model() -> bytes:
+    """The shipping signature, but every score is +inf (a corrupt current model)."""
+    f = helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", 6])
+    c = helper.make_tensor_value_info("codec_onehot", TensorProto.FLOAT, ["batch", 14])
+    s = helper.make_tensor_value_info("score", TensorProto.FLOAT, ["batch"])
+    axes = helper.make_tensor("axes", TensorProto.INT64, [1], [1])
+    inf = helper.make_tensor("inf", TensorProto.FLOAT, [], [float("inf")])
+    nodes = [
+        helper.make_node("ReduceSum", ["features", "axes"], ["sum"], keepdims=0),
+        helper.make_node("Mul", ["sum", "zero"], ["zeros"]),
+        helper.make_node("Add", ["zeros", "inf"], ["score"]),
+    ]
+    zero = helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0])
+    graph = helper.make_graph(nodes, "g", [f, c], [s], initializer=[axes, inf, zero])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def test_a_current_model_with_non_finite_scores_is_reported(run: Path, tmp_path: Path) -> None:  # noqa: F811
+    from trainer.corpus import load_corpus
+    from trainer.drift import Candidate, ModelInputs, measure_drift
+    from trainer.features import Scaler
+
+    corpus = load_corpus(run / "corpus.jsonl")
+    (tmp_path / "m.onnx").write_bytes(infinite_scores_model())
+    scaler = Scaler.fit(corpus.features)
+    new = (REPO / "model" / "tiny" / f"{ENSEMBLE}_seed0.onnx").read_bytes()
+    inputs = ModelInputs(scaler, corpus.cq_min, corpus.cq_max)
+    drift = measure_drift(corpus, tmp_path, [Candidate("m", 0, "m.onnx", new, inputs, None)], {})
+    (row,) = drift.seeds
+    assert row.reason == f"its scores are not finite on {corpus.rows} corpus rows"
+    assert drift.ensemble is None
+    json.loads(dumps(drift.to_json()))  # strict JSON: no NaN or Infinity tokens
