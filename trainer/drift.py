@@ -9,7 +9,7 @@ range it was fitted with, the current one those of its own sidecar
 the new corpus's (a placeholder has no sidecar). Δ = new − old, in VMAF
 points, per seed and for the ensemble mean, overall, per source and per
 encoder: mean Δ, mean |Δ|, p95 |Δ|, max |Δ|, and the share of frames moving
-by more than 1 and by more than ``JND_VMAF`` points (docs/EXPORT.md names the
+by more than 1 and by more than ``drift_stats.JND_VMAF`` points (docs/EXPORT.md names the
 source of 6 ≈ one just-noticeable difference).
 
 A current file that is missing, has another input/output signature or fails
@@ -29,56 +29,14 @@ import onnxruntime as ort
 from flipbot.jsonfile import read_json, sha256_bytes
 from flipbot.plan_file import DRIFT_FILENAME
 from trainer.corpus import Corpus
+from trainer.drift_stats import THRESHOLDS, Breakdown
 from trainer.features import Scaler, codec_block
 from trainer.onnx_export import INPUT_SHAPES, OUTPUT_SHAPES
 
 SCHEMA_VERSION = 1
 KIND = "flipbot.drift"
 FILENAME = DRIFT_FILENAME
-JND_VMAF = 6.0  # ≈ one just-noticeable difference (docs/EXPORT.md)
-THRESHOLDS = (1.0, JND_VMAF)
 PLACEHOLDER = "replaces a placeholder"
-
-
-@dataclass(frozen=True)
-class DriftStats:
-    n: int
-    mean_delta: float  # mean of new - old
-    mean_abs: float
-    p95_abs: float
-    max_abs: float
-    share_over_1: float  # share of frames with |Δ| > 1 VMAF point
-    share_over_jnd: float  # share of frames with |Δ| > JND_VMAF
-
-    @classmethod
-    def of(cls, delta: np.ndarray) -> DriftStats:
-        a = np.abs(delta)
-        return cls(
-            n=int(delta.size),
-            mean_delta=float(delta.mean()),
-            mean_abs=float(a.mean()),
-            p95_abs=float(np.percentile(a, 95)),
-            max_abs=float(a.max()),
-            share_over_1=float(np.mean(a > THRESHOLDS[0])),
-            share_over_jnd=float(np.mean(a > THRESHOLDS[1])),
-        )
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    overall: DriftStats
-    by_source: dict[str, DriftStats]
-    by_encoder: dict[str, DriftStats]
-
-    @classmethod
-    def of(cls, delta: np.ndarray, src: np.ndarray, encoder: np.ndarray) -> Breakdown:
-        return cls(
-            overall=DriftStats.of(delta),
-            by_source={s: DriftStats.of(delta[src == s]) for s in sorted(set(src.tolist()))},
-            by_encoder={
-                e: DriftStats.of(delta[encoder == e]) for e in sorted(set(encoder.tolist()))
-            },
-        )
 
 
 @dataclass(frozen=True)
