@@ -28,7 +28,6 @@ LEVELS = (0.90, 0.95)
 WORST_TARGET = {0.90: 0.85, 0.95: 0.90}
 BANDS_4 = (50.0, 80.0, 95.0)  # predicted VMAF: <50, 50-80, 80-95, >=95
 BANDS_7 = (30.0, 50.0, 65.0, 80.0, 90.0, 95.0)
-
 BANDS_3 = (60.0, 90.0)  # predicted VMAF: <60, 60-90, >=90
 
 TODAY = Method("normalized, frames pooled (today)", normalized=True, estimator="frame")
