@@ -154,6 +154,14 @@ def _calibration(ctx: BodyContext, tier: int) -> list[str]:
     return [render_calibration(ctx.flip.calibration)]
 
 
+def _drift(ctx: BodyContext, tier: int, *, full: bool) -> list[str]:
+    # Informational like the calibration: dropped with it for length; the summary has it all.
+    drift = ctx.flip.drift
+    if drift is None or (tier == len(TIERS) - 1 and not full):
+        return []
+    return [drift.full if full else drift.compact]
+
+
 def _files(ctx: BodyContext) -> list[str]:
     lines = [
         "### Files",
@@ -164,7 +172,7 @@ def _files(ctx: BodyContext) -> list[str]:
     return [*lines, ""]
 
 
-def _render(ctx: BodyContext, tier: int, *, with_run: bool) -> str:
+def _render(ctx: BodyContext, tier: int, *, with_run: bool, full: bool = False) -> str:
     if not with_run:
         ctx = BodyContext(ctx.flip, ctx.base_sha, ctx.registry, None, None)
     parts = [
@@ -180,6 +188,7 @@ def _render(ctx: BodyContext, tier: int, *, with_run: bool) -> str:
         "",
         _source_section(ctx, tier),
         *_calibration(ctx, tier),
+        *_drift(ctx, tier, full=full),
         *_files(ctx),
     ]
     return "\n".join(parts)
@@ -208,7 +217,7 @@ def build_body(ctx: BodyContext, *, limit: int = BODY_LIMIT) -> Body:
 def render_summary(ctx: BodyContext, operation: str, pr_url: str | None) -> str:
     """The job summary: the full body (tier 0) plus what the bot did."""
     done = f"**flipbot: {operation}**" + (f" — {pr_url}" if pr_url else "")
-    return done + "\n\n" + _render(ctx, 0, with_run=True)
+    return done + "\n\n" + _render(ctx, 0, with_run=True, full=True)
 
 
 def render_refusal(flip: Flip) -> str:

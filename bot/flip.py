@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
+from bot.drift_report import DriftReport, load_drift
 from bot.registry import RowChange
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes, sha256_file
@@ -42,6 +43,8 @@ class Flip:
     files: tuple[ShippedFile, ...]
     # The gate's informational calibration.json, when it wrote one next to the verdict.
     calibration: Calibration | None = None
+    # Export's informational drift.json (pinned by the plan), when it measured one.
+    drift: DriftReport | None = None
 
     @property
     def changes(self) -> tuple[RowChange, ...]:
@@ -144,4 +147,5 @@ def load_flip(verdict_dir: str | Path, artifacts_dir: str | Path) -> Flip:
             )
     if len({f.path for f in files}) != len(files):
         raise InputError(f"{where}: two files share one destination; rerun export")
-    return Flip(verdict, verdict_path, verdict_sha, plan, tuple(files), calibration)
+    drift = load_drift(artifacts_dir, plan)
+    return Flip(verdict, verdict_path, verdict_sha, plan, tuple(files), calibration, drift)

@@ -36,6 +36,7 @@ from bot.lifecycle_exits import (
     leave_human_commits,
     mark_stale,
 )
+from bot.manifest_flip import ensemble_files
 from bot.outcome import Operation, Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
@@ -95,7 +96,14 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
     edit = flip_registry(raw.text, flip.changes, registry, schema=schema, bom=raw.bom)
-    desired = {registry: edit.after_bytes(), **{f.path: f.data for f in flip.files}}
+
+    def base_text(path: str) -> str | None:
+        return api.blob(tree[path].sha).decode("utf-8") if path in tree else None
+
+    extra = ensemble_files(flip, edit.after, base_text)  # manifest in sync + the verdict
+    shipped = (*flip.files, *extra.files)
+    # The registry's bytes are only ever the bot's own rewrite: listed last, nothing replaces them.
+    desired = {**{f.path: f.data for f in shipped}, registry: edit.after_bytes()}
     pending = {
         path: data
         for path, data in sorted(desired.items())

@@ -15,6 +15,7 @@ from typing import Any
 from bot.body import Body, BodyContext, build_body
 from bot.config import BotConfig
 from bot.flip import Flip
+from bot.manifest_flip import ensemble_files
 from bot.outcome import Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json, write_registry
 from bot.registry_schema import schema_path_for
@@ -53,6 +54,10 @@ def _local_schema(registry: Path, doc: Any) -> dict[str, Any] | None:
         raise InputError(f"{path}: not valid JSON ({exc}); fix the schema file") from None
 
 
+def _read_text(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
 def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     assert flip.plan is not None
     root = repo_root(config.registry, flip.plan.registry)
@@ -66,7 +71,8 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     if config.mode == "dry-run":
         return LocalRun(Outcome("dry-run", flipped=flip.flipped_ids), edit, body)
     wrote = False
-    for shipped in flip.files:
+    extra = ensemble_files(flip, edit.after, lambda p: _read_text(root / p))
+    for shipped in (*flip.files, *extra.files):
         target = root / shipped.path
         if not target.is_file() or target.read_bytes() != shipped.data:
             write_atomic(target, shipped.data)

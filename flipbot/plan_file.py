@@ -18,6 +18,7 @@ from flipbot.jsonfile import read_json, write_json
 SCHEMA_VERSION = 1
 KIND = "flipbot.flip_plan"
 FILENAME = "flip_plan.json"
+DRIFT_FILENAME = "drift.json"  # export's score-drift report beside the plan (trainer/drift.py)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class FlipPlan:
     pins: dict[str, Any]  # a copy of the verdict's pins
     rows: tuple[PlanRow, ...]
     files: tuple[PlanFile, ...]
+    # sha256 of drift.json in the plan's folder (informational, not committed); None: not measured
+    drift_sha256: str | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:
@@ -74,6 +77,7 @@ class FlipPlan:
                 pins=need(doc, "pins", dict, where),
                 rows=tuple(PlanRow(**r) for r in need(doc, "rows", list, where)),
                 files=tuple(PlanFile(**f) for f in need(doc, "files", list, where)),
+                drift_sha256=_optional_sha256(doc, where),
                 schema_version=version,
             )
         except TypeError as exc:
@@ -82,3 +86,10 @@ class FlipPlan:
     @classmethod
     def read(cls, path: str | Path) -> FlipPlan:
         return cls.from_json(read_json(path), str(path))
+
+
+def _optional_sha256(doc: dict[str, Any], where: str) -> str | None:
+    value = doc.get("drift_sha256")
+    if value is not None and not (isinstance(value, str) and len(value) == 64):
+        raise InputError(f"{where}: drift_sha256 must be a sha256 hex string or null; rerun export")
+    return value

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from flipbot.errors import InputError
 from flipbot.fields import need
 from flipbot.jsonfile import read_json, write_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KIND = "flipbot.calibration"
 FILENAME = "calibration.json"
 
@@ -24,12 +24,11 @@ class LevelResult:
     """One target coverage level on one held-out source (or on all of them pooled)."""
 
     level: float  # the target coverage, e.g. 0.9
-    # Conformal quantile of the nonconformity scores of the OTHER sources: the
-    # interval is mean ± scale·spread (normalized) or mean ± scale (absolute).
-    # None when the calibration set is too small for this level.
-    scale: float | None
-    # Frames the scale was calibrated on (other sources only); for the pooled
-    # ``overall`` rows, the number of held-out frames pooled.
+    method: str  # the method that fitted it (the shipped one, or the fallback for tiny runs)
+    # Half-width per band of the ensemble mean, fitted on the OTHER sources only
+    # (None when they are too few for this level, and for the pooled ``overall`` rows).
+    half_width: tuple[float, ...] | None
+    # Sources the interval was calibrated on (the other sources); for ``overall``, all of them.
     n_calibration: int
     coverage: float  # share of this source's frames inside their interval
     mean_width: float | None  # mean interval width in VMAF points; None when scale is None
@@ -45,14 +44,16 @@ class SourceCalibration:
 
 @dataclass(frozen=True)
 class Calibration:
-    nonconformity: Literal["normalized", "absolute"]
+    method: str  # the shipped method (gate.calibration.SHIPPED), docs/CALIBRATION.md
     levels: tuple[float, ...]
     seeds: tuple[int, ...]
     sources: tuple[SourceCalibration, ...]
     # Pooled over every held-out frame, each judged with its own source's scale.
     overall: tuple[LevelResult, ...]
-    # The factor to ship, calibrated on every source: str(level) -> scale.
-    scale_factor: dict[str, float | None]
+    # The constants to ship, fitted on every source: "0.90" -> {method, mean_edges,
+    # spread_edges, half_width, normalized}; None when too few sources. A consumer's
+    # interval: mean ± half_width[i], i = number of mean_edges <= mean (README).
+    interval: dict[str, dict[str, Any] | None]
     warnings: tuple[str, ...]
     loso_files: dict[str, str]  # file name -> sha256, as in the verdict's pins
     corpus_sha256: str
@@ -62,9 +63,9 @@ class Calibration:
         return asdict(self) | {
             "kind": KIND,
             "informational": True,
-            "method": (
-                "split conformal, leave one source out: each held-out source is calibrated on "
-                "the other sources' frames only"
+            "protocol": (
+                "split conformal, leave one source out: each held-out source is judged by the "
+                "interval fitted on the other sources only"
             ),
         }
 
@@ -82,10 +83,22 @@ class Calibration:
                 raise InputError(f"{where}: not a flipbot calibration of schema {SCHEMA_VERSION}")
 
             def levels(rows: list[dict[str, Any]]) -> tuple[LevelResult, ...]:
-                return tuple(LevelResult(**r) for r in rows)
+                return tuple(
+                    LevelResult(
+                        **(
+                            r
+                            | {
+                                "half_width": None
+                                if r["half_width"] is None
+                                else tuple(r["half_width"])
+                            }
+                        )
+                    )
+                    for r in rows
+                )
 
             return cls(
-                nonconformity=need(doc, "nonconformity", str, where),
+                method=need(doc, "method", str, where),
                 levels=tuple(need(doc, "levels", list, where)),
                 seeds=tuple(need(doc, "seeds", list, where)),
                 sources=tuple(
@@ -93,7 +106,7 @@ class Calibration:
                     for s in need(doc, "sources", list, where)
                 ),
                 overall=levels(need(doc, "overall", list, where)),
-                scale_factor=need(doc, "scale_factor", dict, where),
+                interval=need(doc, "interval", dict, where),
                 warnings=tuple(need(doc, "warnings", list, where)),
                 loso_files=need(doc, "loso_files", dict, where),
                 corpus_sha256=need(doc, "corpus_sha256", str, where),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flipbot.verdict_file import Verdict
 from gate.calibration_file import Calibration
-from gate.render import format_rule_value, worst_source
+from gate.render import describe_interval, format_rule_value, worst_source
 
 
 def format_console(verdict: Verdict, written: Path | None = None) -> str:
@@ -64,15 +64,18 @@ def _escape_command(text: str) -> str:
 
 def format_calibration(cal: Calibration, written: Path) -> str:
     """One line per level, then the under-coverage warnings (informational)."""
-    lines = [f"calibration ({cal.nonconformity} nonconformity, informational): {written}"]
+    lines = [f"calibration ({cal.method}, informational): {written}"]
     for lv in cal.overall:
-        scale = cal.scale_factor.get(f"{lv.level:.2f}")
         width = "n/a" if lv.mean_width is None else f"{lv.mean_width:.3f}"
-        shipped = "n/a" if scale is None else f"{scale:.4g}"
-        lines.append(
-            f"  {lv.level:.0%} interval: coverage {lv.coverage:.1%} across held-out sources, "
-            f"mean width {width} VMAF, scale to ship {shipped}"
+        worst = min(
+            (s for s in cal.sources), key=lambda s: s.levels[cal.levels.index(lv.level)].coverage
         )
+        worst_cov = worst.levels[cal.levels.index(lv.level)].coverage
+        lines.append(
+            f"  {lv.level:.0%} interval: coverage {lv.coverage:.1%} across held-out sources "
+            f"(worst {worst.source} {worst_cov:.1%}), mean width {width} VMAF"
+        )
+    lines.append(f"  to ship: {describe_interval(cal)}")
     lines += [f"  warning: {w}" for w in cal.warnings]
     return "\n".join(lines) + "\n"
 

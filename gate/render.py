@@ -146,16 +146,31 @@ def render_report_tables(verdict: Verdict) -> str:
     return "\n".join(parts)
 
 
+def describe_interval(cal: Calibration) -> str:
+    """``0.90: ±[a, b, c] VMAF by mean band (<e1, <e2, ...)`` per level."""
+    parts = []
+    for key, c in cal.interval.items():
+        if c is None:
+            parts.append(f"{key}: n/a")
+            continue
+        half = ", ".join(f"{h:.3g}" for h in c["half_width"])
+        edges = ", ".join(f"{e:g}" for e in c["mean_edges"])
+        parts.append(
+            f"{key}: ±[{half}] VMAF by mean band " + (f"(edges {edges})" if edges else "(one band)")
+        )
+    return "; ".join(parts)
+
+
 def render_calibration(cal: Calibration) -> str:
     """Coverage and width of the conformal intervals per held-out source (informational)."""
     levels = [f"{lv:.0%}" for lv in cal.levels]
     head = ["held-out source", "mean spread"]
     head += [f"{lv} coverage" for lv in levels] + [f"{lv} width" for lv in levels]
     lines = [
-        "### Calibration of the ensemble spread (informational)",
+        "### Calibration of the ensemble's intervals (informational)",
         "",
-        f"Split conformal, {cal.nonconformity} nonconformity; each source is calibrated on the "
-        "other sources only. Widths in VMAF points.",
+        f"Split conformal, {escape_md(cal.method)} (docs/CALIBRATION.md); each source is judged "
+        "by the interval fitted on the other sources only. Widths in VMAF points.",
         "",
         "| " + " | ".join(head) + " |",
         "|---|" + "---:|" * (len(head) - 1),
@@ -165,9 +180,6 @@ def render_calibration(cal: Calibration) -> str:
         cells += [f"{r.coverage:.1%}" for r in src.levels]
         cells += [_fmt(r.mean_width, 3) for r in src.levels]
         lines.append("| " + " | ".join(cells) + " |")
-    shipped = ", ".join(
-        f"{k}: {'n/a' if v is None else f'{v:.4g}'}" for k, v in cal.scale_factor.items()
-    )
-    lines += ["", f"Scale factor to ship (calibrated on every source): {shipped}."]
+    lines += ["", f"Interval to ship (fitted on every source): {describe_interval(cal)}."]
     lines += [f"- ⚠ {escape_md(w)}" for w in cal.warnings]
     return "\n".join(lines) + "\n"

@@ -7,8 +7,10 @@ Linear on purpose:
    (all seeds stacked in one ``train_stacked`` call);
 3. export each to ONNX, check it (allowlist, checker, interface, parity with
    torch on every corpus row), write it with its sidecar;
-4. write the ensemble manifest (only when it may flip) and the flip plan;
-5. publish: all of it was staged beside ``out_dir`` and is renamed into place
+4. measure the score drift of every flipped row against its current file in
+   the working tree (``drift.json``, informational, pinned in the plan);
+5. write the ensemble manifest (only when it may flip) and the flip plan;
+6. publish: all of it was staged beside ``out_dir`` and is renamed into place
    only now, so a failure leaves ``out_dir`` (and the registry and model
    folder, which export never writes) as they were.
 """
@@ -25,6 +27,8 @@ from flipbot.errors import InputError
 from flipbot.jsonfile import dumps, read_json, sha256_bytes, sha256_file
 from flipbot.plan_file import FlipPlan, PlanFile, PlanRow
 from flipbot.verdict_file import Verdict
+from trainer.drift import FILENAME as DRIFT_FILENAME
+from trainer.drift import Candidate, ModelInputs, measure_drift
 from trainer.full_fit import FullCorpus, fit_seeds, load_full_corpus
 from trainer.onnx_check import (
     PARITY_TOLERANCE,
@@ -108,6 +112,7 @@ def run_export(request: ExportRequest) -> ExportReport:
     files: list[PlanFile] = []
     parity: dict[int, Parity] = {}
     notes: list[str] = []
+    candidates: list[Candidate] = []
     with staged_folder(Path(request.out_dir)) as stage:
         for seed, model in zip(seeds, fit.models, strict=True):
             onnx_name = targets.seed_onnx[seed]
@@ -130,6 +135,9 @@ def run_export(request: ExportRequest) -> ExportReport:
             files.append(_write(stage, targets, onnx_name, data_bytes))
             files.append(_write(stage, targets, sidecar_name(onnx_name), _text(sidecar.to_json())))
             rows.append(PlanRow(id=sidecar.id, seed=seed, sha256=sidecar.sha256, smoke=False))
+            new_inputs = ModelInputs(data.scaler, data.cq_min, data.cq_max)
+            plcc = sidecar.gate.get("seed_loso_plcc")
+            candidates.append(Candidate(sidecar.id, seed, onnx_name, data_bytes, new_inputs, plcc))
             log.info(
                 "seed %d: %s sha256 %s, onnxruntime vs torch %.3g",
                 seed,
@@ -159,6 +167,7 @@ def run_export(request: ExportRequest) -> ExportReport:
         for note in notes:
             log.info("%s", note)
 
+        drift_sha256 = _write_drift(stage, request, candidates)
         plan = FlipPlan(
             registry=targets.registry,
             ensemble_id=request.ensemble_id,
@@ -167,6 +176,7 @@ def run_export(request: ExportRequest) -> ExportReport:
             pins=asdict(verdict.pins),
             rows=tuple(rows),
             files=tuple(files),
+            drift_sha256=drift_sha256,
         )
         plan.write(stage)
         for f in plan.files:  # re-read what was written before publishing it
@@ -177,6 +187,25 @@ def run_export(request: ExportRequest) -> ExportReport:
     return ExportReport(
         Path(request.out_dir), plan, parity, tuple(notes), fit_seconds, time.perf_counter() - t0
     )
+
+
+def _write_drift(stage: Path, request: ExportRequest, candidates: list[Candidate]) -> str:
+    """drift.json in the stage; its sha256 for the plan. Informational: it never refuses."""
+    from trainer.corpus import load_corpus
+
+    corpus = load_corpus(request.corpus)
+    registry = read_json(request.registry)
+    smoke = {
+        r.get("id"): r.get("smoke") if isinstance(r.get("smoke"), bool) else None
+        for r in registry.get("models", [])
+        if isinstance(r, dict)
+    }
+    drift = measure_drift(corpus, Path(request.registry).parent, candidates, smoke)
+    data = _text(drift.to_json())
+    (stage / DRIFT_FILENAME).write_bytes(data)
+    for row in drift.seeds:
+        log.info("drift seed %d (%s): %s", row.seed, row.label, row.reason or "compared")
+    return sha256_bytes(data)
 
 
 def checked_parity(data: bytes, name: str, model: Any, corpus: FullCorpus) -> Parity:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flipbot.errors import InputError
+from flipbot.plan_file import DRIFT_FILENAME, FlipPlan
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
-from flipbot.plan_file import FlipPlan
 
 
 def check_out_dir(out: Path) -> None:
@@ -29,7 +29,9 @@ def check_out_dir(out: Path) -> None:
     ours: set[str] = set()
     if PLAN_FILENAME in names:
         with contextlib.suppress(InputError):
-            ours = {PLAN_FILENAME} | {f.artifact for f in FlipPlan.read(out / PLAN_FILENAME).files}
+            plan = FlipPlan.read(out / PLAN_FILENAME)
+            ours = {PLAN_FILENAME} | {f.artifact for f in plan.files}
+            ours |= {DRIFT_FILENAME} if plan.drift_sha256 else set()
     foreign = sorted(names - ours)
     if foreign:
         raise InputError(

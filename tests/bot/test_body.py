@@ -129,8 +129,8 @@ def test_calibration_beside_the_verdict_goes_into_the_body(tmp_path):
     preds = {s: np.stack([y[s] + 1.0 + 0.1 * np.arange(30) % 2, y[s] - 0.5]) for s in y}
     calibration = calibrate(y, preds)
     text = build_body(context(replace(flip, calibration=calibration))).text
-    assert "### Calibration of the ensemble spread (informational)" in text
-    assert "Scale factor to ship" in text
+    assert "### Calibration of the ensemble's intervals (informational)" in text
+    assert "Interval to ship (fitted on every source)" in text
     assert "Calibration" not in build_body(context(flip)).text
 
 

@@ -188,7 +188,12 @@ def test_export_writes_one_onnx_and_sidecar_per_seed_and_a_plan(exported: Path) 
     names = sorted(p.name for p in exported.iterdir())
     stems = [f"{ENSEMBLE}_seed{s}" for s in SEEDS]
     assert names == sorted(
-        [*(f"{s}.onnx" for s in stems), *(f"{s}.json" for s in stems), "flip_plan.json"]
+        [
+            *(f"{s}.onnx" for s in stems),
+            *(f"{s}.json" for s in stems),
+            "flip_plan.json",
+            "drift.json",
+        ]
     )
     assert not [p for p in exported.parent.iterdir() if p.name.startswith(".export.")]
 
@@ -285,7 +290,7 @@ def test_sidecar_holds_real_values(run: Path, exported: Path) -> None:
         calibration = json.loads((run / "loso" / "calibration.json").read_text())
         assert side["calibration"]["sha256"] == sha256_file(run / "loso" / "calibration.json")
         constants = side["calibration"]["constants"]
-        assert constants["scale_factor"] == calibration["scale_factor"]
+        assert constants["interval"] == calibration["interval"]
         assert constants["levels"] == calibration["levels"]
         assert "sources" not in constants  # per-source detail stays in the gate's file
 
