@@ -29,6 +29,7 @@ from bot.lifecycle_exits import (
 from bot.outcome import Operation, Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
+from bot.verify import check_commit
 from flipbot.errors import InputError
 
 
@@ -44,7 +45,10 @@ def commit_message(flip: Flip, registry: str) -> str:
 def pr_title(flip: Flip) -> str:
     ensemble = flip.plan.ensemble_id if flip.plan else "ensemble"
     partial = " (partial: HOLD)" if flip.verdict.decision == "HOLD" else ""
-    return f"flipbot: flip {len(flip.flipped_ids)} {ensemble} seed(s) to production{partial}"
+    override = " (RECIPE OVERRIDE)" if flip.recipe_override else ""
+    return (
+        f"flipbot: flip {len(flip.flipped_ids)} {ensemble} seed(s) to production{partial}{override}"
+    )
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,9 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
     edit = flip_registry(text, flip.changes, registry, schema=schema)
-    desired = {registry: edit.after.encode("utf-8"), **{f.path: f.data for f in flip.files}}
+    # The registry bytes committed are only the bot's own rewrite, whatever the plan lists.
+    desired = {**{f.path: f.data for f in flip.files}, registry: edit.after.encode("utf-8")}
+    check_commit(flip, registry, edit.after, desired)
     pending = {
         path: data
         for path, data in sorted(desired.items())

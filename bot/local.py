@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.base_view import confined
 from bot.body import Body, BodyContext, build_body
 from bot.config import BotConfig
 from bot.flip import Flip
 from bot.outcome import Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json, write_registry
 from bot.registry_schema import schema_path_for
+from bot.verify import check_commit
 from flipbot.errors import InputError
 from flipbot.jsonfile import write_atomic
 
@@ -65,12 +67,16 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     if not is_yaml(str(config.registry)):
         schema = _local_schema(config.registry, parse_json(text, str(config.registry)))
     edit = flip_registry(text, flip.changes, flip.plan.registry, schema=schema)
+    registry = flip.plan.registry
+    committed = {**{f.path: f.data for f in flip.files}, registry: edit.after.encode("utf-8")}
+    check_commit(flip, registry, edit.after, committed)
+    targets = {f.path: confined(root.resolve(), f.path) for f in flip.files}
     body = build_body(BodyContext(flip, "", flip.plan.registry, config.run_url, config.plots_url))
     if config.mode == "dry-run":
         return LocalRun(Outcome("dry-run", flipped=flip.flipped_ids), edit, body)
     wrote = False
     for shipped in flip.files:
-        target = root / shipped.path
+        target = targets[shipped.path]
         if not target.is_file() or target.read_bytes() != shipped.data:
             write_atomic(target, shipped.data)
             wrote = True

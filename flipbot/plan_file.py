@@ -48,6 +48,9 @@ class FlipPlan:
     pins: dict[str, Any]  # a copy of the verdict's pins
     rows: tuple[PlanRow, ...]
     files: tuple[PlanFile, ...]
+    # The recipe every shipped model was fitted with (trainer's Recipe); the bot compares it
+    # with the recipe the verdict judged. None only in plans written before it was recorded.
+    recipe: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:
@@ -74,6 +77,7 @@ class FlipPlan:
                 pins=need(doc, "pins", dict, where),
                 rows=tuple(PlanRow(**r) for r in need(doc, "rows", list, where)),
                 files=tuple(PlanFile(**f) for f in need(doc, "files", list, where)),
+                recipe=need(doc, "recipe", dict, where) if "recipe" in doc else None,
                 schema_version=version,
             )
         except TypeError as exc:

@@ -167,6 +167,7 @@ def run_export(request: ExportRequest) -> ExportReport:
             pins=asdict(verdict.pins),
             rows=tuple(rows),
             files=tuple(files),
+            recipe=dict(fit.training["recipe"]),
         )
         plan.write(stage)
         for f in plan.files:  # re-read what was written before publishing it
