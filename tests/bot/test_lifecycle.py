@@ -7,15 +7,25 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from bot_inputs import REGISTRY, SCHEMA, SHIPPED_REGISTRY, make_verdict, onnx_bytes, write_inputs
+from bot_inputs import (
+    CORPUS,
+    CORPUS_BYTES,
+    REGISTRY,
+    SCHEMA,
+    SHIPPED_REGISTRY,
+    make_verdict,
+    onnx_bytes,
+    write_inputs,
+)
 
 from bot.__main__ import execute
+from bot.base_view import api_base
 from bot.config import STALE_LABEL, BotConfig, build_config
-from bot.flip import load_flip
 from bot.github_api import GitHubRepo
 from bot.github_errors import GitHubError
 from bot.lifecycle import TRAILER, run_pr
 from bot.outcome import Outcome
+from bot.verify import verify
 from flipbot.errors import InputError
 
 BRANCH = "flipbot/registry"
@@ -29,6 +39,7 @@ def seed_repo(standin) -> str:
             REGISTRY: SHIPPED_REGISTRY.read_bytes(),
             "model/tiny/registry.schema.json": SCHEMA.read_bytes(),
             "README.md": b"# models\n",
+            CORPUS: CORPUS_BYTES,
         }
     )
 
@@ -66,7 +77,8 @@ def bot_run(standin, root: Path, **kw) -> Outcome:
         write_interval_s=0.0,
         sleep=lambda s: None,
     )
-    return run_pr(config, load_flip(root / "loso", root / "export"), api)
+    flip = verify(root / "loso", root / "export", api_base(api, config.base, config.registry))
+    return run_pr(config, flip, api)
 
 
 def writes(standin) -> list[str]:
@@ -164,7 +176,7 @@ def test_new_verdict_updates_files_and_body_of_the_same_pr(github_standin, tmp_p
     seed_repo(github_standin)
     write_inputs(tmp_path, make_verdict(seeds=(0, 1)))
     first = bot_run(github_standin, tmp_path)
-    write_inputs(tmp_path, make_verdict(seeds=(0, 1), corpus_sha256="d" * 64), generation=1)
+    write_inputs(tmp_path, make_verdict(seeds=(0, 1), variant=1), generation=1)
     out = bot_run(github_standin, tmp_path)
     assert (out.operation, out.number) == ("updated", first.number)
     assert github_standin.branch_files(BRANCH)[
@@ -354,7 +366,7 @@ def test_a_pr_closed_by_a_maintainer_is_not_reopened_for_the_same_verdict(github
     assert (out.operation, out.number) == ("unchanged", first.number) and writes(
         github_standin
     ) == []
-    write_inputs(tmp_path, make_verdict(seeds=(0, 1), corpus_sha256="e" * 64), generation=2)
+    write_inputs(tmp_path, make_verdict(seeds=(0, 1), variant=2), generation=2)
     again = bot_run(github_standin, tmp_path)
     assert again.operation == "created" and again.number != first.number
 
@@ -437,7 +449,7 @@ def test_a_later_flip_clears_the_stale_mark_on_the_same_pr(github_standin, tmp_p
     first = bot_run(github_standin, tmp_path / "a")
     write_inputs(tmp_path / "b", make_verdict(seeds=(0, 1), refused=True))
     assert bot_run(github_standin, tmp_path / "b").operation == "stale"
-    write_inputs(tmp_path / "c", make_verdict(seeds=(0, 1), corpus_sha256="9" * 64), generation=3)
+    write_inputs(tmp_path / "c", make_verdict(seeds=(0, 1), variant=3), generation=3)
     out = bot_run(github_standin, tmp_path / "c")
     assert (out.operation, out.number) == ("updated", first.number)
     assert github_standin.labels_of(first.number) == ["flip"]
