@@ -178,6 +178,7 @@ def _read_artifacts(
     verdict: Verdict,
     options: TrustOptions,
 ) -> tuple[tuple[ShippedFile, ...], tuple[ShippedModel, ...], list[str]]:
+    """The plan's files, read and bound to rows and sidecars; the models; recipe overrides."""
     plan_where = str(folder / PLAN_FILENAME)
     data: dict[str, bytes] = {}
     files = []
@@ -228,22 +229,22 @@ def _read_artifacts(
                 str(folder / t.artifact),
             )
         )
-    override = sorted(set(override))
     if override and not options.allow_recipe_override:
+        where, first = override[0]
         raise InputError(
-            f"{plan_where}: field 'recipe' differs from the recipe the verdict judged "
-            f"({'; '.join(override)}); export with the judged recipe, or pass "
-            "--allow-recipe-override (Action input allow-recipe-override) to ship it knowingly"
+            f"{where} differs from the recipe the verdict judged ({first}); export with the "
+            "judged recipe, or pass --allow-recipe-override (Action input allow-recipe-override) "
+            "to ship it knowingly"
         )
-    return tuple(files), tuple(models), override
+    return tuple(files), tuple(models), sorted({text for _, text in override})
 
 
-def recipe_differences(judged: dict[str, Any], shipped: Any, where: str) -> list[str]:
-    """``key shipped (judged: value)`` for each judged recipe field the shipped recipe changes."""
+def recipe_differences(judged: dict[str, Any], shipped: Any, where: str) -> list[tuple[str, str]]:
+    """``(where, "key shipped (judged: value)")`` per judged recipe field the shipped one changes."""
     if not isinstance(shipped, dict):
         raise InputError(f"{where} is missing; rerun `trainer export` with this flipbot version")
     return [
-        f"{key} {shipped.get(key)!r} (judged: {value!r})"
+        (where, f"{key} {shipped.get(key)!r} (judged: {value!r})")
         for key, value in sorted(judged.items())
         if key not in _INPUT_KEYS and not same(shipped.get(key), value)
     ]

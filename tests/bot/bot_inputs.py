@@ -13,10 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.base_view import worktree_base
 from bot.flip import Flip, ShippedFile
-from bot.verify import TrustOptions, verify
-from flipbot.jsonfile import sha256_bytes, sha256_file
+from flipbot.jsonfile import sha256_bytes, sha256_file, write_json
 from flipbot.loso_file import LosoArtefact, LosoFold
 from flipbot.metrics import score
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
@@ -206,9 +204,8 @@ def write_inputs(
         pins=asdict(verdict.pins),
         rows=tuple(rows),
         files=tuple(files),
-        recipe=dict(FIT_RECIPE),
     )
-    plan.write(export_dir)
+    write_json(export_dir / PLAN_FILENAME, plan.to_json() | {"recipe": dict(FIT_RECIPE)})
     return verdict_dir, export_dir
 
 
@@ -232,6 +229,9 @@ def verified_flip(root: Path, registry_root: Path | None = None, **options: obje
         (registry_root / REGISTRY).parent.mkdir(parents=True, exist_ok=True)
         (registry_root / REGISTRY).write_bytes(SHIPPED_REGISTRY.read_bytes())
         install_base(registry_root)
+    from bot.base_view import worktree_base
+    from bot.verify import TrustOptions, verify
+
     return verify(
         root / "loso",
         root / "export",

@@ -27,6 +27,7 @@ from bot.lifecycle import TRAILER, run_pr
 from bot.outcome import Outcome
 from bot.verify import verify
 from flipbot.errors import InputError
+from flipbot.jsonfile import sha256_file
 
 BRANCH = "flipbot/registry"
 # Writes on a first run: one blob per binary ONNX file, then tree, commit, ref, PR, labels.
@@ -182,7 +183,8 @@ def test_new_verdict_updates_files_and_body_of_the_same_pr(github_standin, tmp_p
     assert github_standin.branch_files(BRANCH)[
         "model/tiny/fr_regressor_v2_ensemble_v1_seed1.onnx"
     ] == onnx_bytes(1, 1)
-    assert "d" * 64 in github_standin.pull(first.number).body
+    new_verdict = sha256_file(tmp_path / "loso" / "PROMOTE.json")
+    assert new_verdict in github_standin.pull(first.number).body
     assert len([p for p in github_standin.pulls() if p.state == "open"]) == 1
 
 
