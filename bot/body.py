@@ -224,7 +224,7 @@ def render_refusal(flip: Flip) -> str:
     parts = [
         "## flipbot refused to open a flip pull request",
         "",
-        f"**Reason:** {verdict.refusal_reason or 'no seed cleared the gate'}",
+        f"**Reason:** {escape_md(verdict.refusal_reason or 'no seed cleared the gate')}",
         "",
         "No branch, commit or pull request was written. Nothing flips.",
         "",

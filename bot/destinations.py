@@ -58,9 +58,9 @@ def clean_repo_path(path: str, where: str) -> str:
     return path
 
 
-def registry_rows(text: str, where: str) -> dict[str, dict[str, Any]]:
-    """Registry rows by id, from JSON or YAML text; duplicated ids are refused."""
-    if is_yaml(where):
+def registry_rows(text: str, where: str, path: str | None = None) -> dict[str, dict[str, Any]]:
+    """Registry rows by id, from JSON or YAML text (by ``path``'s suffix); duplicated ids refused."""
+    if is_yaml(path or where):
         try:
             doc = YAML(typ="safe").load(text)
         except YAMLError:
@@ -98,15 +98,19 @@ def derive_targets(
     registry_path: str,
     registry_text: str,
     with_ensemble_row: bool,
+    base: str = "",
 ) -> tuple[Target, ...]:
     """The rows and files this flip may change, derived from the re-judged verdict and registry."""
     clean_repo_path(registry_path, f"--registry {registry_path}")
-    where = registry_path
-    rows = registry_rows(registry_text, where)
+    where = f"{registry_path} (on {base})" if base else registry_path
+    rows = registry_rows(registry_text, where, registry_path)
     folder = PurePosixPath(registry_path).parent
 
     def dest(name: str) -> str:
         return clean_repo_path(str(folder / name) if str(folder) != "." else name, where)
+
+    if registry_path in (".", ""):
+        raise InputError(f"--registry {registry_path}: not a file path; pass the registry file")
 
     targets = []
     for seed in verdict.flip:

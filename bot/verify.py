@@ -88,6 +88,7 @@ def verify(
         registry_path=view.registry_path,
         registry_text=view.registry_text,
         with_ensemble_row=any(r.seed is None for r in plan.rows),
+        base=view.where,
     )
     _check_plan_matches(plan, str(plan_path), targets)
     files, models, override = _read_artifacts(plan, Path(artifacts_dir), targets, verdict, options)

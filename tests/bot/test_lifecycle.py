@@ -242,7 +242,7 @@ def test_refusal_writes_nothing_but_marks_an_open_pr_stale(github_standin, tmp_p
     write_inputs(refusing, make_verdict(seeds=(0, 1), refused=True))
     github_standin.clear_journal()
     out = bot_run(github_standin, refusing)
-    assert out.operation == "stale" and out.refusal_reason.startswith("PLCC spread")
+    assert out.operation == "stale" and out.refusal_reason.startswith("the per-seed PLCC spread")
     made = writes(github_standin)
     assert [w.rsplit("/", 1)[-1] for w in made] == ["comments", "labels"], made
     assert STALE_LABEL in github_standin.labels_of(first.number)
@@ -384,7 +384,7 @@ def test_yaml_registry_flips_through_the_api_with_comments_kept(github_standin, 
         "    license: BSD-3-Clause-Plus-Patent\n"
         for s in (0, 1, 2)
     )
-    github_standin.seed({"model/tiny/models.yaml": yaml_text.encode()})
+    github_standin.seed({"model/tiny/models.yaml": yaml_text.encode(), CORPUS: CORPUS_BYTES})
     write_inputs(
         tmp_path, make_verdict(seeds=(0, 1, 2), flip=(2,)), registry="model/tiny/models.yaml"
     )
