@@ -45,7 +45,7 @@ def clean_repo_path(path: str, where: str) -> str:
     """A relative POSIX path with plain characters, no ``..``, outside ``.git``/``.github``."""
     pure = PurePosixPath(path)
     unsafe = (
-        not _SAFE_PATH.match(path)
+        not _SAFE_PATH.fullmatch(path)
         or pure.is_absolute()
         or any(part in ("..", ".") for part in pure.parts)
         or str(pure) != path
