@@ -140,7 +140,7 @@ def build_config(
         raise InputError(
             f"--api-url '{url}' is not an http(s) URL; fix --api-url or GITHUB_API_URL"
         )
-    if not _ENSEMBLE_ID.match(ensemble_id):
+    if not _ENSEMBLE_ID.fullmatch(ensemble_id):
         raise InputError(
             f"--ensemble-id '{ensemble_id[:60]}' is not a plain id (letters, digits, '_', '-', "
             "'.', at most 100); pass e.g. --ensemble-id fr_regressor_v2_ensemble_v1"

@@ -2,7 +2,7 @@
 
 Real files in the real formats: loso files whose predictions give chosen PLCCs, the verdict
 the real gate gives on them (the bot re-judges it), sidecars and a flip plan as export
-writes them. The ONNX bytes are stand-ins (binary, distinct per seed and generation).
+writes them, and real ONNX members (a linear model, tests/bot/onnx_fixture.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from onnx_fixture import fitted, member_onnx
 
 from bot.flip import Flip, ShippedFile
 from flipbot.jsonfile import sha256_bytes, sha256_file, write_json
@@ -154,8 +155,8 @@ def sidecar_doc(rid: str, seed: int, onnx: bytes, ensemble: str = ENSEMBLE) -> d
         "ensemble_id": ensemble,
         "onnx": f"{rid}.onnx",
         "sha256": sha256_bytes(onnx),
-        "feature_mean": [0.5, 0.6, 0.7, 0.8, 1.0, 30.0],
-        "feature_std": [0.1, 0.1, 0.1, 0.1, 0.5, 10.0],
+        "feature_mean": list(fitted()[2]),
+        "feature_std": list(fitted()[3]),
         "training": {"recipe": dict(FIT_RECIPE), "epochs_from": "verdict"},
     }
 
@@ -165,8 +166,9 @@ def canonical(doc: dict) -> bytes:
 
 
 def onnx_bytes(seed: int, generation: int = 0) -> bytes:
-    """Stand-in ONNX bytes: binary (not UTF-8), distinct per seed and generation."""
-    return bytes([0x08, 0x07, 0xFF, 0xFE, seed, generation]) + bytes(range(256)) * 4
+    """A real ensemble member (tests/bot/onnx_fixture.py): binary, distinct per seed and
+    generation, close to the other members."""
+    return member_onnx(seed, generation)
 
 
 def write_inputs(
