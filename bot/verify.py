@@ -16,7 +16,8 @@ on any mismatch:
    registry; the plan's rows and files must be exactly those, nothing else;
 4. every artefact is a regular file of the export folder (no symlinks) with
    the plan's sha256; each row's sha256 is its ONNX file's (the manifest's for
-   the ensemble row); each sidecar names that row, seed, file and sha256;
+   the ensemble row); each sidecar names that row, seed, file and sha256
+   (``bot.shipped``);
 5. the recipe of every shipped model (the plan's and each sidecar's
    ``training.recipe``) equals the recipe the gate judged, unless
    ``--allow-recipe-override`` (the PR then says so in bold);
@@ -30,16 +31,15 @@ on any mismatch:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from bot.base_view import BaseView
 from bot.destinations import Target, clean_repo_path, derive_targets, registry_rows
-from bot.flip import Flip, ShippedFile, load_calibration
-from bot.verify_models import ShippedModel, check_models
+from bot.flip import Flip, load_calibration
+from bot.shipped import parse_json_bytes, read_artifacts
+from bot.verify_models import check_models
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
@@ -47,17 +47,14 @@ from flipbot.plan_file import FlipPlan
 from flipbot.verdict_file import Verdict, find_verdict
 from gate.rejudge import read_regular, rejudge, same
 
-DEFAULT_ENSEMBLE_ID = (
-    "fr_regressor_v2_ensemble_v1"  # as trainer/registry_view.py (no trainer import)
-)
-# Verdict recipe keys that describe the inputs (the trainer checks them), not the fit.
-_INPUT_KEYS = frozenset({"num_codecs", "encoder_vocab_version"})
+# As trainer/registry_view.py (bot never imports trainer).
+DEFAULT_ENSEMBLE_ID = "fr_regressor_v2_ensemble_v1"
 
 
 @dataclass(frozen=True)
 class TrustOptions:
-    ensemble_id: str = DEFAULT_ENSEMBLE_ID
-    allow_recipe_override: bool = False
+    ensemble_id: str = DEFAULT_ENSEMBLE_ID  # rows are <ensemble_id>_seed<N> (--ensemble-id)
+    allow_recipe_override: bool = False  # --allow-recipe-override
 
 
 def verify(
@@ -69,7 +66,7 @@ def verify(
     """Everything the bot acts on, re-derived; ``base(plan_registry)`` reads the base's files."""
     verdict_path = find_verdict(verdict_dir)
     data = read_regular(verdict_path, "verdict")
-    verdict = Verdict.from_json(_parse(data, str(verdict_path)), str(verdict_path))
+    verdict = Verdict.from_json(parse_json_bytes(data, str(verdict_path)), str(verdict_path))
     rejudge(verdict, verdict_path)
     verdict_sha = sha256_bytes(data)
     calibration = load_calibration(verdict_path, verdict)
@@ -78,7 +75,7 @@ def verify(
         return Flip(verdict, verdict_path, verdict_sha, None, (), calibration)
     plan_path = Path(artifacts_dir) / PLAN_FILENAME
     plan = FlipPlan.from_json(
-        _parse(read_regular(plan_path, "flip plan"), str(plan_path)), str(plan_path)
+        parse_json_bytes(read_regular(plan_path, "flip plan"), str(plan_path)), str(plan_path)
     )
     _check_plan_binding(plan, str(plan_path), verdict, verdict_path, verdict_sha, options)
     view = base(plan.registry)
@@ -91,7 +88,9 @@ def verify(
         base=view.where,
     )
     _check_plan_matches(plan, str(plan_path), targets)
-    files, models, override = _read_artifacts(plan, Path(artifacts_dir), targets, verdict, options)
+    files, models, override = read_artifacts(
+        plan, Path(artifacts_dir), targets, verdict, options.allow_recipe_override
+    )
     corpus = _read_corpus(verdict, view, verdict_path)
     check_models(
         models, corpus, f"{verdict.pins.corpus} ({view.where})", verdict.thresholds["per_seed_min"]
@@ -99,17 +98,6 @@ def verify(
     return Flip(
         verdict, verdict_path, verdict_sha, plan, files, calibration, targets, tuple(override)
     )
-
-
-def _parse(data: bytes, where: str) -> Any:
-    try:
-        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{where}: not valid JSON ({exc}); regenerate the file") from None
-
-
-def _reject_constant(token: str) -> float:
-    raise ValueError(f"non-finite number {token}")
 
 
 def _check_plan_binding(
@@ -170,94 +158,6 @@ def _check_plan_matches(plan: FlipPlan, where: str, targets: tuple[Target, ...])
         raise InputError(
             f"{where}: field 'files' lacks {sorted(set(wanted) - seen)}; rerun `trainer export`"
         )
-
-
-def _read_artifacts(
-    plan: FlipPlan,
-    folder: Path,
-    targets: tuple[Target, ...],
-    verdict: Verdict,
-    options: TrustOptions,
-) -> tuple[tuple[ShippedFile, ...], tuple[ShippedModel, ...], list[str]]:
-    """The plan's files, read and bound to rows and sidecars; the models; recipe overrides."""
-    plan_where = str(folder / PLAN_FILENAME)
-    data: dict[str, bytes] = {}
-    files = []
-    for entry in plan.files:
-        source = folder / entry.artifact
-        raw = read_regular(source, f"artifact listed in {PLAN_FILENAME}")
-        if sha256_bytes(raw) != entry.sha256:
-            raise InputError(
-                f"{source}: sha256 {sha256_bytes(raw)[:12]} differs from the plan's "
-                f"{str(entry.sha256)[:12]}; the export folder changed after export, rerun it"
-            )
-        data[entry.path] = raw
-        files.append(ShippedFile(entry.path, raw, entry.sha256))
-    sha_by_row = {r.id: r.sha256 for r in plan.rows}
-    override = recipe_differences(verdict.recipe, plan.recipe, f"{plan_where}: field 'recipe'")
-    models = []
-    for t in targets:
-        if sha_by_row[t.row_id] != sha256_bytes(data[t.path]):
-            raise InputError(
-                f"{plan_where}: row '{t.row_id}' field 'sha256' is not the sha256 of {t.artifact}; "
-                "rerun `trainer export`"
-            )
-        if t.seed is None or t.sidecar_path is None:
-            continue
-        where = str(folder / str(t.sidecar_artifact))
-        sidecar = _parse(data[t.sidecar_path], where)
-        expected = {
-            "id": t.row_id,
-            "seed": t.seed,
-            "onnx": t.artifact,
-            "sha256": sha_by_row[t.row_id],
-        }
-        for key, value in expected.items():
-            got = sidecar.get(key) if isinstance(sidecar, dict) else None
-            if not same(got, value):
-                raise InputError(
-                    f"{where}: field '{key}' is {got!r} but the row gives {value!r}; rerun export"
-                )
-        training = sidecar.get("training")
-        shipped = training.get("recipe") if isinstance(training, dict) else None
-        override += recipe_differences(verdict.recipe, shipped, f"{where}: field 'training.recipe'")
-        models.append(
-            ShippedModel(
-                t.seed,
-                data[t.path],
-                _floats(sidecar, "feature_mean", where),
-                _floats(sidecar, "feature_std", where),
-                str(folder / t.artifact),
-            )
-        )
-    if override and not options.allow_recipe_override:
-        where, first = override[0]
-        raise InputError(
-            f"{where} differs from the recipe the verdict judged ({first}); export with the "
-            "judged recipe, or pass --allow-recipe-override (Action input allow-recipe-override) "
-            "to ship it knowingly"
-        )
-    return tuple(files), tuple(models), sorted({text for _, text in override})
-
-
-def recipe_differences(judged: dict[str, Any], shipped: Any, where: str) -> list[tuple[str, str]]:
-    """``(where, "key shipped (judged: value)")`` per judged recipe field the shipped one changes."""
-    if not isinstance(shipped, dict):
-        raise InputError(f"{where} is missing; rerun `trainer export` with this flipbot version")
-    return [
-        (where, f"{key} {shipped.get(key)!r} (judged: {value!r})")
-        for key, value in sorted(judged.items())
-        if key not in _INPUT_KEYS and not same(shipped.get(key), value)
-    ]
-
-
-def _floats(doc: dict[str, Any], key: str, where: str) -> tuple[float, ...]:
-    values = doc.get(key)
-    if not isinstance(values, list) or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
-    ):
-        raise InputError(f"{where}: field '{key}' must be a list of numbers; rerun export")
-    return tuple(float(v) for v in values)
 
 
 def _read_corpus(verdict: Verdict, view: BaseView, verdict_path: Path) -> bytes:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from bot_inputs import ENSEMBLE
 
+from bot.verify_models import MODEL_CHECKS
 from flipbot.jsonfile import sha256_bytes, sha256_file
 from flipbot.verdict_file import VERDICT_NAMES
 from gate.loso_set import load_loso_set
@@ -34,6 +36,7 @@ class Case:
     tamper: Callable[[Path], None]
     needles: tuple[str, ...]
     needs_gate_recompute: bool = False  # caught by the gate's own checks of the loso files
+    needs_model_checks: bool = False  # caught by the ONNX contract/behaviour checks
 
 
 def load(path: Path) -> Any:
@@ -177,6 +180,40 @@ def copy_seed_file(root: Path) -> None:
     doc["seed"] = 1
     save(root / "in/loso/loso_seed1.json", doc)
     rejudge_with_todays_gate(root)
+
+
+def replace_onnx(root: Path, data: bytes) -> None:
+    """Seed 0 ships other weights, with every sha256 (plan file, row, sidecar) made consistent."""
+    export = root / "in/export"
+    refile(export, f"{SEED0}.onnx", data)
+    doc = load(export / f"{SEED0}.json")
+    doc["sha256"] = sha256_bytes(data)
+    refile(export, f"{SEED0}.json", (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
+
+
+def random_weights(root: Path) -> None:
+    """Weights that pass every static check but predict nothing (sabotaged or untrained)."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load_from_string((root / f"in/export/{SEED0}.onnx").read_bytes())
+    for i, tensor in enumerate(model.graph.initializer):
+        if tensor.name == "w":
+            noise = np.random.default_rng(0).normal(0.0, 1.0, (20, 1)).astype(np.float32)
+            model.graph.initializer[i].CopyFrom(numpy_helper.from_array(noise, "w"))
+    replace_onnx(root, model.SerializeToString())
+
+
+def disallowed_operator(root: Path) -> None:
+    """An operator outside libvmaf's allowlist (Einsum in place of MatMul)."""
+    import onnx
+
+    model = onnx.load_from_string((root / f"in/export/{SEED0}.onnx").read_bytes())
+    for node in model.graph.node:
+        if node.op_type == "MatMul":
+            node.op_type = "Einsum"
+            node.attribute.append(onnx.helper.make_attribute("equation", "ij,jk->ik"))
+    replace_onnx(root, model.SerializeToString())
 
 
 def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -346,6 +383,14 @@ CASES = (
     # --- a consistent attacker who re-runs today's gate on tampered loso files ----------------
     Case("fold plcc hand-set to 0.999", hand_set_plcc, ("loso_seed1.json", "plcc"), True),
     Case("seed file copied under another number", copy_seed_file, ("loso_seed1.json",), True),
+    # --- the models: contract and behaviour (flipbot.onnx_contract / onnx_behaviour) --------
+    Case("random weights", random_weights, (f"{SEED0}.onnx",), needs_model_checks=True),
+    Case(
+        "operator off the allowlist",
+        disallowed_operator,
+        (f"{SEED0}.onnx",),
+        needs_model_checks=True,
+    ),
 )
 
 
@@ -369,6 +414,9 @@ def params() -> list[Any]:
         marks = []
         if case.needs_gate_recompute and not gate_recomputes_metrics():
             reason = "needs the gate to recompute fold metrics from y_true/y_pred"
+            marks.append(pytest.mark.xfail(reason=reason, strict=True))
+        if case.needs_model_checks and not MODEL_CHECKS:
+            reason = "needs flipbot.onnx_contract / onnx_behaviour (bot/verify_models.py)"
             marks.append(pytest.mark.xfail(reason=reason, strict=True))
         out.append(pytest.param(case, id=case.name, marks=marks))
     return out
