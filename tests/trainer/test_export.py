@@ -442,6 +442,16 @@ def test_hold_with_a_partial_flip_set_exports_only_those_seeds(run: Path, tmp_pa
     assert sorted(p.name for p in out.glob("*.onnx")) == [
         f"{ENSEMBLE}_seed{s}.onnx" for s in sorted(hold.flip)
     ]
+    # Fitted with --epochs 1 on a verdict judged at 3: the bot ships it only when told to.
+    from bot.base_view import worktree_base
+    from bot.verify import TrustOptions, verify
+    from flipbot.errors import InputError
+
+    base = worktree_base(root / "model" / "tiny" / "registry.json")
+    with pytest.raises(InputError, match="recipe the verdict judged .epochs 1 .judged: 3"):
+        verify(root / "loso", out, base)
+    flip = verify(root / "loso", out, base, TrustOptions(allow_recipe_override=True))
+    assert flip.recipe_override == ("epochs 1 (judged: 3)",)
 
 
 @pytest.mark.parametrize(
