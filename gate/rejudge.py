@@ -119,10 +119,12 @@ def rejudge(verdict: Verdict, verdict_path: Path) -> Verdict:
     judged = judge_run(run, chosen, thresholds_overridden=loosened)
     mine, theirs = asdict(verdict), asdict(judged)
     for name in _JUDGED:
-        if not same(mine[name], theirs[name]):
+        found = first_difference(mine[name], theirs[name], name)
+        if found is not None:
+            field, got, want = found
             raise InputError(
-                f"{where}: field '{name}' is {_short(mine[name])} but the gate gives "
-                f"{_short(theirs[name])} on the loso files it pins; rerun the gate on that folder"
+                f"{where}: field '{field}' is {_short(got)} but the gate gives "
+                f"{_short(want)} on the loso files it pins; rerun the gate on that folder"
             )
     for name in ("loso_files", "corpus", "corpus_sha256"):
         if not same(mine["pins"][name], theirs["pins"][name]):
@@ -150,6 +152,23 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     return type(a) is type(b) and a == b
+
+
+def first_difference(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:
+    """The innermost field where ``a`` and ``b`` differ (``rules[1].value``), or None."""
+    if same(a, b):
+        return None
+    both_lists = isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
+    if both_lists and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if (found := first_difference(x, y, f"{path}[{i}]")) is not None:
+                # A whole seed list reads better than one element of it.
+                return found if isinstance(x, (dict, list, tuple)) else (path, a, b)
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        for key in a:
+            if (found := first_difference(a[key], b[key], f"{path}.{key}")) is not None:
+                return found
+    return path, a, b
 
 
 def _short(value: Any) -> str:

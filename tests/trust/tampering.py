@@ -355,7 +355,7 @@ CASES = (
     Case(
         "rule values that fail every rule",
         edit_verdict(_rules_all_fail),
-        ("PROMOTE.json", "'rules'"),
+        ("PROMOTE.json", "'rules[0].value'"),
     ),
     Case(
         "loosened threshold without the override",
