@@ -11,10 +11,12 @@ import logging
 import os
 import sys
 
+from bot.base_view import api_base, worktree_base
 from bot.body import BodyContext, render_refusal, render_summary
 from bot.config import BotConfig, Mode, build_config
-from bot.flip import Flip, load_flip
+from bot.flip import Flip
 from bot.outcome import Outcome
+from bot.verify import TrustOptions, verify
 from bot.workflow import annotate_error, annotate_warning, append_summary, mask, write_outputs
 from flipbot.cli import run_guarded
 from flipbot.errors import EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
@@ -71,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 0 instead of 1 when the verdict refuses the flip",
     )
     parser.add_argument(
+        "--ensemble-id",
+        default="fr_regressor_v2_ensemble_v1",
+        help="registry rows flipped are <id>_seed<N>, as in `trainer export` (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--allow-recipe-override",
+        action="store_true",
+        help="ship models fitted with another recipe than the verdict judged (the PR says so)",
+    )
+    parser.add_argument(
         "--api-url",
         default=None,
         help="GitHub API URL (default: $GITHUB_API_URL or api.github.com)",
@@ -91,6 +103,8 @@ def _config(args: argparse.Namespace) -> BotConfig:
         draft=args.draft,
         fail_on_refusal=args.fail_on_refusal,
         api_url=args.api_url,
+        ensemble_id=args.ensemble_id,
+        allow_recipe_override=args.allow_recipe_override,
     )
 
 
@@ -106,7 +120,27 @@ def _refusal(config: BotConfig, flip: Flip, outcome: Outcome) -> int:
 def _run(config: BotConfig) -> int:
     if config.token:
         mask(config.token)  # before anything else can log
-    flip = load_flip(config.verdict_dir, config.artifacts)
+    options = TrustOptions(config.ensemble_id, config.allow_recipe_override)
+    api = None
+    if config.mode == "pr":
+        assert config.token is not None
+        from bot.github_api import GitHubRepo
+
+        api = GitHubRepo(
+            config.api_url,
+            config.token,
+            config.repo,
+            max_wait_s=config.max_wait_s,
+            backoff_s=config.backoff_s,
+            write_interval_s=config.write_interval_s,
+        )
+        base = api_base(api, config.base, config.registry)
+    else:
+        base = worktree_base(config.registry)
+    # The one verifier: nothing below runs (and nothing is written) unless it passes.
+    flip = verify(config.verdict_dir, config.artifacts, base, options)
+    for note in flip.recipe_override:
+        annotate_warning(f"recipe override: {note}")
     refused = flip.verdict.refused or not flip.changes
     reason = flip.verdict.refusal_reason or "no seed cleared the gate"
     if config.mode != "pr":
@@ -127,18 +161,9 @@ def _run(config: BotConfig) -> int:
         )
         write_outputs(done.outcome.outputs())
         return EXIT_OK
-    assert config.token is not None
-    from bot.github_api import GitHubRepo
     from bot.lifecycle import run_pr
 
-    api = GitHubRepo(
-        config.api_url,
-        config.token,
-        config.repo,
-        max_wait_s=config.max_wait_s,
-        backoff_s=config.backoff_s,
-        write_interval_s=config.write_interval_s,
-    )
+    assert api is not None
     outcome = run_pr(config, flip, api)
     for note in outcome.notes:
         log.warning(note)

@@ -111,6 +111,14 @@ def _headline(ctx: BodyContext) -> list[str]:
             "This is not ADR-0303's gate; review the numbers below before merging.**",
             "",
         ]
+    if ctx.flip.recipe_override:
+        changed = "; ".join(escape_md(d) for d in ctx.flip.recipe_override)
+        lines += [
+            "**⚠ Warning: these models were fitted with another recipe than the one the gate "
+            f"judged ({changed}), shipped through an explicit override. The LOSO numbers below "
+            "are those of the judged recipe; review before merging.**",
+            "",
+        ]
     if verdict.decision == "HOLD":
         lines += [
             "**HOLD with a partial flip:** the spread bound holds, so the seeds that clear the "
@@ -225,7 +233,7 @@ def render_refusal(flip: Flip) -> str:
     parts = [
         "## flipbot refused to open a flip pull request",
         "",
-        f"**Reason:** {verdict.refusal_reason or 'no seed cleared the gate'}",
+        f"**Reason:** {escape_md(verdict.refusal_reason or 'no seed cleared the gate')}",
         "",
         "No branch, commit or pull request was written. Nothing flips.",
         "",

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from bot.git_objects import BOT_IDENTITY, Identity
 from flipbot.errors import InputError
 
+log = logging.getLogger("bot")
+
 Mode = Literal["pr", "dry-run", "apply-local"]
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_ENSEMBLE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _LABEL = re.compile(r"^[^,\n\r]{1,50}$")
 DEFAULT_API_URL = "https://api.github.com"
 STOP_LABEL = "stop-updating"  # a maintainer adds it to freeze the bot's PR
@@ -46,6 +51,10 @@ class BotConfig:
     # that happens to carry "Flipbot-Verdict:" is never overwritten.
     author: Identity = BOT_IDENTITY
     committer: Identity = BOT_IDENTITY
+    # Registry rows are <ensemble_id>_seed<N> (the export default; trainer/registry_view.py).
+    ensemble_id: str = "fr_regressor_v2_ensemble_v1"
+    # Ship models fitted with another recipe than the judged one (the PR says so in bold).
+    allow_recipe_override: bool = False
 
     @property
     def branch(self) -> str:
@@ -56,12 +65,37 @@ class BotConfig:
         return self.repo.split("/", 1)[0]
 
 
-def plots_url_from(env: Mapping[str, str]) -> str | None:
+def web_host(api_url: str) -> str | None:
+    """The web host of an API URL: api.github.com -> github.com; https://HOST/api/v3 -> HOST."""
+    parts = urlsplit(api_url)
+    host = (parts.hostname or "").lower()
+    if host == "api.github.com":
+        return "github.com"
+    if parts.path.rstrip("/") == "/api/v3":
+        return host or None
+    return None
+
+
+def plots_url_from(env: Mapping[str, str], api_url: str = DEFAULT_API_URL) -> str | None:
+    """The plots link if it is an https URL on the API host's web host; else dropped, warned."""
     url = env.get("FLIPBOT_PLOTS_URL") or None
-    if url is not None and not url.startswith(("https://", "http://")):
-        raise InputError(
-            f"FLIPBOT_PLOTS_URL '{url}' is not an http(s) URL; pass the upload step's artifact-url"
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    plain = parts is not None and not any(c in url for c in " \t\n\r<>\"'`()[]|")
+    https = parts is not None and parts.scheme == "https"
+    if not (plain and https and host and host.lower() == web_host(api_url)):
+        log.warning(
+            "FLIPBOT_PLOTS_URL dropped: %r is not an https URL on %s; pass the upload step's "
+            "artifact-url",
+            url[:200],
+            web_host(api_url) or "the API host's web host",
         )
+        return None
     return url
 
 
@@ -87,6 +121,8 @@ def build_config(
     fail_on_refusal: bool = True,
     api_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    ensemble_id: str = "fr_regressor_v2_ensemble_v1",
+    allow_recipe_override: bool = False,
 ) -> BotConfig:
     env = os.environ if env is None else env
     if not _REPO.match(repo):
@@ -110,7 +146,14 @@ def build_config(
         raise InputError(
             f"--api-url '{url}' is not an http(s) URL; fix --api-url or GITHUB_API_URL"
         )
+    if not _ENSEMBLE_ID.fullmatch(ensemble_id):
+        raise InputError(
+            f"--ensemble-id '{ensemble_id[:60]}' is not a plain id (letters, digits, '_', '-', "
+            "'.', at most 100); pass e.g. --ensemble-id fr_regressor_v2_ensemble_v1"
+        )
     return BotConfig(
+        ensemble_id=ensemble_id,
+        allow_recipe_override=allow_recipe_override,
         verdict_dir=Path(verdict_dir),
         artifacts=Path(artifacts),
         registry=Path(registry),
@@ -123,5 +166,5 @@ def build_config(
         api_url=url,
         token=token if mode == "pr" else None,
         run_url=run_url_from(env),
-        plots_url=plots_url_from(env),
+        plots_url=plots_url_from(env, url),
     )

@@ -53,6 +53,13 @@ def load_drift(artifacts_dir: str | Path, plan: FlipPlan) -> DriftReport | None:
         raise InputError(f"{path}: not a flipbot drift report; rerun `trainer export`")
     for key, kind in (("seeds", list), ("ensemble_seeds", list), ("rows", int)):
         need(doc, key, kind, str(path))
+    try:  # made on the untrusted side: a shape the renderer cannot show is refused here
+        for full in (False, True):
+            render_drift(doc, full=full)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise InputError(
+            f"{path}: malformed drift report ({type(exc).__name__}: {exc}); rerun `trainer export`"
+        ) from None
     return DriftReport(doc)
 
 

@@ -40,6 +40,7 @@ from bot.manifest_flip import ensemble_files
 from bot.outcome import Operation, Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
+from bot.verify import check_commit
 from flipbot.errors import InputError
 from flipbot.registry_text import decode_registry
 
@@ -56,7 +57,10 @@ def commit_message(flip: Flip, registry: str) -> str:
 def pr_title(flip: Flip) -> str:
     ensemble = flip.plan.ensemble_id if flip.plan else "ensemble"
     partial = " (partial: HOLD)" if flip.verdict.decision == "HOLD" else ""
-    return f"flipbot: flip {len(flip.flipped_ids)} {ensemble} seed(s) to production{partial}"
+    override = " (RECIPE OVERRIDE)" if flip.recipe_override else ""
+    return (
+        f"flipbot: flip {len(flip.flipped_ids)} {ensemble} seed(s) to production{partial}{override}"
+    )
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
     shipped = (*flip.files, *extra.files)
     # The registry's bytes are only ever the bot's own rewrite: listed last, nothing replaces them.
     desired = {**{f.path: f.data for f in shipped}, registry: edit.after_bytes()}
+    check_commit(flip, registry, edit, desired, own=extra.files)
     pending = {
         path: data
         for path, data in sorted(desired.items())

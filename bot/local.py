@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.base_view import confined
 from bot.body import Body, BodyContext, build_body
 from bot.config import BotConfig
 from bot.flip import Flip
@@ -19,6 +20,7 @@ from bot.manifest_flip import ensemble_files
 from bot.outcome import Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json, write_registry
 from bot.registry_schema import schema_path_for
+from bot.verify import check_commit
 from flipbot.errors import InputError
 from flipbot.jsonfile import write_atomic
 from flipbot.registry_text import read_registry
@@ -67,13 +69,18 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     if not is_yaml(str(config.registry)):
         schema = _local_schema(config.registry, parse_json(raw.text, str(config.registry)))
     edit = flip_registry(raw.text, flip.changes, flip.plan.registry, schema=schema, bom=raw.bom)
+    registry = flip.plan.registry
+    extra = ensemble_files(flip, edit.after, lambda p: _read_text(root / p))
+    shipped_files = (*flip.files, *extra.files)
+    committed = {**{f.path: f.data for f in shipped_files}, registry: edit.after_bytes()}
+    check_commit(flip, registry, edit, committed, own=extra.files)
+    targets = {f.path: confined(root.resolve(), f.path) for f in shipped_files}
     body = build_body(BodyContext(flip, "", flip.plan.registry, config.run_url, config.plots_url))
     if config.mode == "dry-run":
         return LocalRun(Outcome("dry-run", flipped=flip.flipped_ids), edit, body)
     wrote = False
-    extra = ensemble_files(flip, edit.after, lambda p: _read_text(root / p))
-    for shipped in (*flip.files, *extra.files):
-        target = root / shipped.path
+    for shipped in shipped_files:
+        target = targets[shipped.path]
         if not target.is_file() or target.read_bytes() != shipped.data:
             write_atomic(target, shipped.data)
             wrote = True

@@ -51,6 +51,9 @@ class FlipPlan:
     files: tuple[PlanFile, ...]
     # sha256 of drift.json in the plan's folder (informational, not committed); None: not measured
     drift_sha256: str | None = None
+    # The recipe every shipped model was fitted with (trainer's Recipe); the bot compares it
+    # with the recipe the verdict judged. None only in plans written before it was recorded.
+    recipe: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:
@@ -78,6 +81,7 @@ class FlipPlan:
                 rows=tuple(PlanRow(**r) for r in need(doc, "rows", list, where)),
                 files=tuple(PlanFile(**f) for f in need(doc, "files", list, where)),
                 drift_sha256=_optional_sha256(doc, where),
+                recipe=need(doc, "recipe", dict, where) if "recipe" in doc else None,
                 schema_version=version,
             )
         except TypeError as exc:

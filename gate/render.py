@@ -24,11 +24,20 @@ _LOOSE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
 def escape_md(text: str) -> str:
-    """Escape a corpus-provided name for a Markdown table cell."""
-    text = " ".join(text.split())  # a newline would end the table row
+    """Escape text read from a file for Markdown and HTML (a table cell, a list item).
+
+    Newlines are folded (one would end a table row); ``\\ ` * | [ ] # ! ~`` and loose ``_``
+    are backslash-escaped; ``& < >`` become entities, so no tag, link or entity survives.
+    """
+    text = " ".join(str(text).split())
     text = _SPECIAL.sub(r"\\\1", text)
     text = _LOOSE_UNDERSCORE.sub(r"\\_", text)
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _code(text: str) -> str:
+    """``text`` as an inline code span it cannot leave (no backtick, pipe or newline inside)."""
+    return "`" + " ".join(str(text).split()).replace("`", "'").replace("|", "/") + "`"
 
 
 def _fmt(value: float | None, decimals: int) -> str:
@@ -100,11 +109,11 @@ def render_source_table(verdict: Verdict, *, decimals: int = 4) -> str:
 def render_seed_outcomes(verdict: Verdict) -> str:
     lines = []
     if verdict.refused:
-        lines.append(f"**Refused — nothing flips.** {verdict.refusal_reason}")
+        lines.append(f"**Refused — nothing flips.** {escape_md(verdict.refusal_reason or '')}")
         lines.append("")
     for s in verdict.seeds:
         what = "flips to `smoke: false`" if s.flips else "stays `smoke: true`"
-        lines.append(f"- seed {s.seed} (PLCC {s.plcc:.5f}): {what} — {s.reason}")
+        lines.append(f"- seed {s.seed} (PLCC {s.plcc:.5f}): {what} — {escape_md(s.reason)}")
     ensemble = (
         "may flip, if the registry has one and every member was judged (every seed clears "
         "and all three rules hold)"
@@ -114,7 +123,7 @@ def render_seed_outcomes(verdict: Verdict) -> str:
     lines.append(f"- ensemble-level entry: {ensemble}")
     if verdict.diagnosis:
         lines.append("")
-        lines.append(f"**Diagnosis:** {verdict.diagnosis}")
+        lines.append(f"**Diagnosis:** {escape_md(verdict.diagnosis)}")
     return "\n".join(lines) + "\n"
 
 
@@ -124,8 +133,8 @@ def render_summary(verdict: Verdict) -> str:
     parts = [
         f"## flipbot gate: {verdict.decision}" + (" (refused)" if verdict.refused else ""),
         "",
-        f"Seeds that flip: {flips}. Corpus sha256 `{verdict.pins.corpus_sha256}`, "
-        f"commit `{verdict.pins.git_commit or 'unknown'}`.",
+        f"Seeds that flip: {flips}. Corpus sha256 {_code(verdict.pins.corpus_sha256)}, "
+        f"commit {_code(verdict.pins.git_commit or 'unknown')}.",
         "",
         render_report_tables(verdict),
     ]

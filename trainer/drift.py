@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
+from flipbot.corpus import Corpus
+from flipbot.features import Scaler, codec_block
 from flipbot.jsonfile import read_json, sha256_bytes
 from flipbot.plan_file import DRIFT_FILENAME
-from trainer.corpus import Corpus
 from trainer.drift_stats import THRESHOLDS, Breakdown
-from trainer.features import Scaler, codec_block
 from trainer.onnx_export import INPUT_SHAPES, OUTPUT_SHAPES
 
 SCHEMA_VERSION = 1

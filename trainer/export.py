@@ -26,6 +26,7 @@ from typing import Any
 from flipbot.errors import InputError
 from flipbot.jsonfile import dumps, read_json, sha256_bytes, sha256_file
 from flipbot.plan_file import FlipPlan, PlanFile, PlanRow
+from flipbot.registry_text import load_registry_doc
 from flipbot.verdict_file import Verdict
 from trainer.drift import FILENAME as DRIFT_FILENAME
 from trainer.drift import Candidate, ModelInputs, measure_drift
@@ -177,6 +178,7 @@ def run_export(request: ExportRequest) -> ExportReport:
             rows=tuple(rows),
             files=tuple(files),
             drift_sha256=drift_sha256,
+            recipe=dict(fit.training["recipe"]),
         )
         plan.write(stage)
         for f in plan.files:  # re-read what was written before publishing it
@@ -191,14 +193,14 @@ def run_export(request: ExportRequest) -> ExportReport:
 
 def _write_drift(stage: Path, request: ExportRequest, candidates: list[Candidate]) -> str:
     """drift.json in the stage; its sha256 for the plan. Informational: it never refuses."""
-    from trainer.corpus import load_corpus
+    from flipbot.corpus import load_corpus
 
     corpus = load_corpus(request.corpus)
-    registry = read_json(request.registry)
-    smoke = {
-        r.get("id"): r.get("smoke") if isinstance(r.get("smoke"), bool) else None
+    registry = load_registry_doc(Path(request.registry))  # JSON or YAML, as read_targets
+    smoke: dict[str, bool | None] = {
+        r["id"]: r.get("smoke") if isinstance(r.get("smoke"), bool) else None
         for r in registry.get("models", [])
-        if isinstance(r, dict)
+        if isinstance(r, dict) and isinstance(r.get("id"), str)
     }
     drift = measure_drift(corpus, Path(request.registry).parent, candidates, smoke)
     data = _text(drift.to_json())

@@ -14,6 +14,7 @@ from pathlib import Path
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_file
 from flipbot.verdict_file import Verdict, find_verdict
+from gate.rejudge import rejudge
 
 
 class NothingToExport(Exception):
@@ -64,6 +65,9 @@ def read_pinned_verdict(verdict_dir: str | Path, corpus: str | Path) -> PinnedVe
                 f"{loso}: sha256 {actual} differs from {pinned} pinned by {path}; the file changed "
                 "after the gate ran: restore it or rerun the gate"
             )
+    # The verdict is a claim: the gate re-judges the pinned loso files before anything is fitted
+    # (a HOLD edited to PROMOTE, or a flip list naming a seed never judged, is refused here).
+    rejudge(verdict, path)
     return PinnedVerdict(path=path, sha256=sha, verdict=verdict)
 
 

@@ -75,6 +75,8 @@ def stage_argv(stage: str, env: Mapping[str, str]) -> list[str]:
             argv += ["--labels", env["LABELS"]]
         if _on(env, "DRAFT"):
             argv.append("--draft")
+        if _on(env, "ALLOW_RECIPE_OVERRIDE"):
+            argv.append("--allow-recipe-override")
         if _on(env, "DRY_RUN"):
             argv.append("--dry-run")
         if env.get("FAIL_ON_REFUSAL") == "false":

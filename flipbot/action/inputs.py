@@ -57,6 +57,7 @@ class ActionInputs:
     plots_url: str  # "" or the https link of the uploaded LOSO pictures, for the PR body
     labels: tuple[str, ...]
     draft: bool
+    allow_recipe_override: bool  # ship a model fitted with another recipe than the judged one
     dry_run: bool
     fail_on_refusal: bool
     thresholds: Thresholds | None  # None: the gate's ADR-0303 constants
@@ -247,6 +248,9 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         plots_url=parse_plots_url(get("PLOTS_URL")),
         labels=parse_labels(get("LABELS")),
         draft=parse_bool("draft", get("DRAFT", "false")),
+        allow_recipe_override=parse_bool(
+            "allow-recipe-override", get("ALLOW_RECIPE_OVERRIDE", "false")
+        ),
         dry_run=parse_bool("dry-run", get("DRY_RUN", "false")),
         fail_on_refusal=parse_bool("fail-on-refusal", get("FAIL_ON_REFUSAL", "true")),
         thresholds=parse_thresholds(env),

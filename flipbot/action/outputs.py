@@ -39,6 +39,7 @@ def input_outputs(inp: ActionInputs) -> dict[str, str]:
         "plots-url": inp.plots_url,
         "labels": ",".join(inp.labels),
         "draft": _flag(inp.draft),
+        "allow-recipe-override": _flag(inp.allow_recipe_override),
         "dry-run": _flag(inp.dry_run),
         "fail-on-refusal": _flag(inp.fail_on_refusal),
         "train-python": inp.train_python,

@@ -7,7 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from bot_inputs import REGISTRY, SCHEMA, SHIPPED_REGISTRY, make_verdict, onnx_bytes, write_inputs
+from bot_inputs import (
+    REGISTRY,
+    SCHEMA,
+    SHIPPED_REGISTRY,
+    install_base,
+    make_verdict,
+    onnx_bytes,
+    write_inputs,
+)
 
 from bot.__main__ import main
 
@@ -20,6 +28,7 @@ def workdir(tmp_path: Path, monkeypatch) -> Path:
     (tmp_path / "model/tiny").mkdir(parents=True)
     shutil.copy(SHIPPED_REGISTRY, tmp_path / REGISTRY)
     shutil.copy(SCHEMA, tmp_path / "model/tiny/registry.schema.json")
+    install_base(tmp_path)
     monkeypatch.chdir(tmp_path)
     for name in (
         "GITHUB_TOKEN",
@@ -102,7 +111,7 @@ def test_refusal_exits_1_with_summary_and_annotation_unless_told_not_to(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     assert main(argv(workdir, "--dry-run")) == 1
     out = capsys.readouterr().out
-    assert "::error::flipbot refused the flip: PLCC spread" in out
+    assert "::error::flipbot refused the flip: the per-seed PLCC spread" in out
     assert "## flipbot refused" in summary.read_text() and "| rule | value |" in summary.read_text()
     assert main(argv(workdir, "--dry-run", "--no-fail-on-refusal")) == 0
 
@@ -144,7 +153,7 @@ def test_token_is_masked_under_actions_and_never_printed(workdir, capsys, monkey
                 .read_text()
                 .replace('"recipe": {', '"recipe": {"x": 1, ')
             ),
-            "rerun `trainer export`",
+            "field 'recipe'",
         ),
         (
             lambda root: (root / "in/loso/HOLD.json").write_text("{}"),
@@ -176,6 +185,6 @@ def test_bad_flags_are_exit_2(workdir, capsys):
 
 def test_hold_with_no_seed_cleared_needs_no_plan_and_is_a_refusal(workdir, capsys):
     write_inputs(workdir / "in", make_verdict(seeds=(0, 1), flip=()))
-    (workdir / "in/export/flip_plan.json").unlink()  # export ships nothing when nothing flips
+    assert not (workdir / "in/export/flip_plan.json").exists()  # export ships nothing then
     assert main(argv(workdir, "--dry-run")) == 1
     assert "::error::flipbot refused the flip: no seed cleared the gate" in capsys.readouterr().out

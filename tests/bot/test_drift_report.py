@@ -7,11 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from bot_inputs import make_verdict, write_inputs
+from bot_inputs import make_verdict, verified_flip, write_inputs
 
 from bot.body import BodyContext, build_body, render_summary
 from bot.drift_report import load_drift, render_drift
-from bot.flip import load_flip
 from flipbot.errors import InputError
 from flipbot.jsonfile import dumps, sha256_file
 from flipbot.plan_file import FlipPlan
@@ -102,7 +101,7 @@ def test_full_table_adds_every_compared_seed() -> None:
 
 def test_body_shows_the_compact_drift_and_the_summary_the_full_one(tmp_path: Path) -> None:
     export = with_drift(tmp_path, drift_doc())
-    flip = load_flip(tmp_path / "loso", export)
+    flip = verified_flip(tmp_path)
     assert flip.drift is not None and flip.drift.doc == drift_doc()
     ctx = BodyContext(flip, "f" * 40, "model/tiny/registry.json", None)
     body = build_body(ctx).text
@@ -117,13 +116,13 @@ def test_drift_json_changed_after_export_is_refused(tmp_path: Path) -> None:
     export = with_drift(tmp_path, drift_doc())
     (export / "drift.json").write_text(json.dumps(drift_doc() | {"rows": 31}))
     with pytest.raises(InputError, match="drift.json: sha256 differs from the flip plan"):
-        load_flip(tmp_path / "loso", export)
+        verified_flip(tmp_path)
 
 
 def test_a_plan_without_a_drift_pin_has_no_drift_section(tmp_path: Path) -> None:
     write_inputs(tmp_path, make_verdict(seeds=(0, 1), flip=(0, 1)))
     plan = FlipPlan.read(tmp_path / "export" / "flip_plan.json")
     assert load_drift(tmp_path / "export", plan) is None
-    flip = load_flip(tmp_path / "loso", tmp_path / "export")
+    flip = verified_flip(tmp_path)
     body = build_body(BodyContext(flip, "f" * 40, "model/tiny/registry.json", None)).text
     assert "Score drift" not in body

@@ -7,16 +7,27 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from bot_inputs import REGISTRY, SCHEMA, SHIPPED_REGISTRY, make_verdict, onnx_bytes, write_inputs
+from bot_inputs import (
+    CORPUS,
+    CORPUS_BYTES,
+    REGISTRY,
+    SCHEMA,
+    SHIPPED_REGISTRY,
+    make_verdict,
+    onnx_bytes,
+    write_inputs,
+)
 
 from bot.__main__ import execute
+from bot.base_view import api_base
 from bot.config import STALE_LABEL, BotConfig, build_config
-from bot.flip import load_flip
 from bot.github_api import GitHubRepo
 from bot.github_errors import GitHubError
 from bot.lifecycle import TRAILER, run_pr
 from bot.outcome import Outcome
+from bot.verify import verify
 from flipbot.errors import InputError
+from flipbot.jsonfile import sha256_file
 
 BRANCH = "flipbot/registry"
 # Writes on a first run: one blob per binary ONNX file, then tree, commit, ref, PR, labels.
@@ -29,6 +40,7 @@ def seed_repo(standin) -> str:
             REGISTRY: SHIPPED_REGISTRY.read_bytes(),
             "model/tiny/registry.schema.json": SCHEMA.read_bytes(),
             "README.md": b"# models\n",
+            CORPUS: CORPUS_BYTES,
         }
     )
 
@@ -66,7 +78,8 @@ def bot_run(standin, root: Path, **kw) -> Outcome:
         write_interval_s=0.0,
         sleep=lambda s: None,
     )
-    return run_pr(config, load_flip(root / "loso", root / "export"), api)
+    flip = verify(root / "loso", root / "export", api_base(api, config.base, config.registry))
+    return run_pr(config, flip, api)
 
 
 def writes(standin) -> list[str]:
@@ -164,13 +177,14 @@ def test_new_verdict_updates_files_and_body_of_the_same_pr(github_standin, tmp_p
     seed_repo(github_standin)
     write_inputs(tmp_path, make_verdict(seeds=(0, 1)))
     first = bot_run(github_standin, tmp_path)
-    write_inputs(tmp_path, make_verdict(seeds=(0, 1), corpus_sha256="d" * 64), generation=1)
+    write_inputs(tmp_path, make_verdict(seeds=(0, 1), variant=1), generation=1)
     out = bot_run(github_standin, tmp_path)
     assert (out.operation, out.number) == ("updated", first.number)
     assert github_standin.branch_files(BRANCH)[
         "model/tiny/fr_regressor_v2_ensemble_v1_seed1.onnx"
     ] == onnx_bytes(1, 1)
-    assert "d" * 64 in github_standin.pull(first.number).body
+    new_verdict = sha256_file(tmp_path / "loso" / "PROMOTE.json")
+    assert new_verdict in github_standin.pull(first.number).body
     assert len([p for p in github_standin.pulls() if p.state == "open"]) == 1
 
 
@@ -228,7 +242,7 @@ def test_refusal_writes_nothing_but_marks_an_open_pr_stale(github_standin, tmp_p
     write_inputs(refusing, make_verdict(seeds=(0, 1), refused=True))
     github_standin.clear_journal()
     out = bot_run(github_standin, refusing)
-    assert out.operation == "stale" and out.refusal_reason.startswith("PLCC spread")
+    assert out.operation == "stale" and out.refusal_reason.startswith("the per-seed PLCC spread")
     made = writes(github_standin)
     assert [w.rsplit("/", 1)[-1] for w in made] == ["comments", "labels"], made
     assert STALE_LABEL in github_standin.labels_of(first.number)
@@ -354,7 +368,7 @@ def test_a_pr_closed_by_a_maintainer_is_not_reopened_for_the_same_verdict(github
     assert (out.operation, out.number) == ("unchanged", first.number) and writes(
         github_standin
     ) == []
-    write_inputs(tmp_path, make_verdict(seeds=(0, 1), corpus_sha256="e" * 64), generation=2)
+    write_inputs(tmp_path, make_verdict(seeds=(0, 1), variant=2), generation=2)
     again = bot_run(github_standin, tmp_path)
     assert again.operation == "created" and again.number != first.number
 
@@ -370,7 +384,7 @@ def test_yaml_registry_flips_through_the_api_with_comments_kept(github_standin, 
         "    license: BSD-3-Clause-Plus-Patent\n"
         for s in (0, 1, 2)
     )
-    github_standin.seed({"model/tiny/models.yaml": yaml_text.encode()})
+    github_standin.seed({"model/tiny/models.yaml": yaml_text.encode(), CORPUS: CORPUS_BYTES})
     write_inputs(
         tmp_path, make_verdict(seeds=(0, 1, 2), flip=(2,)), registry="model/tiny/models.yaml"
     )
@@ -437,7 +451,7 @@ def test_a_later_flip_clears_the_stale_mark_on_the_same_pr(github_standin, tmp_p
     first = bot_run(github_standin, tmp_path / "a")
     write_inputs(tmp_path / "b", make_verdict(seeds=(0, 1), refused=True))
     assert bot_run(github_standin, tmp_path / "b").operation == "stale"
-    write_inputs(tmp_path / "c", make_verdict(seeds=(0, 1), corpus_sha256="9" * 64), generation=3)
+    write_inputs(tmp_path / "c", make_verdict(seeds=(0, 1), variant=3), generation=3)
     out = bot_run(github_standin, tmp_path / "c")
     assert (out.operation, out.number) == ("updated", first.number)
     assert github_standin.labels_of(first.number) == ["flip"]

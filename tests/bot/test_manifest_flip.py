@@ -7,7 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from bot_inputs import REGISTRY, SCHEMA, SHIPPED_REGISTRY, make_verdict, write_inputs
+from bot_inputs import (
+    CORPUS,
+    CORPUS_BYTES,
+    REGISTRY,
+    SCHEMA,
+    SHIPPED_REGISTRY,
+    install_base,
+    make_verdict,
+    write_inputs,
+)
 from test_lifecycle import BRANCH, bot_run, writes
 
 from bot.__main__ import main
@@ -35,6 +44,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(SHIPPED_REGISTRY, tmp_path / REGISTRY)
     shutil.copy(SCHEMA, tmp_path / "model/tiny/registry.schema.json")
     (tmp_path / MANIFEST).write_text(manifest_text())
+    install_base(tmp_path)
     monkeypatch.chdir(tmp_path)
     for name in ("GITHUB_TOKEN", "FLIPBOT_TOKEN", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
@@ -82,6 +92,7 @@ def test_pr_commit_carries_the_synced_manifest_and_the_verdict(github_standin, t
             REGISTRY: SHIPPED_REGISTRY.read_bytes(),
             "model/tiny/registry.schema.json": SCHEMA.read_bytes(),
             MANIFEST: manifest_text().encode(),
+            CORPUS: CORPUS_BYTES,
         }
     )
     write_inputs(tmp_path, make_verdict(seeds=(0, 1)))

@@ -15,7 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bot_inputs import REGISTRY, SCHEMA, SHIPPED_REGISTRY, make_verdict, onnx_bytes, write_inputs
+from bot_inputs import (
+    CORPUS,
+    CORPUS_BYTES,
+    REGISTRY,
+    SCHEMA,
+    SHIPPED_REGISTRY,
+    install_base,
+    make_verdict,
+    onnx_bytes,
+    write_inputs,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from test_lifecycle import bot_run
@@ -99,6 +109,7 @@ def run_apply_local(root: Path, registry: str, data: bytes, monkeypatch: pytest.
     (root / "model/tiny").mkdir(parents=True)
     shutil.copy(SCHEMA, root / "model/tiny/registry.schema.json")
     (root / registry).write_bytes(data)
+    install_base(root)
     inputs = root / "in"
     write_inputs(inputs, make_verdict(seeds=(0, 1, 2), flip=(0, 1)), registry=registry)
     monkeypatch.chdir(root)
@@ -142,7 +153,13 @@ def test_pr_mode_commits_every_byte_but_the_target_values(
     committed = {}
     for label, data in (("lf", lf), ("variant", TRANSFORMS[name](lf))):
         standin = github_standin_factory()
-        standin.seed({registry: data, "model/tiny/registry.schema.json": SCHEMA.read_bytes()})
+        standin.seed(
+            {
+                registry: data,
+                "model/tiny/registry.schema.json": SCHEMA.read_bytes(),
+                CORPUS: CORPUS_BYTES,
+            }
+        )
         root = tmp_path / label
         write_inputs(root, make_verdict(seeds=(0, 1, 2), flip=(0, 1)), registry=registry)
         assert bot_run(standin, root, registry_path=registry).operation == "created"

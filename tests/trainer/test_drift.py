@@ -14,10 +14,10 @@ import pytest
 from onnx import TensorProto, helper
 from test_export import ENSEMBLE, SEEDS, copy_run, export, run  # noqa: F401  (run: a fixture)
 
+from flipbot.features import FEATURE_ORDER, codec_block
 from flipbot.jsonfile import dumps, sha256_file
 from flipbot.plan_file import FlipPlan
 from trainer.drift import PLACEHOLDER
-from trainer.features import FEATURE_ORDER, codec_block
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -184,9 +184,9 @@ def infinite_scores_model() -> bytes:
 
 
 def test_a_current_model_with_non_finite_scores_is_reported(run: Path, tmp_path: Path) -> None:  # noqa: F811
-    from trainer.corpus import load_corpus
+    from flipbot.corpus import load_corpus
+    from flipbot.features import Scaler
     from trainer.drift import Candidate, ModelInputs, measure_drift
-    from trainer.features import Scaler
 
     corpus = load_corpus(run / "corpus.jsonl")
     (tmp_path / "m.onnx").write_bytes(infinite_scores_model())

@@ -94,7 +94,7 @@ def write_loso(folder: Path, corpus: Path, rows: list[dict], seed: int) -> None:
         )
     LosoArtefact(
         seed=seed,
-        corpus=str(corpus),
+        corpus=corpus.name,  # repository-relative, as the bot reads it from the base
         corpus_sha256=sha256_file(corpus),
         corpus_rows=len(rows),
         sources=SOURCES,
@@ -426,28 +426,65 @@ def test_ensemble_row_gets_a_manifest_when_the_verdict_lets_it_flip(
     ] == f"model/tiny/{ENSEMBLE}.json"
 
 
+def rejudge_with(root: Path, *flags: str) -> Verdict:
+    """Run the real gate again on the copied loso files, with tightened thresholds."""
+    gate_main([str(root / "loso"), "--seeds", ",".join(map(str, SEEDS)), *flags])
+    found = [root / "loso" / n for n in ("PROMOTE.json", "HOLD.json")]
+    return Verdict.read(next(p for p in found if p.exists()))
+
+
 def test_hold_with_a_partial_flip_set_exports_only_those_seeds(run: Path, tmp_path: Path) -> None:
     root = copy_run(run, tmp_path)
-    promote = root / "loso" / "PROMOTE.json"
-    hold = dataclasses.replace(
-        Verdict.read(promote), decision="HOLD", flip=(2, 0), ensemble_flip=False
-    )
-    hold.write(root / "loso")
+    plcc = sorted(o.plcc for o in Verdict.read(root / "loso" / "PROMOTE.json").seeds)
+    # A per-seed minimum between the weakest seed and the others: a genuine partial HOLD.
+    hold = rejudge_with(root, "--per-seed-min", repr((plcc[0] + plcc[1]) / 2))
+    assert hold.decision == "HOLD" and len(hold.flip) == len(SEEDS) - 1
     out = root / "out"
     assert export(root, out, "--epochs", "1") == 0
     plan = FlipPlan.read(out / "flip_plan.json")
-    assert [r.seed for r in plan.rows] == [0, 2]
+    assert [r.seed for r in plan.rows] == sorted(hold.flip)
     assert plan.verdict_file == "HOLD.json"
     assert sorted(p.name for p in out.glob("*.onnx")) == [
-        f"{ENSEMBLE}_seed0.onnx",
-        f"{ENSEMBLE}_seed2.onnx",
+        f"{ENSEMBLE}_seed{s}.onnx" for s in sorted(hold.flip)
     ]
+    # Fitted with --epochs 1 on a verdict judged at 3: the bot ships it only when told to.
+    from bot.base_view import worktree_base
+    from bot.verify import TrustOptions, verify
+    from flipbot.errors import InputError
+
+    base = worktree_base(root / "model" / "tiny" / "registry.json")
+    with pytest.raises(InputError, match="recipe the verdict judged .epochs 1 .judged: 3"):
+        verify(root / "loso", out, base)
+    flip = verify(root / "loso", out, base, TrustOptions(allow_recipe_override=True))
+    assert flip.recipe_override == ("epochs 1 (judged: 3)",)
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        ({"decision": "HOLD", "flip": (2, 0), "ensemble_flip": False}, "decision"),
+        ({"flip": (0, 1, 4)}, "flip"),
+    ],
+    ids=["PROMOTE edited to a partial HOLD", "flip names a seed never judged"],
+)
+def test_an_edited_verdict_is_refused_before_anything_is_fitted(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: dict, field: str
+) -> None:
+    root = copy_run(run, tmp_path)
+    promote = root / "loso" / "PROMOTE.json"
+    edited = dataclasses.replace(Verdict.read(promote), **edit)
+    promote.unlink()
+    edited.write(root / "loso")
+    assert_refused(root, root / "out", 2, capsys, f"field '{field}'", "the gate gives")
+    assert not (root / "out").exists()
 
 
 def test_the_bot_accepts_the_exported_plan(run: Path, exported: Path) -> None:
-    from bot.flip import load_flip
+    from bot.base_view import worktree_base
+    from bot.verify import verify
 
-    flip = load_flip(run / "loso", exported)
+    flip = verify(run / "loso", exported, worktree_base(run / "model" / "tiny" / "registry.json"))
+    assert not flip.recipe_override
     assert flip.flipped_ids == tuple(f"{ENSEMBLE}_seed{s}" for s in SEEDS)
     assert {f.path for f in flip.files} == {
         f"model/tiny/{ENSEMBLE}_seed{s}.{x}" for s in SEEDS for x in ("onnx", "json")
@@ -458,7 +495,7 @@ def test_export_accepts_a_yaml_registry_as_the_bot_does(run: Path, tmp_path: Pat
     """The same rows as YAML (CRLF line ends, a comment): export targets them, the bot flips them."""
     from ruamel.yaml import YAML
 
-    from bot.flip import load_flip
+    from bot.base_view import worktree_base
     from bot.registry import flip_registry
     from flipbot.registry_text import read_registry
 
@@ -492,7 +529,9 @@ def test_export_accepts_a_yaml_registry_as_the_bot_does(run: Path, tmp_path: Pat
     plan = FlipPlan.read(out / "flip_plan.json")
     assert plan.registry == "model/tiny/registry.yaml"
     assert [r.seed for r in plan.rows] == list(SEEDS)
-    flip = load_flip(root / "loso", out)
+    from bot.verify import verify
+
+    flip = verify(root / "loso", out, worktree_base(registry))
     raw = read_registry(registry)
     edit = flip_registry(raw.text, flip.changes, plan.registry, bom=raw.bom)
     assert edit.changed == tuple(f"{ENSEMBLE}_seed{s}" for s in SEEDS)
@@ -571,18 +610,11 @@ def test_refused_verdict_or_empty_flip_set_exits_1(
     run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], refused: bool
 ) -> None:
     root = copy_run(run, tmp_path)
-    promote = root / "loso" / "PROMOTE.json"
-    verdict = Verdict.read(promote)
-    hold = dataclasses.replace(
-        verdict,
-        decision="HOLD",
-        refused=refused,
-        refusal_reason="spread 0.0081 > 0.005" if refused else None,
-        flip=(),
-        ensemble_flip=False,
-    )
-    hold.write(root / "loso")
-    assert not promote.exists()
+    # Tightened thresholds (allowed without an override): no spread at all, or no seed clears.
+    flags = ("--plcc-spread-max", "0") if refused else ("--per-seed-min", "1.0")
+    hold = rejudge_with(root, *flags)
+    assert (hold.refused, hold.flip) == (refused, ())
+    assert not (root / "loso" / "PROMOTE.json").exists()
     assert_refused(
         root,
         root / "out",
