@@ -73,7 +73,10 @@ def check_number(value: Any, what: str, lo: float, hi: float) -> float:
     try:
         number = float(value)
     except OverflowError:  # a JSON integer of hundreds of digits
-        number = math.inf if value > 0 else -math.inf
+        raise InputError(
+            f"{what} is a {len(str(abs(value)))}-digit integer, outside [{lo:g}, {hi:g}]; "
+            "regenerate the file"
+        ) from None
     if not math.isfinite(number) or not lo <= number <= hi:
         raise InputError(
             f"{what} must be a finite number in [{lo:g}, {hi:g}], got {number!r}; "
@@ -140,7 +143,7 @@ def check_sha256(value: Any, what: str) -> str:
 
 
 def need_list(doc: dict[str, Any], key: str, where: str) -> list[Any]:
-    return need(doc, key, list, where)  # type: ignore[no-any-return]
+    return need(doc, key, list, where)
 
 
 def need_text_map(doc: dict[str, Any], key: str, where: str) -> dict[str, str]:
@@ -149,7 +152,7 @@ def need_text_map(doc: dict[str, Any], key: str, where: str) -> dict[str, str]:
     for k, v in value.items():
         check_text(k, f"{where}: field '{key}': a key")
         check_text(v, f"{where}: field '{key}': '{k[:80]}'")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def need_seeds(doc: dict[str, Any], key: str, where: str) -> tuple[int, ...]:
