@@ -286,7 +286,10 @@ def _check_consistent(verdict: Verdict, where: str) -> None:
 def find_verdict(folder: str | Path) -> Path:
     """The one verdict file in ``folder``; an InputError if none or both."""
     folder = Path(folder)
-    found = [folder / n for n in VERDICT_NAMES if (folder / n).exists()]
+    try:
+        found = [folder / n for n in VERDICT_NAMES if (folder / n).exists()]
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot be read ({exc.strerror}); check the path") from None
     if len(found) != 1:
         what = "no verdict" if not found else "both PROMOTE.json and HOLD.json"
         raise InputError(f"{folder}: {what} found; run `python -m gate {folder}` first")
