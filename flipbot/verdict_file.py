@@ -271,12 +271,6 @@ def _check_consistent(verdict: Verdict, where: str) -> None:
             f"{where}: field 'flip' names seed {strangers[0]}, which the verdict never judged "
             "(field 'seeds'); rerun the gate"
         )
-    for s in verdict.seeds:
-        if s.flips != (s.seed in verdict.flip):
-            raise InputError(
-                f"{where}: seed {s.seed} has flips {str(s.flips).lower()} but field 'flip' is "
-                f"{list(verdict.flip)}; rerun the gate"
-            )
     if verdict.decision == "PROMOTE" and verdict.refused:
         raise InputError(
             f"{where}: field 'decision' is PROMOTE but field 'refused' is true; rerun the gate"

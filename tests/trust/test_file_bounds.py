@@ -176,11 +176,6 @@ VERDICT_CASES: list[tuple[str, Edit, str]] = [
         "field 'decision' is PROMOTE but field 'refused' is true",
     ),
     (
-        "flips-disagree",
-        lambda d: d["seeds"][0].update(flips=False),
-        "seed 0 has flips false but field 'flip' is [0, 1]",
-    ),
-    (
         "string-rule-value",
         rules0(value="0.99"),
         "rules[0]: field 'value' must be a number, got a string",
