@@ -9,6 +9,7 @@ is an InputError (exit 2) naming the file and the field, never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Collection
@@ -164,6 +165,11 @@ def need_seeds(doc: dict[str, Any], key: str, where: str) -> tuple[int, ...]:
     if len(set(seeds)) != len(seeds):
         raise InputError(f"{where}: field '{key}' names a seed twice; regenerate the file")
     return seeds
+
+
+def field_names(record: type) -> tuple[str, ...]:
+    """The keys a frozen dataclass writes with ``asdict``: what its reader must find."""
+    return tuple(f.name for f in dataclasses.fields(record))
 
 
 def exact_keys(

@@ -10,7 +10,7 @@ trained on different runners.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from flipbot.fields import (
     check_number,
     check_text,
     exact_keys,
+    field_names,
     need,
     need_int,
     need_list,
@@ -171,8 +172,8 @@ class LosoArtefact:
         return cls.from_json(read_json(path), str(path))
 
 
-_FIELDS = tuple(f.name for f in fields(LosoArtefact))
-_FOLD_FIELDS = tuple(f.name for f in fields(LosoFold))
+_FIELDS = field_names(LosoArtefact)
+_FOLD_FIELDS = field_names(LosoFold)
 
 
 def _fold_from_json(f: Any, fw: str) -> LosoFold:

@@ -7,7 +7,7 @@ from the base branch, and commits ``files`` and the registry together.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from flipbot.errors import InputError
 from flipbot.fields import (
     check_int,
     exact_keys,
+    field_names,
     need,
     need_list,
     need_sha256,
@@ -74,7 +75,7 @@ class FlipPlan:
             raise InputError(
                 f"{where}: not a flipbot flip plan of schema {SCHEMA_VERSION}; rerun export"
             )
-        exact_keys(doc, where, _fields(cls), ("kind",))
+        exact_keys(doc, where, field_names(cls), ("kind",))
         pins = need(doc, "pins", dict, where)
         pins_from_json(pins, f"{where}: pins")  # held to the verdict's pin types
         return cls(
@@ -98,12 +99,8 @@ class FlipPlan:
         return cls.from_json(read_json(path), str(path))
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
-
-
 def _row(doc: Any, where: str) -> PlanRow:
-    exact_keys(doc, where, _fields(PlanRow))
+    exact_keys(doc, where, field_names(PlanRow))
     seed = present(doc, "seed", where)
     return PlanRow(
         id=need_text(doc, "id", where),
@@ -114,7 +111,7 @@ def _row(doc: Any, where: str) -> PlanRow:
 
 
 def _file(doc: Any, where: str) -> PlanFile:
-    exact_keys(doc, where, _fields(PlanFile))
+    exact_keys(doc, where, field_names(PlanFile))
     return PlanFile(
         path=need_text(doc, "path", where),
         artifact=need_text(doc, "artifact", where),

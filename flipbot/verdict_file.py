@@ -13,83 +13,45 @@ Decision semantics:
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from flipbot.errors import InputError
 from flipbot.fields import (
-    VALUE_BOUND,
     check_number,
-    check_sha256,
     check_text,
     exact_keys,
+    field_names,
     need,
-    need_int,
     need_list,
-    need_number,
     need_seeds,
-    need_sha256,
     need_text,
-    need_text_map,
 )
 from flipbot.jsonfile import read_json, write_json
+
+# The records inside a verdict; other modules import them from here too.
+from flipbot.verdict_records import (
+    RULE_BOUND,
+    Pins,
+    RuleResult,
+    SeedOutcome,
+    SourceRow,
+    pins_from_json,
+    rule_from_json,
+    seed_outcome_from_json,
+    source_row_from_json,
+)
 
 SCHEMA_VERSION = 1
 KIND = "flipbot.verdict"
 VERDICT_NAMES = ("PROMOTE.json", "HOLD.json")
 DECISIONS = ("PROMOTE", "HOLD")
-# Rule values and thresholds are PLCCs (in [-1, 1]) or a spread of two (in [0, 2]).
-RULE_BOUND = 2.0
-LOSO_NAME = re.compile(r"loso_seed[0-9]{1,9}\.json")
-SEED_KEY = re.compile(r"[0-9]{1,9}")
-GIT_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 # ADR-0303. Changing these needs a new decision record, never a silent edit.
 MEAN_PLCC_MIN = 0.95
 PLCC_SPREAD_MAX = 0.005
 PER_SEED_PLCC_MIN = 0.95
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    name: str  # "mean_plcc" | "plcc_spread" | "per_seed_min"
-    description: str
-    value: float
-    threshold: float
-    op: Literal[">=", "<="]
-    passed: bool
-
-
-@dataclass(frozen=True)
-class SeedOutcome:
-    seed: int
-    plcc: float  # the seed's mean per-source LOSO PLCC
-    passed: bool  # plcc >= per-seed threshold
-    flips: bool
-    reason: str  # why it flips or stays smoke, one sentence
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """One held-out source of the per-source table."""
-
-    source: str
-    n_val: int
-    plcc_by_seed: dict[str, float]  # str(seed) -> PLCC
-    ensemble_plcc: float | None  # PLCC of the mean of the seeds' predictions
-    ensemble_srocc: float | None
-    ensemble_rmse: float
-
-
-@dataclass(frozen=True)
-class Pins:
-    loso_files: dict[str, str]  # file name -> sha256
-    corpus: str
-    corpus_sha256: str
-    git_commit: str | None
-    versions: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -136,9 +98,9 @@ class Verdict:
             raise InputError(
                 f"{where}: not a flipbot verdict of schema {SCHEMA_VERSION}; rerun the gate"
             )
-        exact_keys(doc, where, _fields(cls), ("kind",))
+        exact_keys(doc, where, field_names(cls), ("kind",))
         seeds = tuple(
-            _seed_outcome(s, f"{where}: seeds[{i}]")
+            seed_outcome_from_json(s, f"{where}: seeds[{i}]")
             for i, s in enumerate(need_list(doc, "seeds", where))
         )
         verdict = cls(
@@ -146,7 +108,7 @@ class Verdict:
             refused=need(doc, "refused", bool, where),
             refusal_reason=need_text(doc, "refusal_reason", where, nullable=True),
             rules=tuple(
-                _rule(r, f"{where}: rules[{i}]")
+                rule_from_json(r, f"{where}: rules[{i}]")
                 for i, r in enumerate(need_list(doc, "rules", where))
             ),
             seeds=seeds,
@@ -165,7 +127,7 @@ class Verdict:
                 for i, s in enumerate(need_list(doc, "sources", where))
             ),
             per_source=tuple(
-                _source_row(r, f"{where}: per_source[{i}]")
+                source_row_from_json(r, f"{where}: per_source[{i}]")
                 for i, r in enumerate(need_list(doc, "per_source", where))
             ),
             recipe=need(doc, "recipe", dict, where),
@@ -186,78 +148,6 @@ class Verdict:
                 "the verdict was edited or renamed after the gate, rerun the gate"
             )
         return verdict
-
-
-def pins_from_json(doc: Any, where: str) -> Pins:
-    """A verdict's pins (also copied into the flip plan): exact keys, sha256s, loso file names."""
-    exact_keys(doc, where, _fields(Pins))
-    loso_files = need_text_map(doc, "loso_files", where)
-    for name, digest in loso_files.items():
-        if not LOSO_NAME.fullmatch(name):
-            raise InputError(
-                f"{where}: field 'loso_files' names {name[:80]!r}, not a loso_seed<N>.json file; "
-                "rerun the gate"
-            )
-        check_sha256(digest, f"{where}: field 'loso_files': '{name}'")
-    commit = need_text(doc, "git_commit", where, nullable=True)
-    if commit is not None and not GIT_COMMIT.fullmatch(commit):
-        raise InputError(
-            f"{where}: field 'git_commit' is {commit[:80]!r}, not a commit sha; rerun the gate"
-        )
-    return Pins(
-        loso_files=loso_files,
-        corpus=need_text(doc, "corpus", where),
-        corpus_sha256=need_sha256(doc, "corpus_sha256", where),
-        git_commit=commit,
-        versions=need_text_map(doc, "versions", where),
-    )
-
-
-def _fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
-
-
-def _rule(doc: Any, where: str) -> RuleResult:
-    exact_keys(doc, where, _fields(RuleResult))
-    return RuleResult(
-        name=need_text(doc, "name", where),
-        description=need_text(doc, "description", where),
-        value=need_number(doc, "value", where, lo=-RULE_BOUND, hi=RULE_BOUND),  # type: ignore[arg-type]
-        threshold=need_number(doc, "threshold", where, lo=-RULE_BOUND, hi=RULE_BOUND),  # type: ignore[arg-type]
-        op=need_text(doc, "op", where, choices=(">=", "<=")),
-        passed=need(doc, "passed", bool, where),
-    )
-
-
-def _seed_outcome(doc: Any, where: str) -> SeedOutcome:
-    exact_keys(doc, where, _fields(SeedOutcome))
-    return SeedOutcome(
-        seed=need_int(doc, "seed", where),
-        plcc=need_number(doc, "plcc", where, lo=-1.0, hi=1.0),  # type: ignore[arg-type]
-        passed=need(doc, "passed", bool, where),
-        flips=need(doc, "flips", bool, where),
-        reason=need_text(doc, "reason", where),
-    )
-
-
-def _source_row(doc: Any, where: str) -> SourceRow:
-    exact_keys(doc, where, _fields(SourceRow))
-    by_seed = need(doc, "plcc_by_seed", dict, where)
-    for key, value in by_seed.items():
-        if not SEED_KEY.fullmatch(key):
-            raise InputError(
-                f"{where}: field 'plcc_by_seed' has key {key[:80]!r}, not a seed number; "
-                "rerun the gate"
-            )
-        check_number(value, f"{where}: field 'plcc_by_seed': '{key}'", -1.0, 1.0)
-    return SourceRow(
-        source=need_text(doc, "source", where),
-        n_val=need_int(doc, "n_val", where),
-        plcc_by_seed={k: float(v) for k, v in by_seed.items()},
-        ensemble_plcc=need_number(doc, "ensemble_plcc", where, nullable=True, lo=-1.0, hi=1.0),
-        ensemble_srocc=need_number(doc, "ensemble_srocc", where, nullable=True, lo=-1.0, hi=1.0),
-        ensemble_rmse=need_number(doc, "ensemble_rmse", where, lo=0.0, hi=2 * VALUE_BOUND),  # type: ignore[arg-type]
-    )
 
 
 def _check_consistent(verdict: Verdict, where: str) -> None:
@@ -288,3 +178,4 @@ def find_verdict(folder: str | Path) -> Path:
         what = "no verdict" if not found else "both PROMOTE.json and HOLD.json"
         raise InputError(f"{folder}: {what} found; run `python -m gate {folder}` first")
     return found[0]
+
