@@ -178,4 +178,3 @@ def find_verdict(folder: str | Path) -> Path:
         what = "no verdict" if not found else "both PROMOTE.json and HOLD.json"
         raise InputError(f"{folder}: {what} found; run `python -m gate {folder}` first")
     return found[0]
-
