@@ -3,7 +3,10 @@
 Every check that fails raises an InputError naming the file, the field and
 the fix (SPEC §6): a verdict is only ever computed from one complete,
 consistent, non-dry-run set of seeds trained on the same corpus with the
-same recipe.
+same recipe. The LosoSet it returns holds each fold's PLCC/SROCC/RMSE as
+recomputed from the stored predictions (``gate.fold_scores``), never the
+numbers the files claim: ``load_loso_set`` is where that guarantee lives,
+for the gate and for every other caller (the bot's verifier included).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,23 @@ def test_seeds_that_are_not_small_ascii_integers_are_a_usage_error(
     write_run(tmp_path, {0: 0.97})
     code, err = gate(tmp_path, capsys, seeds=text)
     assert code == 2 and "--seeds" in err and len(err) < 400
+
+
+def test_judge_run_rederives_a_loso_set_built_without_load_loso_set(tmp_path: Path) -> None:
+    """The bot's verifier may build or keep a LosoSet itself: judge_run still checks it."""
+    write_run(tmp_path, WEAK)
+    run = load_loso_set(tmp_path, (0, 1, 2))
+    forged = replace(
+        run,
+        artefacts=tuple(
+            replace(a, folds=tuple(replace(f, plcc=0.999) for f in a.folds)) for a in run.artefacts
+        ),
+    )
+    with pytest.raises(
+        InputError, match=r"loso_seed0\.json: fold 'BigBuckBunny_25fps': field 'plcc' is 0\.999"
+    ):
+        judge_run(forged)
+    copied = replace(run, artefacts=(run.artefacts[0], replace(run.artefacts[0], seed=1)))
+    with pytest.raises(InputError, match=r"loso_seed1\.json: fold '.*': y_pred is identical"):
+        judge_run(copied)
+    assert judge_run(run).decision == "HOLD"
