@@ -360,3 +360,69 @@ def test_a_bad_flip_plan_field_is_exit_2_naming_file_and_field(
     code, err = run_bot(workdir, capsys)
     assert code == 2, err
     assert err.startswith(f"bot: error: {plan}: ") and needle in err, err
+
+
+CALIBRATION_CASES: list[tuple[str, Edit, str]] = [
+    (
+        "coverage-string",
+        lambda d: d["overall"][0].update(coverage="90%"),
+        "field 'overall'[0]: field 'coverage' must be a number",
+    ),
+    (
+        "scale-negative",
+        lambda d: d["sources"][0]["levels"][0].update(scale=-1.0),
+        "sources[0]: field 'levels'[0]: field 'scale'",
+    ),
+    (
+        "level-above-1",
+        lambda d: d.update(levels=[0.9, 1.5]),
+        "field 'levels'[1] must be a finite number in [0, 1]",
+    ),
+    (
+        "string-seeds",
+        lambda d: d.update(seeds=["0", 1]),
+        "field 'seeds'[0] (a seed) must be an integer",
+    ),
+    (
+        "nonconformity",
+        lambda d: d.update(nonconformity="relative"),
+        "field 'nonconformity' must be 'absolute' or 'normalized'",
+    ),
+    (
+        "scale-factor",
+        lambda d: d["scale_factor"].update({"0.9": "big"}),
+        "field 'scale_factor': '0.9' must be a number",
+    ),
+    (
+        "source-extra",
+        lambda d: d["sources"][0].update(extra=1),
+        "sources[0]: field 'extra' is not one this file has",
+    ),
+    ("warnings-number", lambda d: d.update(warnings=[3]), "field 'warnings'[0] must be a string"),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"), [c[1:] for c in CALIBRATION_CASES], ids=[c[0] for c in CALIBRATION_CASES]
+)
+def test_a_bad_calibration_field_is_exit_2_naming_file_and_field(
+    workdir: Path, capsys: pytest.CaptureFixture[str], edit: Edit, needle: str
+) -> None:
+    import numpy as np
+
+    from flipbot.verdict_file import Verdict
+    from gate.calibration import calibrate
+
+    verdict_dir, _ = write_inputs(workdir / "in", make_verdict(seeds=(0, 1)))
+    y = {s: np.linspace(40.0, 90.0, 30) for s in ("A", "B", "C")}
+    preds = {s: np.stack([y[s] + 1.0 + 0.1 * (np.arange(30) % 2), y[s] - 0.5]) for s in y}
+    pins = Verdict.read(verdict_dir / "PROMOTE.json").pins
+    doc = calibrate(y, preds).to_json() | {"loso_files": dict(pins.loso_files)}
+    path = verdict_dir / "calibration.json"
+    path.write_text(json.dumps(doc))
+    assert run_bot(workdir, capsys)[0] == 0
+    edit(doc)
+    path.write_text(json.dumps(doc))
+    code, err = run_bot(workdir, capsys)
+    assert code == 2, err
+    assert err.startswith(f"bot: error: {path}: ") and needle in err, err

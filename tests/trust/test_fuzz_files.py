@@ -1,4 +1,4 @@
-"""Fuzz: a mutated loso file, verdict or flip plan makes the gate and the bot exit 0, 1 or 2, never 3.
+"""Fuzz: mutated loso files, verdicts, flip plans and calibrations: exit 0, 1 or 2, never 3.
 
 Each example starts from valid files (written the way the gate's and the
 bot's own tests write them), applies one to three mutations anywhere in one
@@ -19,9 +19,11 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,9 +44,11 @@ from loso_writer import write_run  # noqa: E402
 import bot.__main__ as bot_cli  # noqa: E402
 import gate.__main__ as gate_cli  # noqa: E402
 from flipbot.jsonfile import sha256_file  # noqa: E402
+from flipbot.verdict_file import Verdict  # noqa: E402
+from gate.calibration import calibrate  # noqa: E402
 
 FUZZ = settings(
-    max_examples=100,
+    max_examples=80,
     derandomize=True,
     deadline=None,
     database=None,
@@ -239,6 +243,28 @@ def test_a_mutated_flip_plan_never_crashes_the_bot(data: st.DataObject) -> None:
         assert code in (0, 1, 2), err
 
 
+def _calibration_doc(verdict_dir: Path) -> dict[str, Any]:
+    """A real calibration (gate.calibration) pinned to the verdict's loso files, as the gate writes it."""
+    y = {s: np.linspace(40.0, 90.0, 30) for s in ("A", "B", "C")}
+    preds = {s: np.stack([y[s] + 1.0 + 0.1 * (np.arange(30) % 2), y[s] - 0.5]) for s in y}
+    pins = Verdict.read(verdict_dir / "PROMOTE.json").pins
+    calibration = replace(calibrate(y, preds), loso_files=dict(pins.loso_files))
+    return calibration.to_json()
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_mutated_calibration_never_crashes_the_bot(data: st.DataObject) -> None:
+    """calibration.json sits beside the verdict and reaches the PR body."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        verdict_dir, export_dir = _bot_workdir(root)
+        text = json.dumps(_calibration_doc(verdict_dir))
+        (verdict_dir / "calibration.json").write_text(_mutated(text, data))
+        code, err = _run_bot(root, verdict_dir, export_dir)
+        assert code in (0, 1, 2), err
+
+
 def test_the_unmutated_files_pass_so_the_fuzz_starts_from_valid_input(tmp_path: Path) -> None:
     """Without this the fuzz could pass by refusing everything at the first check."""
     with _quiet_env():
@@ -256,3 +282,5 @@ def test_the_unmutated_files_pass_so_the_fuzz_starts_from_valid_input(tmp_path: 
         )
     verdict_dir, export_dir = _bot_workdir(tmp_path / "bot")
     assert _run_bot(tmp_path / "bot", verdict_dir, export_dir)[0] == 0
+    (verdict_dir / "calibration.json").write_text(json.dumps(_calibration_doc(verdict_dir)))
+    assert _run_bot(tmp_path / "bot", verdict_dir, export_dir) == (0, "")
