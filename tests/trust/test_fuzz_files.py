@@ -166,12 +166,10 @@ def _quiet_env(cwd: Path | None = None) -> Iterator[io.StringIO]:
         os.environ.update(saved)
 
 
-def _valid_loso(root: Path) -> Path:
-    return write_run(root / "loso", {0: 0.97, 1: 0.971})
-
-
-LOSO_TEMPLATE = tempfile.mkdtemp(prefix="fuzz-loso-")
-_valid_loso(Path(LOSO_TEMPLATE))
+# Two valid seed files, written once and copied into each example's folder
+# (removed when the test session ends).
+_TEMPLATE = tempfile.TemporaryDirectory(prefix="fuzz-loso-")
+LOSO_TEMPLATE = write_run(Path(_TEMPLATE.name) / "loso", {0: 0.97, 1: 0.971})
 
 
 @FUZZ
@@ -179,7 +177,7 @@ _valid_loso(Path(LOSO_TEMPLATE))
 def test_a_mutated_loso_file_never_crashes_the_gate(data: st.DataObject, seed: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "loso"
-        shutil.copytree(Path(LOSO_TEMPLATE) / "loso", folder)
+        shutil.copytree(LOSO_TEMPLATE, folder)
         target = folder / f"loso_seed{seed}.json"
         target.write_text(_mutated(target.read_text(), data))
         with _quiet_env() as err:
@@ -271,7 +269,7 @@ def test_the_unmutated_files_pass_so_the_fuzz_starts_from_valid_input(tmp_path: 
         assert (
             gate_cli.main(
                 [
-                    str(Path(LOSO_TEMPLATE) / "loso"),
+                    str(LOSO_TEMPLATE),
                     "--seeds",
                     "0,1",
                     "--out-dir",
