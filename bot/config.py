@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.git_objects import BOT_IDENTITY, Identity
 from flipbot.errors import InputError
+from flipbot.input_bounds import check_length, check_path_length
 
 log = logging.getLogger("bot")
 
@@ -125,6 +126,21 @@ def build_config(
     allow_recipe_override: bool = False,
 ) -> BotConfig:
     env = os.environ if env is None else env
+    for flag, path in (
+        ("--verdict-dir", verdict_dir),
+        ("--artifacts", artifacts),
+        ("--registry", registry),
+    ):
+        check_path_length(flag, path)
+    for flag, text in (
+        ("--repo", repo),
+        ("--base", base),
+        ("--labels", labels),
+        ("--api-url", api_url or ""),
+        ("GITHUB_API_URL", env.get("GITHUB_API_URL", "")),
+        ("FLIPBOT_PLOTS_URL", env.get("FLIPBOT_PLOTS_URL", "")),
+    ):
+        check_length(flag, text)
     if not _REPO.match(repo):
         raise InputError(f"--repo '{repo}' is not OWNER/NAME; pass e.g. --repo octo-org/vmaf")
     if not base or base.startswith("-") or ".." in base or base.startswith("refs/"):

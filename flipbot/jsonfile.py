@@ -82,5 +82,9 @@ def read_json(path: str | os.PathLike[str]) -> Any:
         raise InputError(f"{p}: cannot read ({exc}); check the file") from None
     try:
         return json.loads(text, parse_constant=_reject_constant)
-    except ValueError as exc:
+    except ValueError as exc:  # also an integer of more than 4300 digits
         raise InputError(f"{p}: not valid strict JSON ({exc}); regenerate the file") from None
+    except RecursionError:
+        raise InputError(
+            f"{p}: JSON nested too deeply to be a flipbot file; regenerate the file"
+        ) from None

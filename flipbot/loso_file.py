@@ -15,12 +15,35 @@ from pathlib import Path
 from typing import Any
 
 from flipbot.errors import InputError
-from flipbot.fields import need, need_number
+from flipbot.fields import (
+    VALUE_BOUND,
+    check_number,
+    check_text,
+    exact_keys,
+    field_names,
+    need,
+    need_int,
+    need_list,
+    need_number,
+    need_sha256,
+    need_text,
+    need_text_map,
+)
 from flipbot.jsonfile import read_json, write_json
 
 SCHEMA_VERSION = 1
 KIND = "flipbot.loso"
 DRY_RUN_NOTE = "dry-run"
+# Upstream's aggregates at the top level, derived from the folds (for upstream tooling).
+AGGREGATES = (
+    "n_folds",
+    "mean_plcc",
+    "std_plcc",
+    "min_plcc",
+    "max_plcc",
+    "mean_srocc",
+    "mean_rmse",
+)
 
 
 def loso_filename(seed: int) -> str:
@@ -111,43 +134,77 @@ class LosoArtefact:
                 f"{where}: schema_version {version} is not known (this flipbot reads "
                 f"{SCHEMA_VERSION}); retrain with this flipbot version"
             )
-        folds = []
-        for i, f in enumerate(need(doc, "folds", list, where)):
-            fw = f"{where}: folds[{i}]"
-            folds.append(
-                LosoFold(
-                    held_out=need(f, "held_out", str, fw),
-                    n_train=need(f, "n_train", int, fw),
-                    n_val=need(f, "n_val", int, fw),
-                    plcc=need_number(f, "plcc", fw, nullable=True),
-                    srocc=need_number(f, "srocc", fw, nullable=True),
-                    rmse=need_number(f, "rmse", fw),  # type: ignore[arg-type]
-                    undefined_reason=f.get("undefined_reason"),
-                    y_true=tuple(float(x) for x in need(f, "y_true", list, fw)),
-                    y_pred=tuple(float(x) for x in need(f, "y_pred", list, fw)),
-                )
-            )
-        return cls(
-            seed=need(doc, "seed", int, where),
-            corpus=need(doc, "corpus", str, where),
-            corpus_sha256=need(doc, "corpus_sha256", str, where),
-            corpus_rows=need(doc, "corpus_rows", int, where),
-            sources=tuple(need(doc, "sources", list, where)),
-            folds=tuple(folds),
-            epochs=need(doc, "epochs", int, where),
-            batch_size=need(doc, "batch_size", int, where),
-            lr=need_number(doc, "lr", where),  # type: ignore[arg-type]
-            weight_decay=need_number(doc, "weight_decay", where),  # type: ignore[arg-type]
-            num_codecs=need(doc, "num_codecs", int, where),
-            encoder_vocab_version=need(doc, "encoder_vocab_version", int, where),
+        exact_keys(doc, where, _FIELDS, ("kind", *AGGREGATES))
+        if "kind" in doc:
+            need_text(doc, "kind", where, choices=(KIND,))
+        folds = tuple(
+            _fold_from_json(f, f"{where}: folds[{i}]")
+            for i, f in enumerate(need_list(doc, "folds", where))
+        )
+        art = cls(
+            seed=need_int(doc, "seed", where),
+            corpus=need_text(doc, "corpus", where),
+            corpus_sha256=need_sha256(doc, "corpus_sha256", where),
+            corpus_rows=need_int(doc, "corpus_rows", where),
+            sources=tuple(
+                check_text(s, f"{where}: field 'sources'[{i}]")
+                for i, s in enumerate(need_list(doc, "sources", where))
+            ),
+            folds=folds,
+            epochs=need_int(doc, "epochs", where, lo=1),
+            batch_size=need_int(doc, "batch_size", where, lo=1),
+            lr=need_number(doc, "lr", where, lo=0.0),  # type: ignore[arg-type]
+            weight_decay=need_number(doc, "weight_decay", where, lo=0.0),  # type: ignore[arg-type]
+            num_codecs=need_int(doc, "num_codecs", where),
+            encoder_vocab_version=need_int(doc, "encoder_vocab_version", where),
             recipe=need(doc, "recipe", dict, where),
-            device=need(doc, "device", str, where),
-            versions=need(doc, "versions", dict, where),
-            wall_time_s=need_number(doc, "wall_time_s", where),  # type: ignore[arg-type]
-            note=doc.get("note"),
+            device=need_text(doc, "device", where),
+            versions=need_text_map(doc, "versions", where),
+            wall_time_s=need_number(doc, "wall_time_s", where, lo=0.0, hi=1e9),  # type: ignore[arg-type]
+            note=need_text(doc, "note", where, nullable=True),
             schema_version=version,
         )
+        _check_aggregates(doc, where)
+        return art
 
     @classmethod
     def read(cls, path: str | Path) -> LosoArtefact:
         return cls.from_json(read_json(path), str(path))
+
+
+_FIELDS = field_names(LosoArtefact)
+_FOLD_FIELDS = field_names(LosoFold)
+
+
+def _fold_from_json(f: Any, fw: str) -> LosoFold:
+    exact_keys(f, fw, _FOLD_FIELDS)
+    return LosoFold(
+        held_out=need_text(f, "held_out", fw),
+        n_train=need_int(f, "n_train", fw),
+        n_val=need_int(f, "n_val", fw),
+        plcc=need_number(f, "plcc", fw, nullable=True, lo=-1.0, hi=1.0),
+        srocc=need_number(f, "srocc", fw, nullable=True, lo=-1.0, hi=1.0),
+        rmse=need_number(f, "rmse", fw, lo=0.0, hi=2 * VALUE_BOUND),  # type: ignore[arg-type]
+        undefined_reason=need_text(f, "undefined_reason", fw, nullable=True),
+        y_true=_values(f, "y_true", fw),
+        y_pred=_values(f, "y_pred", fw),
+    )
+
+
+def _values(f: dict[str, Any], key: str, fw: str) -> tuple[float, ...]:
+    """VMAF-like values: finite, at most VALUE_BOUND in magnitude (a huge integer included)."""
+    return tuple(
+        check_number(x, f"{fw}: field '{key}'[{i}]", -VALUE_BOUND, VALUE_BOUND)
+        for i, x in enumerate(need_list(f, key, fw))
+    )
+
+
+def _check_aggregates(doc: dict[str, Any], where: str) -> None:
+    """Upstream's top-level aggregates, where present, are numbers or null.
+
+    Nothing reads them (the gate derives everything from the folds), so they
+    are only held to their type and range, not to agreement with the folds.
+    """
+    for key in AGGREGATES:
+        if doc.get(key) is not None:
+            check_number(doc[key], f"{where}: field '{key}'", -2 * VALUE_BOUND, 2 * VALUE_BOUND)

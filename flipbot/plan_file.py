@@ -12,8 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from flipbot.errors import InputError
-from flipbot.fields import need
+from flipbot.fields import (
+    check_int,
+    exact_keys,
+    field_names,
+    need,
+    need_list,
+    need_sha256,
+    need_text,
+    present,
+)
 from flipbot.jsonfile import read_json, write_json
+from flipbot.verdict_file import VERDICT_NAMES, pins_from_json
 
 SCHEMA_VERSION = 1
 KIND = "flipbot.flip_plan"
@@ -71,21 +81,26 @@ class FlipPlan:
             raise InputError(
                 f"{where}: not a flipbot flip plan of schema {SCHEMA_VERSION}; rerun export"
             )
-        try:
-            return cls(
-                registry=need(doc, "registry", str, where),
-                ensemble_id=need(doc, "ensemble_id", str, where),
-                verdict_file=need(doc, "verdict_file", str, where),
-                verdict_sha256=need(doc, "verdict_sha256", str, where),
-                pins=need(doc, "pins", dict, where),
-                rows=tuple(PlanRow(**r) for r in need(doc, "rows", list, where)),
-                files=tuple(PlanFile(**f) for f in need(doc, "files", list, where)),
-                drift_sha256=_optional_sha256(doc, where),
-                recipe=need(doc, "recipe", dict, where) if "recipe" in doc else None,
-                schema_version=version,
-            )
-        except TypeError as exc:
-            raise InputError(f"{where}: malformed flip plan ({exc}); rerun export") from None
+        exact_keys(doc, where, field_names(cls), ("kind",))
+        pins = need(doc, "pins", dict, where)
+        pins_from_json(pins, f"{where}: pins")  # held to the verdict's pin types
+        return cls(
+            registry=need_text(doc, "registry", where),
+            ensemble_id=need_text(doc, "ensemble_id", where),
+            verdict_file=need_text(doc, "verdict_file", where, choices=VERDICT_NAMES),
+            verdict_sha256=need_sha256(doc, "verdict_sha256", where),
+            pins=pins,
+            rows=tuple(
+                _row(r, f"{where}: rows[{i}]") for i, r in enumerate(need_list(doc, "rows", where))
+            ),
+            files=tuple(
+                _file(f, f"{where}: files[{i}]")
+                for i, f in enumerate(need_list(doc, "files", where))
+            ),
+            drift_sha256=_optional_sha256(doc, where),
+            recipe=need(doc, "recipe", dict, where) if "recipe" in doc else None,
+            schema_version=version,
+        )
 
     @classmethod
     def read(cls, path: str | Path) -> FlipPlan:
@@ -93,7 +108,24 @@ class FlipPlan:
 
 
 def _optional_sha256(doc: dict[str, Any], where: str) -> str | None:
-    value = doc.get("drift_sha256")
-    if value is not None and not (isinstance(value, str) and len(value) == 64):
-        raise InputError(f"{where}: drift_sha256 must be a sha256 hex string or null; rerun export")
-    return value
+    return None if doc.get("drift_sha256") is None else need_sha256(doc, "drift_sha256", where)
+
+
+def _row(doc: Any, where: str) -> PlanRow:
+    exact_keys(doc, where, field_names(PlanRow))
+    seed = present(doc, "seed", where)
+    return PlanRow(
+        id=need_text(doc, "id", where),
+        seed=None if seed is None else check_int(seed, f"{where}: field 'seed'"),
+        sha256=need_sha256(doc, "sha256", where),
+        smoke=need(doc, "smoke", bool, where),
+    )
+
+
+def _file(doc: Any, where: str) -> PlanFile:
+    exact_keys(doc, where, field_names(PlanFile))
+    return PlanFile(
+        path=need_text(doc, "path", where),
+        artifact=need_text(doc, "artifact", where),
+        sha256=need_sha256(doc, "sha256", where),
+    )

@@ -18,57 +18,40 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flipbot.errors import InputError
-from flipbot.fields import need
+from flipbot.fields import (
+    check_number,
+    check_text,
+    exact_keys,
+    field_names,
+    need,
+    need_list,
+    need_seeds,
+    need_text,
+)
 from flipbot.jsonfile import read_json, write_json
+
+# The records inside a verdict; other modules import them from here too.
+from flipbot.verdict_records import (
+    RULE_BOUND,
+    Pins,
+    RuleResult,
+    SeedOutcome,
+    SourceRow,
+    pins_from_json,
+    rule_from_json,
+    seed_outcome_from_json,
+    source_row_from_json,
+)
 
 SCHEMA_VERSION = 1
 KIND = "flipbot.verdict"
 VERDICT_NAMES = ("PROMOTE.json", "HOLD.json")
+DECISIONS = ("PROMOTE", "HOLD")
 
 # ADR-0303. Changing these needs a new decision record, never a silent edit.
 MEAN_PLCC_MIN = 0.95
 PLCC_SPREAD_MAX = 0.005
 PER_SEED_PLCC_MIN = 0.95
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    name: str  # "mean_plcc" | "plcc_spread" | "per_seed_min"
-    description: str
-    value: float
-    threshold: float
-    op: Literal[">=", "<="]
-    passed: bool
-
-
-@dataclass(frozen=True)
-class SeedOutcome:
-    seed: int
-    plcc: float  # the seed's mean per-source LOSO PLCC
-    passed: bool  # plcc >= per-seed threshold
-    flips: bool
-    reason: str  # why it flips or stays smoke, one sentence
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """One held-out source of the per-source table."""
-
-    source: str
-    n_val: int
-    plcc_by_seed: dict[str, float]  # str(seed) -> PLCC
-    ensemble_plcc: float | None  # PLCC of the mean of the seeds' predictions
-    ensemble_srocc: float | None
-    ensemble_rmse: float
-
-
-@dataclass(frozen=True)
-class Pins:
-    loso_files: dict[str, str]  # file name -> sha256
-    corpus: str
-    corpus_sha256: str
-    git_commit: str | None
-    versions: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -115,37 +98,82 @@ class Verdict:
             raise InputError(
                 f"{where}: not a flipbot verdict of schema {SCHEMA_VERSION}; rerun the gate"
             )
-        try:
-            pins = Pins(**need(doc, "pins", dict, where))
-            return cls(
-                decision=need(doc, "decision", str, where),
-                refused=need(doc, "refused", bool, where),
-                refusal_reason=doc.get("refusal_reason"),
-                rules=tuple(RuleResult(**r) for r in need(doc, "rules", list, where)),
-                seeds=tuple(SeedOutcome(**s) for s in need(doc, "seeds", list, where)),
-                flip=tuple(need(doc, "flip", list, where)),
-                ensemble_flip=need(doc, "ensemble_flip", bool, where),
-                diagnosis=doc.get("diagnosis"),
-                thresholds=need(doc, "thresholds", dict, where),
-                thresholds_overridden=need(doc, "thresholds_overridden", bool, where),
-                sources=tuple(need(doc, "sources", list, where)),
-                per_source=tuple(SourceRow(**r) for r in need(doc, "per_source", list, where)),
-                recipe=need(doc, "recipe", dict, where),
-                pins=pins,
-                schema_version=version,
-            )
-        except TypeError as exc:
-            raise InputError(f"{where}: malformed verdict ({exc}); rerun the gate") from None
+        exact_keys(doc, where, field_names(cls), ("kind",))
+        seeds = tuple(
+            seed_outcome_from_json(s, f"{where}: seeds[{i}]")
+            for i, s in enumerate(need_list(doc, "seeds", where))
+        )
+        verdict = cls(
+            decision=need_text(doc, "decision", where, choices=DECISIONS),
+            refused=need(doc, "refused", bool, where),
+            refusal_reason=need_text(doc, "refusal_reason", where, nullable=True),
+            rules=tuple(
+                rule_from_json(r, f"{where}: rules[{i}]")
+                for i, r in enumerate(need_list(doc, "rules", where))
+            ),
+            seeds=seeds,
+            flip=need_seeds(doc, "flip", where),
+            ensemble_flip=need(doc, "ensemble_flip", bool, where),
+            diagnosis=need_text(doc, "diagnosis", where, nullable=True),
+            thresholds={
+                check_text(k, f"{where}: field 'thresholds': a key"): check_number(
+                    v, f"{where}: field 'thresholds': '{k[:80]}'", -RULE_BOUND, RULE_BOUND
+                )
+                for k, v in need(doc, "thresholds", dict, where).items()
+            },
+            thresholds_overridden=need(doc, "thresholds_overridden", bool, where),
+            sources=tuple(
+                check_text(s, f"{where}: field 'sources'[{i}]")
+                for i, s in enumerate(need_list(doc, "sources", where))
+            ),
+            per_source=tuple(
+                source_row_from_json(r, f"{where}: per_source[{i}]")
+                for i, r in enumerate(need_list(doc, "per_source", where))
+            ),
+            recipe=need(doc, "recipe", dict, where),
+            pins=pins_from_json(need(doc, "pins", dict, where), f"{where}: pins"),
+            schema_version=version,
+        )
+        _check_consistent(verdict, where)
+        return verdict
 
     @classmethod
     def read(cls, path: str | Path) -> Verdict:
-        return cls.from_json(read_json(path), str(path))
+        """Read a verdict; a ``PROMOTE.json`` must hold a PROMOTE and a ``HOLD.json`` a HOLD."""
+        verdict = cls.from_json(read_json(path), str(path))
+        name = Path(path).name
+        if name in VERDICT_NAMES and name != verdict.filename:
+            raise InputError(
+                f"{path}: field 'decision' is {verdict.decision} but the file is named {name}; "
+                "the verdict was edited or renamed after the gate, rerun the gate"
+            )
+        return verdict
+
+
+def _check_consistent(verdict: Verdict, where: str) -> None:
+    """What a verdict says about itself must agree (the gate's rules are re-run elsewhere)."""
+    judged = [s.seed for s in verdict.seeds]
+    if len(set(judged)) != len(judged):
+        raise InputError(f"{where}: field 'seeds' lists a seed twice; rerun the gate")
+    strangers = sorted(set(verdict.flip) - set(judged))
+    if strangers:
+        raise InputError(
+            f"{where}: field 'flip' names seed {strangers[0]}, which the verdict never judged "
+            "(field 'seeds'); rerun the gate"
+        )
+    if verdict.decision == "PROMOTE" and verdict.refused:
+        raise InputError(
+            f"{where}: field 'decision' is PROMOTE but field 'refused' is true; rerun the gate"
+        )
 
 
 def find_verdict(folder: str | Path) -> Path:
     """The one verdict file in ``folder``; an InputError if none or both."""
     folder = Path(folder)
-    found = [folder / n for n in VERDICT_NAMES if (folder / n).exists()]
+    try:
+        found = [folder / n for n in VERDICT_NAMES if (folder / n).exists()]
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot be read ({exc.strerror}); check the path") from None
     if len(found) != 1:
         what = "no verdict" if not found else "both PROMOTE.json and HOLD.json"
         raise InputError(f"{folder}: {what} found; run `python -m gate {folder}` first")

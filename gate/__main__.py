@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flipbot.cli import run_guarded
 from flipbot.errors import EXIT_NO, EXIT_OK, InputError
+from flipbot.input_bounds import check_path_length
 from flipbot.jsonfile import dumps
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 from gate.calibration import calibrate_run
@@ -95,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    for flag, path in (
+        ("LOSO_DIR", args.loso_dir),
+        ("--out-dir", args.out_dir or ""),
+        ("--summary", args.summary or ""),
+    ):
+        check_path_length(flag, path)
     seeds = parse_seeds(args.seeds)
     if args.summary and not Path(args.summary).parent.is_dir():
         raise InputError(f"--summary {args.summary}: its folder does not exist; create it first")

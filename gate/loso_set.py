@@ -3,7 +3,10 @@
 Every check that fails raises an InputError naming the file, the field and
 the fix (SPEC §6): a verdict is only ever computed from one complete,
 consistent, non-dry-run set of seeds trained on the same corpus with the
-same recipe.
+same recipe. The LosoSet it returns holds each fold's PLCC/SROCC/RMSE as
+recomputed from the stored predictions (``gate.fold_scores``), never the
+numbers the files claim: ``load_loso_set`` is where that guarantee lives,
+for the gate and for every other caller (the bot's verifier included).
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from typing import Any
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_file
 from flipbot.loso_file import DRY_RUN_NOTE, LosoArtefact, loso_filename
+from gate.fold_scores import check_distinct_predictions, check_row_counts, rescore
 
-LOSO_NAME = re.compile(r"loso_seed(\d+)\.json")
+LOSO_NAME = re.compile(r"loso_seed([0-9]+)\.json")
+SEED_TEXT = re.compile(r"[0-9]{1,9}")
 
 # Fields that must be equal across the seeds of one run: the recipe that
 # produced the numbers (SPEC §4) and the vocabulary the codec block uses.
@@ -58,10 +63,11 @@ class LosoSet:
 def parse_seeds(text: str) -> tuple[int, ...]:
     """``"0,1,2,3,4"`` -> ``(0, 1, 2, 3, 4)``; anything else is an InputError."""
     parts = [p.strip() for p in text.split(",")]
-    if not text.strip() or not all(p.isdigit() for p in parts):
+    if not text.strip() or not all(SEED_TEXT.fullmatch(p) for p in parts):
+        shown = text if len(text) <= 80 else f"{text[:80]}... ({len(text)} characters)"
         raise InputError(
-            f"--seeds: {text!r} is not a comma-separated list of non-negative integers; "
-            "use e.g. --seeds 0,1,2,3,4"
+            f"--seeds: {shown!r} is not a comma-separated list of non-negative integers "
+            "(at most 9 digits each); use e.g. --seeds 0,1,2,3,4"
         )
     seeds = tuple(int(p) for p in parts)
     if len(set(seeds)) != len(seeds):
@@ -85,7 +91,10 @@ def load_loso_set(folder: str | Path, seeds: tuple[int, ...]) -> LosoSet:
     for art in artefacts[1:]:
         _check_same_run(first, art, folder)
     _check_same_targets(artefacts, folder)
-    return LosoSet(folder=folder, artefacts=tuple(artefacts), sha256=sha)
+    check_distinct_predictions(artefacts, folder)
+    # From here on the gate sees only the numbers its own arithmetic gives.
+    rescored = tuple(rescore(art, folder / loso_filename(art.seed)) for art in artefacts)
+    return LosoSet(folder=folder, artefacts=rescored, sha256=sha)
 
 
 def _check_seed_set(folder: Path, seeds: tuple[int, ...]) -> None:
@@ -135,6 +144,7 @@ def _read_one(path: Path, seed: int) -> LosoArtefact:
             f"{path}: the folds' held_out sources {sorted(held_out)} differ from 'sources' "
             f"{sorted(art.sources)}; each source must be held out exactly once, regenerate it"
         )
+    check_row_counts(art, path)
     for fold in art.folds:
         where = f"{path}: fold '{fold.held_out}'"
         if fold.plcc is None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from flipbot.loso_file import loso_filename
 from flipbot.verdict_file import Verdict
+from gate.fold_scores import check_distinct_predictions, rescore
 from gate.loso_set import LosoSet, load_loso_set
 from gate.per_source import seed_plcc, source_rows
 from gate.pins import collect_pins
@@ -33,7 +36,16 @@ def judge_run(
     thresholds_overridden: bool = False,
     cwd: str | Path | None = None,
 ) -> Verdict:
-    """Judge an already checked run."""
+    """Judge an already checked run, on numbers recomputed from its predictions.
+
+    ``load_loso_set`` already re-derived them; doing it again here (about 1 ms a
+    fold) keeps the guarantee for a LosoSet built any other way.
+    """
+    run = replace(
+        run,
+        artefacts=tuple(rescore(a, run.folder / loso_filename(a.seed)) for a in run.artefacts),
+    )
+    check_distinct_predictions(run.artefacts, run.folder)
     th = thresholds or Thresholds()
     per_seed = seed_plcc(run)
     rules = evaluate_rules(per_seed, th)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from flipbot.errors import InputError
+from flipbot.input_bounds import check_length, check_path_length
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 
 STAGES = ("train", "gate", "export", "bot")
@@ -24,6 +25,10 @@ REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})/[A-Za-z0-9._-]{1,100
 # git check-ref-format, the parts that matter for a branch name given by a person.
 BAD_REF_RE = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
 MAX_SEEDS = 64
+PATH_INPUTS = frozenset(
+    f"FLIPBOT_INPUT_{k}"
+    for k in ("CORPUS", "REGISTRY", "ARTIFACTS_DIR", "TRAIN_PYTHON", "VENV_DIR")
+) | {"RUNNER_TEMP"}
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,8 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
     def get(key: str, default: str = "") -> str:
         return env.get(f"FLIPBOT_INPUT_{key}", default)
 
+    check_input_lengths(env)
+
     stages = parse_stages(get("STAGES", "all"))
     needs_corpus = "train" in stages or "export" in stages
     needs_registry = "export" in stages or "bot" in stages
@@ -257,6 +264,22 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         train_python=train_python,
         venv_dir=_venv_dir(get("VENV_DIR"), env.get("RUNNER_TEMP", "")),
     )
+
+
+def check_input_lengths(env: Mapping[str, str]) -> None:
+    """Bound every input before any is parsed: paths by MAX_PATH (and file-name parts), the rest
+    by MAX_INPUT, so no value reaches the file system or an error message at any size."""
+    for key, value in sorted(env.items()):
+        if key.startswith("FLIPBOT_INPUT_") or key == "RUNNER_TEMP":
+            name = "RUNNER_TEMP" if key == "RUNNER_TEMP" else _input_name(key)
+            if key in PATH_INPUTS:
+                check_path_length(f"input '{name}'", value)
+            else:
+                check_length(f"input '{name}'", value)
+
+
+def _input_name(key: str) -> str:
+    return key.removeprefix("FLIPBOT_INPUT_").lower().replace("_", "-")
 
 
 def _venv_dir(text: str, runner_temp: str) -> str:

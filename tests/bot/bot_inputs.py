@@ -60,7 +60,7 @@ class VerdictSpec:
     overridden: bool
 
 
-def _fold(source: str, index: int, seed: int, rho: float, variant: int) -> LosoFold:
+def _fold(source: str, index: int, seed: int, rho: float, variant: int, n_sources: int) -> LosoFold:
     """Predictions whose PLCC with the targets is ``rho`` (to float rounding), own noise per seed."""
     y_true = np.sort(np.random.default_rng(index).uniform(35.0, 99.0, ROWS_PER_SOURCE))
     noise = np.random.default_rng([index, seed, variant]).normal(0.0, 1.0, ROWS_PER_SOURCE)
@@ -72,7 +72,7 @@ def _fold(source: str, index: int, seed: int, rho: float, variant: int) -> LosoF
     s = score(y_true, y_pred)
     return LosoFold(
         held_out=source,
-        n_train=ROWS_PER_SOURCE * 2,
+        n_train=ROWS_PER_SOURCE * (n_sources - 1),  # leave one source out: every other row
         n_val=ROWS_PER_SOURCE,
         plcc=s.plcc,
         srocc=s.srocc,
@@ -90,9 +90,11 @@ def loso_artefact(
         seed=seed,
         corpus=CORPUS,
         corpus_sha256=sha256_bytes(CORPUS_BYTES),
-        corpus_rows=600,
+        corpus_rows=ROWS_PER_SOURCE * len(sources),
         sources=tuple(sorted(sources)),
-        folds=tuple(_fold(src, i, seed, rho, variant) for i, src in enumerate(sorted(sources))),
+        folds=tuple(
+            _fold(src, i, seed, rho, variant, len(sources)) for i, src in enumerate(sorted(sources))
+        ),
         epochs=int(LOSO_RECIPE["epochs"]),
         batch_size=int(LOSO_RECIPE["batch_size"]),
         lr=float(LOSO_RECIPE["lr"]),

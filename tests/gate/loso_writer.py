@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from flipbot.loso_file import LosoArtefact, LosoFold, loso_filename
+from flipbot.metrics import score
 
 SOURCES = ("BigBuckBunny_25fps", "CrowdRun_25fps", "Tennis_24fps")
 UPSTREAM_SOURCES = (
@@ -44,8 +44,25 @@ def targets(source: str, n_val: int) -> tuple[float, ...]:
 
 
 def predictions_with_plcc(y_true: Sequence[float], rho: float, salt: int) -> tuple[float, ...]:
-    """Predictions whose Pearson correlation with ``y_true`` is ``rho`` (to float rounding)."""
+    """Predictions whose PLCC with ``y_true``, as the gate recomputes it, is exactly ``rho``.
+
+    The construction is exact up to float rounding; about one noise draw in three
+    also rounds to exactly ``rho``, so a few draws are tried (the gate judges the
+    recomputed PLCC, and edge tests need 0.95 to be 0.95, not 0.9499999999999999).
+    """
     t = np.asarray(y_true, dtype=np.float64)
+    first = None
+    for attempt in range(64):
+        p = _mixed(t, rho, salt + 1_000_003 * attempt)
+        if score(t, np.asarray(p)).plcc == rho:
+            return p
+        first = first or p
+    assert first is not None
+    return first
+
+
+def _mixed(t: np.ndarray, rho: float, salt: int) -> tuple[float, ...]:
+    """``rho`` times the centred targets plus orthogonal noise, rescaled to the targets' spread."""
     tc = t - t.mean()
     u = np.random.default_rng(salt).normal(size=t.size)
     u -= u.mean()
@@ -72,15 +89,16 @@ def make_artefact(
             p = tuple(float(v) for v in y_pred[source])
         else:
             p = predictions_with_plcc(y, float(rho), salt=1000 * seed + i)
+        s = score(np.asarray(y), np.asarray(p))  # what the trainer stores: the numbers of y, p
         folds.append(
             LosoFold(
                 held_out=source,
                 n_train=n_val * (len(sources) - 1),
                 n_val=n_val,
-                plcc=float(rho),
-                srocc=float(stats.spearmanr(y, p).statistic),
-                rmse=float(np.sqrt(np.mean((np.array(y) - np.array(p)) ** 2))),
-                undefined_reason=None,
+                plcc=s.plcc,
+                srocc=s.srocc,
+                rmse=s.rmse,
+                undefined_reason=s.undefined_reason,
                 y_true=y,
                 y_pred=p,
             )
