@@ -88,6 +88,8 @@ class Verdict:
     recipe: dict[str, Any]
     pins: Pins
     schema_version: int = SCHEMA_VERSION
+    # Informational findings (e.g. two sources that look identical): shown, never decisive.
+    warnings: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -133,6 +135,7 @@ class Verdict:
                 recipe=need(doc, "recipe", dict, where),
                 pins=pins,
                 schema_version=version,
+                warnings=_warnings(doc, where),
             )
         except TypeError as exc:
             raise InputError(f"{where}: malformed verdict ({exc}); rerun the gate") from None
@@ -140,6 +143,13 @@ class Verdict:
     @classmethod
     def read(cls, path: str | Path) -> Verdict:
         return cls.from_json(read_json(path), str(path))
+
+
+def _warnings(doc: dict[str, Any], where: str) -> tuple[str, ...]:
+    found = doc.get("warnings", [])
+    if not isinstance(found, list) or not all(isinstance(w, str) for w in found):
+        raise InputError(f"{where}: 'warnings' must be a list of strings; rerun the gate")
+    return tuple(found)
 
 
 def find_verdict(folder: str | Path) -> Path:

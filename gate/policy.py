@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from flipbot.verdict_file import RuleResult, SeedOutcome
-from gate.rules import MEAN_PLCC, PER_SEED_MIN, PLCC_SPREAD, Thresholds, at_least
+from gate.rules import MEAN_PLCC, PER_SEED_MIN, PLCC_SPREAD, Thresholds, at_least, at_most
 
 
 @dataclass(frozen=True)
@@ -67,22 +67,31 @@ def decide(
         seeds=tuple(outcomes),
         flip=flip,
         ensemble_flip=all_hold and all(o.passed for o in outcomes),
-        diagnosis=None if all_hold else diagnose(by_name),
+        diagnosis=None if all_hold else diagnose(by_name, seed_plcc),
     )
 
 
-def diagnose(by_name: Mapping[str, RuleResult]) -> str:
-    """The likely cause of a HOLD and the next step, from which rules failed."""
+def diagnose(by_name: Mapping[str, RuleResult], seed_plcc: Mapping[int, float]) -> str:
+    """The likely cause of a HOLD and the next step, from which rules failed and the seeds."""
     mean_ok = by_name[MEAN_PLCC].passed
-    spread_ok = by_name[PLCC_SPREAD].passed
+    spread = by_name[PLCC_SPREAD]
     seeds_ok = by_name[PER_SEED_MIN].passed
-    if not spread_ok and seeds_ok and mean_ok:
-        return (
-            "seeds disagree although every seed clears the per-seed minimum: the spread is seed "
-            "noise, so re-seed (cheap: train other seeds) or, if the spread is expected for this "
-            "corpus, write a new decision record for the spread bound"
-        )
-    if not spread_ok:
+    if not spread.passed:
+        lone = lone_outlier(seed_plcc, spread.threshold)
+        if lone is not None:
+            seed, rest = lone
+            return (
+                f"seed {seed} alone breaks the spread (PLCC {seed_plcc[seed]:.5f}; the other "
+                f"seeds agree within {rest:.5f}): its training went differently from the others' "
+                "(learning rate, recipe, runner or library versions, or a run that went unstable); "
+                f"check how seed {seed} was trained and retrain it with the run's recipe"
+            )
+        if seeds_ok and mean_ok:
+            return (
+                "seeds disagree although every seed clears the per-seed minimum: the spread is "
+                "seed noise, so re-seed (cheap: train other seeds) or, if the spread is expected "
+                "for this corpus, write a new decision record for the spread bound"
+            )
         return (
             "seeds disagree and some are weak: training is unstable or under-fit; raise --epochs "
             "(or check the learning rate) and retrain every seed, then re-seed if the spread stays"
@@ -97,3 +106,19 @@ def diagnose(by_name: Mapping[str, RuleResult]) -> str:
         "the seeds agree and the mean clears, but some seed is below the per-seed minimum: "
         "the model is probably under-fit; raise --epochs and retrain the weak seeds"
     )
+
+
+def lone_outlier(seed_plcc: Mapping[int, float], spread_max: float) -> tuple[int, float] | None:
+    """The one seed without which the others meet the spread bound, and their spread.
+
+    Needs at least three seeds (two seeds that disagree have no majority) and
+    exactly one such seed: when dropping either end would do, it is seed noise.
+    """
+    if len(seed_plcc) < 3:
+        return None
+    found = []
+    for seed in seed_plcc:
+        rest = [v for s, v in seed_plcc.items() if s != seed]
+        if at_most(max(rest) - min(rest), spread_max):
+            found.append((seed, max(rest) - min(rest)))
+    return found[0] if len(found) == 1 else None

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flipbot.verdict_file import Verdict
+from gate.leakage import twin_sources
 from gate.loso_set import LosoSet, load_loso_set
 from gate.per_source import seed_plcc, source_rows
 from gate.pins import collect_pins
@@ -53,6 +54,7 @@ def judge_run(
         per_source=source_rows(run),
         recipe=recipe_of(run),
         pins=collect_pins(run, cwd=cwd),
+        warnings=tuple(t.warning() for t in twin_sources(run)),
     )
 
 
