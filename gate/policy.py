@@ -18,6 +18,10 @@ from typing import Literal
 from flipbot.verdict_file import RuleResult, SeedOutcome
 from gate.rules import MEAN_PLCC, PER_SEED_MIN, PLCC_SPREAD, Thresholds, at_least, at_most
 
+# SPEC §4, ADR-0303's recipe (trainer.recipe.Recipe.epochs; the gate does not import the
+# trainer, tests/gate/test_gate_policy.py keeps the two equal).
+RECIPE_EPOCHS = 200
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -31,8 +35,13 @@ class Decision:
 
 
 def decide(
-    seed_plcc: Mapping[int, float], rules: tuple[RuleResult, ...], th: Thresholds
+    seed_plcc: Mapping[int, float],
+    rules: tuple[RuleResult, ...],
+    th: Thresholds,
+    *,
+    epochs: int | None = None,
 ) -> Decision:
+    """Who flips; ``epochs`` (the run's, from its loso files) only sharpens the diagnosis."""
     by_name = {r.name: r for r in rules}
     all_hold = all(r.passed for r in rules)
     spread = by_name[PLCC_SPREAD]
@@ -67,11 +76,13 @@ def decide(
         seeds=tuple(outcomes),
         flip=flip,
         ensemble_flip=all_hold and all(o.passed for o in outcomes),
-        diagnosis=None if all_hold else diagnose(by_name, seed_plcc),
+        diagnosis=None if all_hold else diagnose(by_name, seed_plcc, epochs),
     )
 
 
-def diagnose(by_name: Mapping[str, RuleResult], seed_plcc: Mapping[int, float]) -> str:
+def diagnose(
+    by_name: Mapping[str, RuleResult], seed_plcc: Mapping[int, float], epochs: int | None = None
+) -> str:
     """The likely cause of a HOLD and the next step, from which rules failed and the seeds."""
     mean_ok = by_name[MEAN_PLCC].passed
     spread = by_name[PLCC_SPREAD]
@@ -85,6 +96,13 @@ def diagnose(by_name: Mapping[str, RuleResult], seed_plcc: Mapping[int, float]) 
                 f"seeds agree within {rest:.5f}): its training went differently from the others' "
                 "(learning rate, recipe, runner or library versions, or a run that went unstable); "
                 f"check how seed {seed} was trained and retrain it with the run's recipe"
+            )
+        if seeds_ok and mean_ok and epochs is not None and epochs < RECIPE_EPOCHS:
+            return (
+                f"seeds disagree although every seed clears the per-seed minimum, and the run "
+                f"trained {epochs} epoch(s), fewer than the recipe's {RECIPE_EPOCHS}: seeds that "
+                "stop early have not converged to one model, so raise --epochs (to "
+                f"{RECIPE_EPOCHS}) and retrain every seed before re-seeding"
             )
         if seeds_ok and mean_ok:
             return (

@@ -38,7 +38,7 @@ def judge_run(
     th = thresholds or Thresholds()
     per_seed = seed_plcc(run)
     rules = evaluate_rules(per_seed, th)
-    d = decide(per_seed, rules, th)
+    d = decide(per_seed, rules, th, epochs=run.first.epochs)
     return Verdict(
         decision=d.decision,
         refused=d.refused,
