@@ -7,6 +7,18 @@
   below stays ``smoke: true`` with its reason.
 - the ensemble-level registry entry flips only when every seed clears and
   all three rules hold.
+
+The diagnosis of a HOLD reads the failing rules and the seeds; each pattern
+was reproduced by a real broken run (tests/gate/test_real_failures.py):
+- one seed apart from the others, which agree: that seed's training (a seed
+  at 100x the learning rate);
+- spread only, after a run shorter than the recipe's epochs: raise --epochs
+  (the full shipped corpus at 1-3 epochs: every seed >= 0.95, spread
+  0.016-0.0057; re-seeding would not help);
+- spread only, after a full run: seed noise, re-seed;
+- spread and weak seeds: under-fit or unstable, raise --epochs (5 epochs);
+- tight spread, low mean: the data (targets shuffled, a feature swapped);
+- only the per-seed minimum: weak seeds, raise --epochs.
 """
 
 from __future__ import annotations
