@@ -185,7 +185,7 @@ def test_a_correct_rewrite_of_two_rows_passes_the_check() -> None:
     ],
     ids=["before", "target-head", "target-tail", "second-target", "end", "start"],
 )
-def test_a_whitespace_change_anywhere_but_the_flipped_values_is_caught(tamper, where) -> None:  # type: ignore[no-untyped-def]
+def test_a_whitespace_change_anywhere_but_the_flipped_values_is_caught(tamper, where) -> None:
     good = flipped(TEXT, SEED0, SEED1)
     bad = tamper(good)
     assert bad != good, where
@@ -194,7 +194,7 @@ def test_a_whitespace_change_anywhere_but_the_flipped_values_is_caught(tamper, w
     assert str(err.value) == f"{WHERE}: bytes outside the targeted rows changed"
 
 
-def test_a_broken_surgical_rewrite_is_a_bug_never_a_silent_edit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_surgical_rewrite_is_a_bug_never_a_silent_edit(monkeypatch) -> None:
     text = TEXT.replace('"opset": 17,', '"opset":17 ,')  # not canonical: surgical path
     real = reg._surgical
     monkeypatch.setattr(
@@ -204,7 +204,7 @@ def test_a_broken_surgical_rewrite_is_a_bug_never_a_silent_edit(monkeypatch) -> 
         flip_registry(text, [RowChange(SEED0, NEW, False)], WHERE)
 
 
-def test_a_broken_canonical_rewrite_is_a_bug_never_a_silent_edit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_canonical_rewrite_is_a_bug_never_a_silent_edit(monkeypatch) -> None:
     real, calls = reg.dumps, []
 
     def dumps_then_break(doc: object) -> str:  # the first call only decides the path
@@ -218,8 +218,9 @@ def test_a_broken_canonical_rewrite_is_a_bug_never_a_silent_edit(monkeypatch) ->
     assert len(calls) == 2
 
 
-BEFORE = {"v": 1, "models": [{"id": "a", "sha256": "x", "smoke": True}, {"id": "b", "n": 1}]}
-A, B = BEFORE["models"]
+A: dict[str, object] = {"id": "a", "sha256": "x", "smoke": True}
+B: dict[str, object] = {"id": "b", "n": 1}
+BEFORE = {"v": 1, "models": [A, B]}
 
 
 @pytest.mark.parametrize(
@@ -239,9 +240,7 @@ A, B = BEFORE["models"]
     ],
 )  # fmt: skip
 def test_the_parsed_check_catches_each_kind_of_change(
-    after: dict,
-    targets: set[str],
-    message: str,  # type: ignore[type-arg]
+    after: dict[str, object], targets: set[str], message: str
 ) -> None:
     with pytest.raises(RewriteInvariantError) as err:
         check_rows_unchanged(BEFORE, after, targets, WHERE)

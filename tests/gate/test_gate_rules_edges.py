@@ -29,7 +29,7 @@ PLCC_FLAGS = [("mean_plcc", "--mean-plcc-threshold"), ("per_seed_min", "--per-se
 def test_a_plcc_threshold_may_be_exactly_plus_or_minus_one(
     name: str, flag: str, value: float
 ) -> None:
-    th, overridden = resolve_thresholds(**{name: value}, allow_override=True)  # type: ignore[arg-type]
+    th, overridden = resolve_thresholds(**{name: value}, allow_override=True)
     assert th.as_dict()[name] == value
     assert overridden is (value < 0.95)
 
@@ -40,7 +40,7 @@ def test_a_plcc_threshold_outside_minus_one_to_one_is_refused_even_with_override
     name: str, flag: str, value: float
 ) -> None:
     with pytest.raises(InputError) as err:
-        resolve_thresholds(**{name: value}, allow_override=True)  # type: ignore[arg-type]
+        resolve_thresholds(**{name: value}, allow_override=True)
     assert str(err.value) == (f"{flag}: {value!r} is not a PLCC between -1 and 1; pass e.g. 0.95")
 
 

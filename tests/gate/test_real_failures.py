@@ -17,9 +17,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import real_runs as rr
@@ -42,10 +43,16 @@ def healthy(work: Path) -> rr.GateRun:
     return rr.gate(rr.train(corpus, work / "healthy", epochs=rr.HEALTHY_EPOCHS))
 
 
-def run_case(work: Path, name: str, rows: list[rr.Row], **train: object) -> rr.GateRun:
+def run_case(
+    work: Path,
+    name: str,
+    rows: list[rr.Row],
+    *,
+    epochs: int = rr.HEALTHY_EPOCHS,
+    lr_factor: dict[int, float] | None = None,
+) -> rr.GateRun:
     corpus = rr.write_corpus(work / f"{name}.jsonl", rows)
-    epochs = int(train.pop("epochs", rr.HEALTHY_EPOCHS))  # type: ignore[call-overload]
-    return rr.gate(rr.train(corpus, work / name, epochs=epochs, **train))  # type: ignore[arg-type]
+    return rr.gate(rr.train(corpus, work / name, epochs=epochs, lr_factor=lr_factor))
 
 
 def test_the_healthy_slice_promotes_with_a_wide_margin(healthy: rr.GateRun) -> None:
@@ -109,14 +116,15 @@ def scale_vif_scale0(row: rr.Row) -> None:
     ids=["adm2-motion2-swapped", "vif_scale0-times-1000"],
 )
 def test_a_feature_broken_in_one_source_drops_that_source_and_marks_it_worst(
-    work: Path, healthy: rr.GateRun, change: object, decision: str, drop: float
+    work: Path, healthy: rr.GateRun, change: Callable[[rr.Row], None], decision: str, drop: float
 ) -> None:
-    rows = rr.corrupt_source(rr.slice_rows(), WORST, change)  # type: ignore[arg-type]
-    run = run_case(work, f"broken-{WORST}-{change.__name__}", rows)  # type: ignore[attr-defined]
+    rows = rr.corrupt_source(rr.slice_rows(), WORST, change)
+    run = run_case(work, f"broken-{WORST}-{change.__name__}", rows)
     before, after = healthy.source_plcc(), run.source_plcc()
-    assert before[WORST] is not None and after[WORST] is not None
-    assert after[WORST] < before[WORST] - drop
-    assert after[WORST] == min(p for p in after.values() if p is not None)
+    assert None not in before.values() and None not in after.values()
+    healthy_plcc, broken_plcc = float(before[WORST] or 0), float(after[WORST] or 0)
+    assert broken_plcc < healthy_plcc - drop
+    assert broken_plcc == min(float(p or 0) for p in after.values())
     worst_line = next(line for line in run.console.splitlines() if line.strip().startswith(WORST))
     assert worst_line.endswith("<- worst")
     assert sum("<- worst" in line for line in run.console.splitlines()) == 1
@@ -130,7 +138,7 @@ def test_a_feature_broken_in_one_source_drops_that_source_and_marks_it_worst(
 
 
 @pytest.fixture
-def standin(tmp_path: Path) -> Iterator[object]:
+def standin(tmp_path: Path) -> Iterator[Any]:
     sys.path.insert(0, str(rr.ROOT / "tests" / "bot"))
     try:
         github = importlib.import_module("standin").GitHubStandin(tmp_path / "github").start()
@@ -144,7 +152,7 @@ def standin(tmp_path: Path) -> Iterator[object]:
 
 
 def test_one_seed_at_100x_the_learning_rate_is_refused_and_the_pr_path_writes_nothing(
-    work: Path, tmp_path: Path, standin: object, monkeypatch: pytest.MonkeyPatch
+    work: Path, tmp_path: Path, standin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 40 epochs: the healthy slice still PROMOTEs there (spread 0.0039).
     run = run_case(work, "unstable", rr.slice_rows(), epochs=40, lr_factor={2: 100.0})
@@ -178,7 +186,7 @@ def test_one_seed_at_100x_the_learning_rate_is_refused_and_the_pr_path_writes_no
     from bot.__main__ import main as bot_main
 
     github = standin
-    github.seed(  # type: ignore[attr-defined]
+    github.seed(
         {
             "model/tiny/registry.json": registry.read_bytes(),
             "model/tiny/registry.schema.json": (
@@ -188,20 +196,20 @@ def test_one_seed_at_100x_the_learning_rate_is_refused_and_the_pr_path_writes_no
     )
     for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_ACTIONS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("FLIPBOT_TOKEN", github.token)  # type: ignore[attr-defined]
+    monkeypatch.setenv("FLIPBOT_TOKEN", github.token)
     code = bot_main(
         [
             "--verdict-dir", str(work / "unstable"),
             "--artifacts", str(export),
             "--registry", "model/tiny/registry.json",
-            "--repo", github.repo_full_name,  # type: ignore[attr-defined]
+            "--repo", github.repo_full_name,
             "--base", "main",
-            "--api-url", github.base_url,  # type: ignore[attr-defined]
+            "--api-url", github.base_url,
         ]
     )  # fmt: skip
     assert code == 1  # a refusal
-    assert github.writes() == []  # type: ignore[attr-defined]
-    assert github.branches() == ["main"]  # type: ignore[attr-defined]
+    assert github.writes() == []
+    assert github.branches() == ["main"]
 
 
 def test_two_sources_that_are_one_clip_warn_without_changing_the_verdict(
