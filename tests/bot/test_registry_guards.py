@@ -200,8 +200,9 @@ def test_a_broken_surgical_rewrite_is_a_bug_never_a_silent_edit(monkeypatch) -> 
     monkeypatch.setattr(
         reg, "_surgical", lambda *a: real(*a).replace('"opset":17 ,', '"opset":17,', 1)
     )
-    with pytest.raises(RewriteInvariantError, match="bytes outside the targeted rows changed"):
+    with pytest.raises(RewriteInvariantError) as err:
         flip_registry(text, [RowChange(SEED0, NEW, False)], WHERE)
+    assert str(err.value) == f"{WHERE}: bytes outside the targeted rows changed"
 
 
 def test_a_broken_canonical_rewrite_is_a_bug_never_a_silent_edit(monkeypatch) -> None:
@@ -213,8 +214,9 @@ def test_a_broken_canonical_rewrite_is_a_bug_never_a_silent_edit(monkeypatch) ->
         return out if len(calls) == 1 else out.replace('"opset": 17', '"opset": 18', 1)
 
     monkeypatch.setattr(reg, "dumps", dumps_then_break)
-    with pytest.raises(RewriteInvariantError, match="changed row 'vmaf_tiny_v2'"):
+    with pytest.raises(RewriteInvariantError) as err:
         flip_registry(TEXT, [RowChange(SEED0, NEW, False)], WHERE)
+    assert str(err.value) == f"{WHERE}: the rewrite changed row 'vmaf_tiny_v2'"
     assert len(calls) == 2
 
 
@@ -250,3 +252,38 @@ def test_the_parsed_check_catches_each_kind_of_change(
 def test_the_parsed_check_lets_the_target_values_change() -> None:
     after = {"v": 1, "models": [{"id": "a", "sha256": "y", "smoke": False}, B]}
     check_rows_unchanged(BEFORE, after, {"a"}, WHERE)
+
+
+def test_a_change_of_the_very_first_byte_is_caught() -> None:
+    # Leading whitespace keeps the JSON valid and the rows where they were.
+    with pytest.raises(RewriteInvariantError, match="bytes outside the targeted rows changed"):
+        check_json_rewrite(" " + TEXT, flipped("\t" + TEXT, SEED0), {SEED0}, WHERE)
+    check_json_rewrite(" " + TEXT, flipped(" " + TEXT, SEED0), {SEED0}, WHERE)
+
+
+def test_a_registry_that_breaks_its_schema_is_refused_even_if_the_flip_would_repair_it() -> None:
+    broken = flipped(TEXT, SEED0).replace(f'"sha256": "{NEW}"', '"sha256": "NOT-HEX"', 1)
+    with pytest.raises(InputError) as err:
+        flip_registry(broken, [RowChange(SEED0, NEW, False)], WHERE, schema=SCHEMA_DOC)
+    assert str(err.value) == (
+        f"{WHERE}: schema violation at .models[2].sha256: 'NOT-HEX' does not match "
+        "'^[0-9a-f]{64}$'; fix the registry so it matches its schema"
+    )
+
+
+def test_a_flip_that_would_break_the_schema_names_the_file() -> None:
+    with pytest.raises(InputError) as err:
+        flip_registry(TEXT, [RowChange(SEED0, "NOT-HEX", False)], WHERE, schema=SCHEMA_DOC)
+    assert str(err.value).startswith(f"{WHERE}: schema violation at .models[2].sha256: ")
+
+
+@pytest.mark.parametrize("name", ["registry.yml", "registry.yaml"])
+def test_a_yaml_registry_is_checked_against_its_schema(name: str) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"models": {"type": "array", "items": {"required": ["id", "kind"]}}},
+    }
+    with pytest.raises(InputError) as err:
+        flip_registry(YAML_TEXT, [RowChange("a_seed0", NEW, False)], name, schema=schema)
+    assert str(err.value).startswith(f"{name}: schema violation at .models[0]: 'kind' is a ")
+    assert flip_registry(YAML_TEXT, [], name).method == "yaml"  # no schema: no such check

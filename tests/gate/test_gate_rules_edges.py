@@ -94,6 +94,8 @@ def test_the_slack_decides_float_noise_only() -> None:
     assert at_least(0.95 - 0.9e-12, 0.95) and not at_least(0.95 - 1.1e-12, 0.95)
     assert at_most(0.005 + 0.9e-12, 0.005) and not at_most(0.005 + 1.1e-12, 0.005)
     assert at_least(0.95, 0.95) and at_most(0.005, 0.005)
+    # Exactly at the slack's end still counts (inclusive).
+    assert at_least(0.95 - TOLERANCE, 0.95) and at_most(0.005 + TOLERANCE, 0.005)
 
 
 def test_the_mean_is_correctly_rounded_whatever_the_order() -> None:
