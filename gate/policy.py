@@ -14,7 +14,7 @@ was reproduced by a real broken run (tests/gate/test_real_failures.py):
   at 100x the learning rate);
 - spread only, after a run shorter than the recipe's epochs: raise --epochs
   (the full shipped corpus at 1-3 epochs: every seed >= 0.95, spread
-  0.016-0.0057; re-seeding would not help);
+  0.016-0.0057; re-seeding would not help; from 4 epochs it PROMOTEs);
 - spread only, after a full run: seed noise, re-seed;
 - spread and weak seeds: under-fit or unstable, raise --epochs (5 epochs);
 - tight spread, low mean: the data (targets shuffled, a feature swapped);

@@ -9,7 +9,15 @@ diagnosis the gate prints, against the same slice trained healthily.
 Measured on this slice (one CPU worker; 2-core machine shared with other
 work): healthy at 80 epochs PROMOTE, mean 0.990, spread 0.0014; 40 epochs
 still PROMOTE (mean 0.970, spread 0.0039); 20 epochs HOLD, refused on the
-spread (0.0094); 5 epochs HOLD on all three rules.
+spread (0.0094); 5 epochs HOLD on all three rules. The module takes 20-70 s
+(about 20 s of it training).
+
+On the full shipped corpus (5 seeds, 9 sources, about 730 steps an epoch)
+the gate cannot tell an under-trained run from the recipe's 200 epochs once
+it has 4: 1, 2 and 3 epochs are refused on the spread alone (0.0159, 0.0090,
+0.0057) with every seed at or above 0.95; 4 epochs PROMOTE (mean 0.98620,
+spread 0.00288), 5 (0.99068) and 10 (0.99864) too. Hence the short-run
+diagnosis in gate/policy.py: re-seeding would not fix those refusals.
 """
 
 from __future__ import annotations
