@@ -7,7 +7,7 @@ CORPUS ?= corpus/flipbot_corpus_v1.jsonl.gz
 OUT ?= artifacts
 EPOCHS ?= 200
 
-.PHONY: demo test check lint types bench e2e clean help venv
+.PHONY: demo test check lint types bench e2e clean help venv mutation
 
 help:
 	@echo "make demo   - train, gate, export and dry-run the bot on the shipped corpus"
@@ -25,6 +25,13 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not e2e"
+
+# Mutation testing of the safety-critical modules ([tool.mutmut] in pyproject.toml,
+# docs/MUTATION.md); not part of `make test`. MUTATION_CHILDREN=1 on a shared machine.
+MUTATION_CHILDREN ?= 2
+mutation: $(STAMP)
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN)
+	$(BIN)/mutmut results
 
 # The composite Action run for real (act, host mode, offline) against the GitHub stand-in.
 e2e: $(STAMP)

@@ -71,6 +71,8 @@ class Verdict:
     recipe: dict[str, Any]
     pins: Pins
     schema_version: int = SCHEMA_VERSION
+    # Informational findings (e.g. two sources that look identical): shown, never decisive.
+    warnings: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -98,7 +100,9 @@ class Verdict:
             raise InputError(
                 f"{where}: not a flipbot verdict of schema {SCHEMA_VERSION}; rerun the gate"
             )
-        exact_keys(doc, where, field_names(cls), ("kind",))
+        # "warnings" (informational, e.g. twin sources) is newer than schema 1: optional.
+        required = [name for name in field_names(cls) if name != "warnings"]
+        exact_keys(doc, where, required, ("kind", "warnings"))
         seeds = tuple(
             seed_outcome_from_json(s, f"{where}: seeds[{i}]")
             for i, s in enumerate(need_list(doc, "seeds", where))
@@ -133,6 +137,7 @@ class Verdict:
             recipe=need(doc, "recipe", dict, where),
             pins=pins_from_json(need(doc, "pins", dict, where), f"{where}: pins"),
             schema_version=version,
+            warnings=_warnings(doc, where),
         )
         _check_consistent(verdict, where)
         return verdict
@@ -165,6 +170,15 @@ def _check_consistent(verdict: Verdict, where: str) -> None:
         raise InputError(
             f"{where}: field 'decision' is PROMOTE but field 'refused' is true; rerun the gate"
         )
+
+
+def _warnings(doc: dict[str, Any], where: str) -> tuple[str, ...]:
+    if "warnings" not in doc:
+        return ()
+    return tuple(
+        check_text(w, f"{where}: field 'warnings'[{i}]")
+        for i, w in enumerate(need_list(doc, "warnings", where))
+    )
 
 
 def find_verdict(folder: str | Path) -> Path:

@@ -37,6 +37,8 @@ def format_console(verdict: Verdict, written: Path | None = None) -> str:
         lines += ["", f"refused: {verdict.refusal_reason}"]
     if verdict.diagnosis:
         lines += ["", f"diagnosis: {verdict.diagnosis}"]
+    if verdict.warnings:
+        lines += ["", *(f"warning: {w}" for w in verdict.warnings)]
     if written is not None:
         lines += ["", f"verdict written to {written}"]
     return "\n".join(lines) + "\n"
@@ -86,7 +88,8 @@ def workflow_annotations(verdict: Verdict, cal: Calibration | None = None) -> li
         f"::warning title=flipbot calibration::{_escape_command(w)}"
         for w in (cal.warnings if cal is not None else ())
     ]
-    return _verdict_annotations(verdict) + calibration
+    findings = [f"::warning title=flipbot gate::{_escape_command(w)}" for w in verdict.warnings]
+    return _verdict_annotations(verdict) + findings + calibration
 
 
 def _verdict_annotations(verdict: Verdict) -> list[str]:

@@ -7,6 +7,18 @@
   below stays ``smoke: true`` with its reason.
 - the ensemble-level registry entry flips only when every seed clears and
   all three rules hold.
+
+The diagnosis of a HOLD reads the failing rules and the seeds; each pattern
+was reproduced by a real broken run (tests/gate/test_real_failures.py):
+- one seed apart from the others, which agree: that seed's training (a seed
+  at 100x the learning rate);
+- spread only, after a run shorter than the recipe's epochs: raise --epochs
+  (the full shipped corpus at 1-3 epochs: every seed >= 0.95, spread
+  0.016-0.0057; re-seeding would not help; from 4 epochs it PROMOTEs);
+- spread only, after a full run: seed noise, re-seed;
+- spread and weak seeds: under-fit or unstable, raise --epochs (5 epochs);
+- tight spread, low mean: the data (targets shuffled, a feature swapped);
+- only the per-seed minimum: weak seeds, raise --epochs.
 """
 
 from __future__ import annotations
@@ -16,7 +28,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from flipbot.verdict_file import RuleResult, SeedOutcome
-from gate.rules import MEAN_PLCC, PER_SEED_MIN, PLCC_SPREAD, Thresholds, at_least
+from gate.rules import MEAN_PLCC, PER_SEED_MIN, PLCC_SPREAD, Thresholds, at_least, at_most
+
+# SPEC §4, ADR-0303's recipe (trainer.recipe.Recipe.epochs; the gate does not import the
+# trainer, tests/gate/test_gate_policy.py keeps the two equal).
+RECIPE_EPOCHS = 200
 
 
 @dataclass(frozen=True)
@@ -31,8 +47,13 @@ class Decision:
 
 
 def decide(
-    seed_plcc: Mapping[int, float], rules: tuple[RuleResult, ...], th: Thresholds
+    seed_plcc: Mapping[int, float],
+    rules: tuple[RuleResult, ...],
+    th: Thresholds,
+    *,
+    epochs: int | None = None,
 ) -> Decision:
+    """Who flips; ``epochs`` (the run's, from its loso files) only sharpens the diagnosis."""
     by_name = {r.name: r for r in rules}
     all_hold = all(r.passed for r in rules)
     spread = by_name[PLCC_SPREAD]
@@ -67,22 +88,40 @@ def decide(
         seeds=tuple(outcomes),
         flip=flip,
         ensemble_flip=all_hold and all(o.passed for o in outcomes),
-        diagnosis=None if all_hold else diagnose(by_name),
+        diagnosis=None if all_hold else diagnose(by_name, seed_plcc, epochs),
     )
 
 
-def diagnose(by_name: Mapping[str, RuleResult]) -> str:
-    """The likely cause of a HOLD and the next step, from which rules failed."""
+def diagnose(
+    by_name: Mapping[str, RuleResult], seed_plcc: Mapping[int, float], epochs: int | None = None
+) -> str:
+    """The likely cause of a HOLD and the next step, from which rules failed and the seeds."""
     mean_ok = by_name[MEAN_PLCC].passed
-    spread_ok = by_name[PLCC_SPREAD].passed
+    spread = by_name[PLCC_SPREAD]
     seeds_ok = by_name[PER_SEED_MIN].passed
-    if not spread_ok and seeds_ok and mean_ok:
-        return (
-            "seeds disagree although every seed clears the per-seed minimum: the spread is seed "
-            "noise, so re-seed (cheap: train other seeds) or, if the spread is expected for this "
-            "corpus, write a new decision record for the spread bound"
-        )
-    if not spread_ok:
+    if not spread.passed:
+        lone = lone_outlier(seed_plcc, spread.threshold)
+        if lone is not None:
+            seed, rest = lone
+            return (
+                f"seed {seed} alone breaks the spread (PLCC {seed_plcc[seed]:.5f}; the other "
+                f"seeds agree within {rest:.5f}): its training went differently from the others' "
+                "(learning rate, recipe, runner or library versions, or a run that went unstable); "
+                f"check how seed {seed} was trained and retrain it with the run's recipe"
+            )
+        if seeds_ok and mean_ok and epochs is not None and epochs < RECIPE_EPOCHS:
+            return (
+                f"seeds disagree although every seed clears the per-seed minimum, and the run "
+                f"trained {epochs} epoch(s), fewer than the recipe's {RECIPE_EPOCHS}: seeds that "
+                "stop early have not converged to one model, so raise --epochs (to "
+                f"{RECIPE_EPOCHS}) and retrain every seed before re-seeding"
+            )
+        if seeds_ok and mean_ok:
+            return (
+                "seeds disagree although every seed clears the per-seed minimum: the spread is "
+                "seed noise, so re-seed (cheap: train other seeds) or, if the spread is expected "
+                "for this corpus, write a new decision record for the spread bound"
+            )
         return (
             "seeds disagree and some are weak: training is unstable or under-fit; raise --epochs "
             "(or check the learning rate) and retrain every seed, then re-seed if the spread stays"
@@ -97,3 +136,19 @@ def diagnose(by_name: Mapping[str, RuleResult]) -> str:
         "the seeds agree and the mean clears, but some seed is below the per-seed minimum: "
         "the model is probably under-fit; raise --epochs and retrain the weak seeds"
     )
+
+
+def lone_outlier(seed_plcc: Mapping[int, float], spread_max: float) -> tuple[int, float] | None:
+    """The one seed without which the others meet the spread bound, and their spread.
+
+    Needs at least three seeds (two seeds that disagree have no majority) and
+    exactly one such seed: when dropping either end would do, it is seed noise.
+    """
+    if len(seed_plcc) < 3:
+        return None
+    found = []
+    for seed in seed_plcc:
+        rest = [v for s, v in seed_plcc.items() if s != seed]
+        if at_most(max(rest) - min(rest), spread_max):
+            found.append((seed, max(rest) - min(rest)))
+    return found[0] if len(found) == 1 else None

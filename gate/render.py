@@ -138,6 +138,8 @@ def render_summary(verdict: Verdict) -> str:
         "",
         render_report_tables(verdict),
     ]
+    if verdict.warnings:
+        parts += [*(f"- ⚠ {escape_md(w)}" for w in verdict.warnings), ""]
     return "\n".join(parts)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flipbot.loso_file import loso_filename
 from flipbot.verdict_file import Verdict
 from gate.fold_scores import check_distinct_predictions, rescore
+from gate.leakage import twin_sources
 from gate.loso_set import LosoSet, load_loso_set
 from gate.per_source import seed_plcc, source_rows
 from gate.pins import collect_pins
@@ -49,7 +50,7 @@ def judge_run(
     th = thresholds or Thresholds()
     per_seed = seed_plcc(run)
     rules = evaluate_rules(per_seed, th)
-    d = decide(per_seed, rules, th)
+    d = decide(per_seed, rules, th, epochs=run.first.epochs)
     return Verdict(
         decision=d.decision,
         refused=d.refused,
@@ -65,6 +66,7 @@ def judge_run(
         per_source=source_rows(run),
         recipe=recipe_of(run),
         pins=collect_pins(run, cwd=cwd),
+        warnings=tuple(t.warning() for t in twin_sources(run)),
     )
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -78,6 +79,28 @@ def versions() -> dict[str, str]:
     }
 
 
+def _train(
+    jobs: list[Job],
+    recipe: Recipe,
+    device: torch.device,
+    progress: Progress | None,
+    lr_factor: Mapping[int, float],
+) -> list[FrRegressor]:
+    """One stack per distinct learning rate (one stack in every real run), in job order."""
+    factors = sorted({lr_factor.get(j.seed, 1.0) for j in jobs})
+    if factors == [1.0]:
+        return train_stacked(jobs, recipe, device, progress)
+    models: list[FrRegressor | None] = [None] * len(jobs)
+    for factor in factors:
+        idx = [i for i, j in enumerate(jobs) if lr_factor.get(j.seed, 1.0) == factor]
+        trained = train_stacked(
+            [jobs[i] for i in idx], replace(recipe, lr=recipe.lr * factor), device, progress
+        )
+        for i, model in zip(idx, trained, strict=True):
+            models[i] = model
+    return [m for m in models if m is not None]
+
+
 def run_loso(
     corpus: Corpus,
     seeds: list[int],
@@ -85,12 +108,21 @@ def run_loso(
     device: torch.device,
     progress: Progress | None = None,
     dry_run: bool = False,
+    *,
+    lr_factor: Mapping[int, float] | None = None,
 ) -> list[LosoArtefact]:
-    """Train every (seed, fold) model at once; one artefact per seed, in ``seeds`` order."""
+    """Train every (seed, fold) model at once; one artefact per seed, in ``seeds`` order.
+
+    ``lr_factor`` is a test-only knob (no CLI flag reaches it): seed -> a factor
+    on the recipe's learning rate for that seed's models, which train in their
+    own stack. The artefacts still record the recipe, as a seed that went
+    unstable on a runner would: tests/gate/test_real_failures.py uses it to
+    show the gate refusing such a run.
+    """
     folds = make_folds(corpus)
     jobs = [Job(seed, f.x_train, corpus.vmaf[f.train_rows]) for seed in seeds for f in folds]
     start = time.perf_counter()
-    models = train_stacked(jobs, recipe, device, progress)
+    models = _train(jobs, recipe, device, progress, lr_factor or {})
     wall = time.perf_counter() - start
     artefacts = []
     for i, seed in enumerate(seeds):
