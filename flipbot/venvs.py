@@ -121,6 +121,7 @@ def install(
     uv: Path | None,
     estimate_s: tuple[int, int] = (60, 10),
     require_hashes: bool = False,
+    seed: bool = False,
 ) -> Path:
     """Create ``folder`` (if needed) and install ``requirements`` into it; return its python."""
     python = folder / "bin" / "python"
@@ -131,8 +132,8 @@ def install(
         warm = _uv_cache_warm(env)
         if not python.exists():
             say(f"creating {folder} (uv venv)")
-            subprocess.run([str(uv), "venv", "-q", "--python", sys.executable, str(folder)],
-                           env=env, check=True)  # fmt: skip
+            argv = [str(uv), "venv", "-q", "--python", sys.executable, str(folder)]
+            subprocess.run([*argv, "--seed"] if seed else argv, env=env, check=True)
         seconds = estimate_s[1] if warm else estimate_s[0]
         say(f"installing pinned packages into {folder} with uv "
             f"({'cached' if warm else 'first run'}, ~{seconds} s)")  # fmt: skip
@@ -167,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cold, warm = (int(x) for x in args.estimate.split(","))
         uv = None if args.no_uv else bootstrap_uv(args.uv_bootstrap)
-        install(args.venv, args.requirements, uv=uv, estimate_s=(cold, warm))
+        # --seed: pip inside .venv too, as `python -m venv` gives it
+        install(args.venv, args.requirements, uv=uv, estimate_s=(cold, warm), seed=True)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
