@@ -27,8 +27,8 @@ from pathlib import Path
 
 from flipbot.action.commands import STAGES, make_venv, run_stage
 from flipbot.action.inputs import parse_inputs
-from flipbot.action.venv_step import plan as plan_venvs
 from flipbot.action.outputs import input_outputs, verdict_outputs, write_outputs
+from flipbot.action.venv_step import plan as plan_venvs
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_OK, InputError
 
 

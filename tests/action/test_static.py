@@ -188,7 +188,11 @@ def test_the_write_job_installs_only_the_hash_pinned_lock(action: dict[str, Any]
     assert steps["bot-venv"]["if"] == "steps.venvs.outputs.bot != ''"
     # what the plan hands the bot's venv step is the lock, and a lock means --require-hashes
     out = plan_venvs(
-        {"VENV_DIR": "/v", "WANT_BOT": "true", "BOT_REQUIREMENTS": str(ROOT / "requirements/bot.lock")}
+        {
+            "VENV_DIR": "/v",
+            "WANT_BOT": "true",
+            "BOT_REQUIREMENTS": str(ROOT / "requirements/bot.lock"),
+        }
     )
     assert out["bot-requirements"].endswith("bot.lock") and out["bot"].startswith("/v/bot-")
 
@@ -203,7 +207,7 @@ def test_the_venv_cache_is_pinned_and_used_only_on_hosted_runners(action: dict[s
         "key": "${{ steps.venvs.outputs.cache-key }}",
     }
     ids = [s.get("id") for _, s in rules.all_steps(action)]
-    cache_at = [i for i, (_, s) in enumerate(rules.all_steps(action)) if s in caches][0]
+    cache_at = next(i for i, (_, s) in enumerate(rules.all_steps(action)) if s in caches)
     assert ids.index("venvs") < cache_at < ids.index("base-venv")
 
 

@@ -27,7 +27,10 @@ def lock_entries(text: str) -> dict[str, tuple[str, list[str]]]:
     for block in re.split(r"\n(?=[A-Za-z0-9])", text):
         m = PIN_RE.match(block)
         if m:
-            entries[norm(m.group(1))] = (m.group(2), re.findall(r"--hash=sha256:([0-9a-f]{64})", block))
+            entries[norm(m.group(1))] = (
+                m.group(2),
+                re.findall(r"--hash=sha256:([0-9a-f]{64})", block),
+            )
     return entries
 
 
@@ -110,5 +113,9 @@ def test_the_write_job_gets_neither_torch_nor_matplotlib() -> None:
 
 
 def test_lock_parser_reads_hashes_and_markers() -> None:
-    text = "a-b==1.0 ; python_version < '4' \\\n    --hash=sha256:" + "0" * 64 + "\n    # via x\nc==2\n"
+    text = (
+        "a-b==1.0 ; python_version < '4' \\\n    --hash=sha256:"
+        + "0" * 64
+        + "\n    # via x\nc==2\n"
+    )
     assert lock_entries(text) == {"a-b": ("1.0", ["0" * 64]), "c": ("2", [])}
