@@ -126,10 +126,11 @@ def plot_scatter(artefacts: Sequence[LosoArtefact], path: Path) -> Path:
     return path
 
 
-def _zoom(values: list[float], pad_min: float = 0.002) -> tuple[float, float]:
+def _zoom(values: list[float], pad_min: float = 0.002, cap: bool = True) -> tuple[float, float]:
+    """The values' range plus a margin (PLCC never exceeds 1: capped unless asked not to)."""
     lo, hi = min(values), max(values)
     pad = max(0.12 * (hi - lo), pad_min)
-    return lo - pad, min(hi + pad, 1.0 + pad / 4)
+    return lo - pad, min(hi + pad, 1.0 + pad / 4) if cap else hi + pad
 
 
 def _strips(ax: Any, artefacts: Sequence[LosoArtefact], seeds: list[int]) -> None:
@@ -166,7 +167,8 @@ def _rules(ax: Any, plcc: dict[int, float], spread_max: float, minimum: float) -
     ax.axhline(mean, color="black", linewidth=0.8)
     for k, seed in enumerate(seeds):
         ax.scatter([k], [plcc[seed]], s=40, zorder=3, **seed_style(k))
-    lo, hi = _zoom([*values, mean - spread_max / 2, mean + spread_max / 2], pad_min=0.001)
+    band = [mean - spread_max / 2, mean + spread_max / 2]
+    lo, hi = _zoom([*values, *band], pad_min=0.001, cap=False)  # the whole band stays in view
     if minimum >= lo - 2 * (hi - lo) / 3:  # near enough to show without hiding the seeds
         lo = min(lo, minimum - (hi - lo) / 10)
         ax.axhline(minimum, color=RULE, linestyle="--", linewidth=1.2,
@@ -185,6 +187,26 @@ def _rules(ax: Any, plcc: dict[int, float], spread_max: float, minimum: float) -
     ax.legend(fontsize=7, loc="upper right")
 
 
+def strip_figure(
+    artefacts: Sequence[LosoArtefact],
+    *,
+    spread_max: float = PLCC_SPREAD_MAX,
+    per_seed_min: float = PER_SEED_PLCC_MIN,
+) -> Any:
+    """The strip chart as a matplotlib figure: axes[0] per source, axes[1] the rules."""
+    plt = _pyplot()
+    seeds = sorted({a.seed for a in artefacts})
+    n_sources = len({f.held_out for a in artefacts for f in a.folds})
+    width = max(6.0, 0.8 * n_sources + 2)
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(width + 3.2, 4.2), gridspec_kw={"width_ratios": [width, 3.2]}
+    )
+    _strips(left, artefacts, seeds)
+    _rules(right, seed_plcc(artefacts), spread_max, per_seed_min)
+    fig.tight_layout()
+    return fig
+
+
 def plot_plcc_strip(
     artefacts: Sequence[LosoArtefact],
     path: Path,
@@ -192,18 +214,9 @@ def plot_plcc_strip(
     spread_max: float = PLCC_SPREAD_MAX,
     per_seed_min: float = PER_SEED_PLCC_MIN,
 ) -> Path:
-    plt = _pyplot()
-    seeds = sorted({a.seed for a in artefacts})
-    n_sources = len({f.held_out for a in artefacts for f in a.folds})
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(max(6.0, 0.8 * n_sources + 2) + 3.2, 4.2),
-        gridspec_kw={"width_ratios": [max(6.0, 0.8 * n_sources + 2), 3.2]},
-    )  # fmt: skip
-    _strips(left, artefacts, seeds)
-    _rules(right, seed_plcc(artefacts), spread_max, per_seed_min)
-    fig.tight_layout()
+    fig = strip_figure(artefacts, spread_max=spread_max, per_seed_min=per_seed_min)
     fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    _pyplot().close(fig)
     return path
 
 
