@@ -136,7 +136,7 @@ def install(
             subprocess.run([*argv, "--seed"] if seed else argv, env=env, check=True)
         seconds = estimate_s[1] if warm else estimate_s[0]
         say(f"installing pinned packages into {folder} with uv "
-            f"({'cached' if warm else 'first run'}, ~{seconds} s)")  # fmt: skip
+            f"({'uv cache present' if warm else 'first run, empty uv cache'}, ~{seconds} s)")  # fmt: skip
         argv = [str(uv), "pip", "install", "-q", *index.uv_args(), "--python", str(python)]
         argv += ["--require-hashes"] if require_hashes else []
         run_visibly([*argv, *req_args], "installing", env)
