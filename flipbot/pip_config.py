@@ -22,8 +22,11 @@ class PipIndex:
     cert: str = ""
     constraints: tuple[str, ...] = ()
 
-    def uv_args(self) -> list[str]:
-        """uv options that resolve like pip: every index searched for the best match."""
+    def uv_args(self, constraints: bool = True) -> list[str]:
+        """uv options that resolve like pip: every index searched for the best match.
+
+        ``constraints=False`` for a hash-pinned lock: it pins every version exactly, and
+        uv's ``--require-hashes`` refuses a constraint that is not an ``==`` pin."""
         args = ["--index-strategy", "unsafe-best-match"]
         if self.index_url:
             args += ["--index-url", self.index_url]
@@ -31,7 +34,7 @@ class PipIndex:
             args += ["--extra-index-url", url]
         for link in self.find_links:
             args += ["--find-links", link]
-        for path in self.constraints:
+        for path in self.constraints if constraints else ():
             args += ["--constraint", path]
         return args
 

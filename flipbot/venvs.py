@@ -137,7 +137,8 @@ def install(
         seconds = estimate_s[1] if warm else estimate_s[0]
         say(f"installing pinned packages into {folder} with uv "
             f"({'uv cache present' if warm else 'first run, empty uv cache'}, ~{seconds} s)")  # fmt: skip
-        argv = [str(uv), "pip", "install", "-q", *index.uv_args(), "--python", str(python)]
+        argv = [str(uv), "pip", "install", "-q", *index.uv_args(constraints=not require_hashes)]
+        argv += ["--python", str(python)]
         argv += ["--require-hashes"] if require_hashes else []
         run_visibly([*argv, *req_args], "installing", env)
         return python

@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/flipbot-action-setup.XXXXXX)
 export FLIPBOT_E2E_VENV_DIR="$work/venvs" UV_CACHE_DIR="$work/uv-cache"
 for run in cold warm; do
   .venv/bin/python -m pytest -q -p no:cacheprovider --basetemp "$work/$run" -m e2e \
-    tests/action/test_e2e.py -k test_refusing_verdict_fails_the_action >/dev/null
+    tests/action/test_e2e.py -k test_refusing_verdict_fails_the_action | tail -1
   log=$(find "$work/$run" -name act.log | head -1)
   echo "$run:"
   grep -E "(Success|Failure) - Main (Plan the venvs|Restore the light|Create the)" "$log" \

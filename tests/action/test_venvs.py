@@ -34,6 +34,7 @@ def test_pip_config_becomes_the_same_uv_options() -> None:
         "--constraint", "/etc/xdg/pip/constraints.txt",
     ]  # fmt: skip
     assert index.uv_env() == {"SSL_CERT_FILE": "/etc/ssl/certs/ca.crt"}
+    assert "--constraint" not in index.uv_args(constraints=False)  # a lock pins every version
     assert parse_config_list("").uv_args() == ["--index-strategy", "unsafe-best-match"]
 
 
