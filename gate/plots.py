@@ -89,7 +89,7 @@ def plot_scatter(artefacts: Sequence[LosoArtefact], path: Path) -> Path:
     plt = _pyplot()
     panels = _by_source(artefacts)
     seeds = sorted({a.seed for a in artefacts})
-    cols = min(4, len(panels))
+    cols = min(4, math.ceil(math.sqrt(len(panels))))  # 4 sources: 2 x 2; 9: 3 x 3
     rows = math.ceil(len(panels) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(2.9 * cols, 2.9 * rows + 0.6), squeeze=False)
     for ax, (source, members) in zip(axes.flat, sorted(panels.items()), strict=False):
@@ -108,8 +108,9 @@ def plot_scatter(artefacts: Sequence[LosoArtefact], path: Path) -> Path:
         ax.set_ylim(lo, hi)
         ax.set_aspect("equal")
         ax.tick_params(labelsize=7)
-    for ax in axes[-1]:
-        ax.set_xlabel("true VMAF", fontsize=8)
+    for i, ax in enumerate(axes.flat[: len(panels)]):
+        if i + cols >= len(panels):  # the lowest panel of its column
+            ax.set_xlabel("true VMAF", fontsize=8)
     for ax in axes[:, 0]:
         ax.set_ylabel("predicted VMAF", fontsize=8)
     for ax in list(axes.flat)[len(panels) :]:
@@ -120,7 +121,7 @@ def plot_scatter(artefacts: Sequence[LosoArtefact], path: Path) -> Path:
     for handle in legend.legend_handles:
         handle.set_alpha(1.0)
     fig.suptitle("Held-out predictions: each panel is a source no seed trained on", fontsize=10)
-    fig.tight_layout(rect=(0, 0.3 / (2.9 * rows + 0.6), 1, 0.97))
+    fig.tight_layout(rect=(0, 0.3 / (2.9 * rows + 0.6), 1, 0.97), h_pad=1.2)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path

@@ -51,10 +51,10 @@ def test_render_plots_writes_two_pngs_sized_by_source_count(tmp_path: Path) -> N
     sources = ["bikes", "city", "tree", "vtest"]
     paths = render_plots([artefact(s, sources) for s in range(3)], tmp_path)
     assert [p.name for p in paths] == [SCATTER_NAME, STRIP_NAME]
-    # one small panel per source: 4 in a row of 2.9-inch panels (+0.6 in for the legend)
-    assert png_size(tmp_path / SCATTER_NAME) == (round(4 * 2.9 * 110), round(3.5 * 110))
+    # one small 2.9-inch panel per source, 2 x 2 for 4 sources (+0.6 in for the legend)
+    assert png_size(tmp_path / SCATTER_NAME) == (round(2 * 2.9 * 110), round(6.4 * 110))
     render_plots([artefact(s, [*sources, "zoo"]) for s in range(3)], tmp_path)
-    assert png_size(tmp_path / SCATTER_NAME) == (round(4 * 2.9 * 110), round(6.4 * 110))
+    assert png_size(tmp_path / SCATTER_NAME) == (round(3 * 2.9 * 110), round(6.4 * 110))
     assert png_size(tmp_path / STRIP_NAME)[0] >= 900
 
 
