@@ -39,7 +39,7 @@ venv-demo: $(DEMO_STAMP)
 venv: $(TEST_STAMP)
 
 test: $(TEST_STAMP)
-	$(call say,the test suite (not e2e; about 6 min on 2 cores))
+	$(call say,the test suite (not e2e; about 4-5 min on 2 cores))
 	$(BIN)/python -m pytest -q -m "not e2e"
 
 # The composite Action run for real (act, host mode, offline) against the GitHub stand-in.

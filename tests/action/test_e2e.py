@@ -2,9 +2,10 @@
 
 Two paths: a refusal (seeds that disagree, so the spread rule fails) and a PROMOTE run
 that trains for real on a small slice of the shipped corpus
-(tests/action/data/corpus_small.jsonl.gz), exports ONNX and opens one flip pull request. The private light venv (requirements/base.txt) is built
-for real into a reusable folder (``FLIPBOT_E2E_VENV_DIR``, default .cache/action-e2e-venvs):
-the first run pays for the install, later runs reuse it. Training uses this interpreter
+(tests/action/data/corpus_small.jsonl.gz), exports ONNX and opens one flip pull request. The
+gate's venv (requirements/base.txt) and the bot's (requirements/bot.lock, hash-checked) are
+built for real into keyed folders under ``FLIPBOT_E2E_VENV_DIR`` (default
+.cache/action-e2e-venvs): the first run pays for the install, later runs reuse them. Training uses this interpreter
 (``train-python``) so torch is not installed again.
 """
 
