@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import threading
@@ -96,14 +97,12 @@ def bootstrap_uv(folder: Path) -> Path | None:
     exe = folder / "bin" / "uv"
     if exe.exists():
         return exe
-    say(f"getting the installer ({UV_PINS.name}: uv, ~3 s, once)")
+    say(f"getting the installer uv ({UV_PINS.name}, hash-pinned; ~5 s, once)")
     try:
         venv.create(folder, with_pip=True, clear=True)
-        subprocess.run(
-            [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(UV_PINS)],
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError) as exc:
+        pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(UV_PINS)]
+        run_visibly(pip, "getting uv")
+    except (OSError, subprocess.CalledProcessError, InputError) as exc:
         say(f"uv could not be installed ({exc}); installing with pip instead (slower)")
         return None
     return exe if exe.exists() else None
@@ -128,20 +127,11 @@ def install(
     index: PipIndex = pip_index()
     req_args = [a for r in requirements for a in ("-r", str(r))]
     if uv is not None:
-        env = os.environ | index.uv_env()
-        warm = _uv_cache_warm(env)
-        if not python.exists():
-            say(f"creating {folder} (uv venv)")
-            argv = [str(uv), "venv", "-q", "--python", sys.executable, str(folder)]
-            subprocess.run([*argv, "--seed"] if seed else argv, env=env, check=True)
-        seconds = estimate_s[1] if warm else estimate_s[0]
-        say(f"installing pinned packages into {folder} with uv "
-            f"({'uv cache present' if warm else 'first run, empty uv cache'}, ~{seconds} s)")  # fmt: skip
-        argv = [str(uv), "pip", "install", "-q", *index.uv_args(constraints=not require_hashes)]
-        argv += ["--python", str(python)]
-        argv += ["--require-hashes"] if require_hashes else []
-        run_visibly([*argv, *req_args], "installing", env)
-        return python
+        try:
+            return _install_uv(folder, req_args, uv, index, estimate_s, require_hashes, seed)
+        except (OSError, subprocess.CalledProcessError, InputError) as exc:
+            say(f"uv failed ({exc}); starting {folder} afresh with pip instead")
+            shutil.rmtree(folder, ignore_errors=True)
     if not python.exists():
         say(f"creating {folder} (python -m venv)")
         venv.create(folder, with_pip=True)
@@ -149,6 +139,33 @@ def install(
     argv = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     argv += ["--require-hashes"] if require_hashes else []
     run_visibly([*argv, *req_args], "installing")
+    return python
+
+
+def _install_uv(
+    folder: Path,
+    req_args: list[str],
+    uv: Path,
+    index: PipIndex,
+    estimate_s: tuple[int, int],
+    require_hashes: bool,
+    seed: bool,
+) -> Path:
+    """The uv path of ``install``: ``uv venv`` when needed, then ``uv pip install``."""
+    python = folder / "bin" / "python"
+    env = os.environ | index.uv_env()
+    warm = _uv_cache_warm(env)
+    if not python.exists():
+        say(f"creating {folder} (uv venv)")
+        argv = [str(uv), "venv", "-q", "--python", sys.executable, str(folder)]
+        subprocess.run([*argv, "--seed"] if seed else argv, env=env, check=True)
+    seconds = estimate_s[1] if warm else estimate_s[0]
+    say(f"installing pinned packages into {folder} with uv "
+        f"({'uv cache present' if warm else 'first run, empty uv cache'}, ~{seconds} s)")  # fmt: skip
+    argv = [str(uv), "pip", "install", "-q", *index.uv_args(constraints=not require_hashes)]
+    argv += ["--python", str(python)]
+    argv += ["--require-hashes"] if require_hashes else []
+    run_visibly([*argv, *req_args], "installing", env)
     return python
 
 

@@ -124,3 +124,22 @@ def test_a_long_phase_says_it_is_still_running(
     assert "done in" in out
     with pytest.raises(InputError, match=r"installing failed \(exit 3"):
         venvs.run_visibly([sys.executable, "-c", "raise SystemExit(3)"], "installing")
+
+
+def test_without_uv_the_set_up_says_so_and_uses_pip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "uv.txt"
+    broken.write_text("this is not a requirement ==\n")  # pip refuses it before any download
+    monkeypatch.setattr(venvs, "UV_PINS", broken)
+    assert venvs.bootstrap_uv(tmp_path / "boot") is None
+    assert "uv could not be installed" in capsys.readouterr().out
+    fake_uv = tmp_path / "uv"  # an installer that fails: the install starts afresh with pip
+    fake_uv.write_text("#!/bin/sh\nexit 1\n")
+    fake_uv.chmod(0o755)
+    requirements = tmp_path / "nothing.txt"
+    requirements.write_text("# nothing to install\n")
+    python = venvs.install(tmp_path / "v", [requirements], uv=fake_uv)
+    out = capsys.readouterr().out
+    assert "uv failed" in out and "with pip" in out
+    assert python.exists()
