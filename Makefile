@@ -39,7 +39,7 @@ venv-demo: $(DEMO_STAMP)
 venv: $(TEST_STAMP)
 
 test: $(TEST_STAMP)
-	$(call say,the test suite (not e2e; about 4-5 min on 2 cores))
+	$(call say,the test suite (not e2e; about 2 min on 2 cores, more when they are busy))
 	$(BIN)/python -m pytest -q -m "not e2e"
 
 # The composite Action run for real (act, host mode, offline) against the GitHub stand-in.
@@ -60,11 +60,11 @@ bench: $(DEMO_STAMP)
 	$(BIN)/python -m trainer.bench
 
 demo: $(DEMO_STAMP)
-	$(call say,1/4 train $(SEEDS) x every held-out source x $(EPOCHS) epochs (about 3 min on 2 cores))
+	$(call say,1/4 train $(SEEDS) x every held-out source x $(EPOCHS) epochs (about 4 min on 2 cores))
 	$(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds $(SEEDS) --epochs $(EPOCHS) --out-dir $(OUT)/loso
 	$(call say,2/4 gate (verdict, calibration, pictures))
 	$(BIN)/python -m gate $(OUT)/loso --seeds $(SEEDS) --exit-zero --plots
-	$(call say,3/4 export the cleared seeds (full-corpus fit, ONNX; about 1 min))
+	$(call say,3/4 export the cleared seeds (full-corpus fit, ONNX; under a minute))
 	$(BIN)/python -m trainer export --corpus $(CORPUS) --verdict-dir $(OUT)/loso --registry model/tiny/registry.json --out-dir $(OUT)/export || test $$? -eq 1  # 1: nothing to export (refused/HOLD)
 	$(call say,4/4 the bot's dry run (no GitHub, no file written))
 	$(BIN)/python -m bot --verdict-dir $(OUT)/loso --artifacts $(OUT)/export --registry model/tiny/registry.json --repo local/flipbot --base main --dry-run --no-fail-on-refusal
@@ -76,7 +76,7 @@ pictures: $(DEMO_STAMP)
 	@for s in $(subst $(comma), ,$(SEEDS)); do \
 	  grep -qs '"corpus": "$(CORPUS)"' $(OUT)/loso/loso_seed$$s.json \
 	  && grep -qs '"epochs": $(EPOCHS),' $(OUT)/loso/loso_seed$$s.json || exit 1; done \
-	  || { echo "flipbot pictures: no $(EPOCHS)-epoch LOSO run of $(CORPUS) in $(OUT)/loso; training one (about 3 min)"; \
+	  || { echo "flipbot pictures: no $(EPOCHS)-epoch LOSO run of $(CORPUS) in $(OUT)/loso; training one (about 4 min)"; \
 	       $(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds $(SEEDS) --epochs $(EPOCHS) --out-dir $(OUT)/loso; }
 	$(BIN)/python -m gate.plots $(OUT)/loso --out-dir docs/img
 
