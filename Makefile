@@ -1,59 +1,99 @@
-# flipbot — every target creates the virtual environment it needs.
+# flipbot — every target creates the virtual environment it needs, and says what it is doing.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two layers: what the demo runs (torch, gate, bot), then the test and lint tools on top.
+DEMO_STAMP := $(VENV)/.installed-demo
+TEST_STAMP := $(VENV)/.installed-test
+# uv (requirements/uv.txt) when it can be had, pip otherwise; one line per phase, a line
+# every 10 s while a phase runs. --estimate: cold,warm seconds measured (docs/PERFORMANCE.md).
+SETUP := $(PY) -m flipbot.venvs ensure --venv $(VENV) --uv-bootstrap .cache/uv-bootstrap
 CORPUS ?= corpus/flipbot_corpus_v1.jsonl.gz
 OUT ?= artifacts
 EPOCHS ?= 200
+SEEDS ?= 0,1,2,3,4
+T0 := $(shell date +%s)
+comma := ,
+say = @echo "flipbot $@: $(1)"
 
-.PHONY: demo test check lint types bench e2e clean help venv mutation
+.PHONY: demo test check lint types bench e2e clean help venv venv-demo pictures lock mutation
 
 help:
-	@echo "make demo   - train, gate, export and dry-run the bot on the shipped corpus"
-	@echo "make test   - run the test suite"
-	@echo "make check  - lint + types + tests (what CI runs)"
-	@echo "make bench  - batched vs reference trainer, prints 'speedup: <x>'"
-	@echo "make e2e    - run the composite Action end to end (act, GitHub stand-in)"
+	@echo "make demo     - train, gate, export and dry-run the bot on the shipped corpus"
+	@echo "make test     - run the test suite"
+	@echo "make check    - lint + types + tests (what CI runs)"
+	@echo "make bench    - batched vs reference trainer, prints 'speedup: <x>'"
+	@echo "make e2e      - run the composite Action end to end (act, GitHub stand-in)"
+	@echo "make pictures - redraw docs/img/*.png from the shipped corpus's LOSO run"
+	@echo "make lock     - remake requirements/bot.lock (hashes) from requirements/bot.txt"
 
-$(STAMP): requirements/base.txt requirements/train.txt requirements/dev.txt requirements/ci-tools.txt
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements/dev.txt -r requirements/ci-tools.txt
-	touch $(STAMP)
+$(DEMO_STAMP): requirements/bot.txt requirements/base.txt requirements/train.txt requirements/uv.txt
+	@$(SETUP) --estimate 60,15 -r requirements/train.txt
+	@touch $@
 
-venv: $(STAMP)
+$(TEST_STAMP): $(DEMO_STAMP) requirements/dev.txt requirements/ci-tools.txt
+	@$(SETUP) --estimate 30,8 -r requirements/dev.txt -r requirements/ci-tools.txt
+	@touch $@
 
-test: $(STAMP)
+venv-demo: $(DEMO_STAMP)
+venv: $(TEST_STAMP)
+
+test: $(TEST_STAMP)
+	$(call say,the test suite (not e2e; about 2 min on 2 cores, more when they are busy))
 	$(BIN)/python -m pytest -q -m "not e2e"
 
 # Mutation testing of the safety-critical modules ([tool.mutmut] in pyproject.toml,
 # docs/MUTATION.md); not part of `make test`. MUTATION_CHILDREN=1 on a shared machine.
 MUTATION_CHILDREN ?= 2
-mutation: $(STAMP)
+mutation: $(TEST_STAMP)
 	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN)
 	$(BIN)/mutmut results
 
 # The composite Action run for real (act, host mode, offline) against the GitHub stand-in.
-e2e: $(STAMP)
+e2e: $(TEST_STAMP)
+	$(call say,act runs action.yml end to end (a few minutes; the first run builds the Action's venvs))
 	$(BIN)/python -m pytest -q -m e2e tests/action
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-types: $(STAMP)
+types: $(TEST_STAMP)
 	$(BIN)/mypy
 
 check: lint types test
 
-bench: $(STAMP)
+bench: $(DEMO_STAMP)
 	$(BIN)/python -m trainer.bench
 
-demo: $(STAMP)
-	$(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds 0,1,2,3,4 --epochs $(EPOCHS) --out-dir $(OUT)/loso
-	$(BIN)/python -m gate $(OUT)/loso --seeds 0,1,2,3,4 --exit-zero --plots
+demo: $(DEMO_STAMP)
+	$(call say,1/4 train $(SEEDS) x every held-out source x $(EPOCHS) epochs (about 4 min on 2 cores))
+	$(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds $(SEEDS) --epochs $(EPOCHS) --out-dir $(OUT)/loso
+	$(call say,2/4 gate (verdict, calibration, pictures))
+	$(BIN)/python -m gate $(OUT)/loso --seeds $(SEEDS) --exit-zero --plots
+	$(call say,3/4 export the cleared seeds (full-corpus fit, ONNX; under a minute))
 	$(BIN)/python -m trainer export --corpus $(CORPUS) --verdict-dir $(OUT)/loso --registry model/tiny/registry.json --out-dir $(OUT)/export || test $$? -eq 1  # 1: nothing to export (refused/HOLD)
+	$(call say,4/4 the bot's dry run (no GitHub, no file written))
 	$(BIN)/python -m bot --verdict-dir $(OUT)/loso --artifacts $(OUT)/export --registry model/tiny/registry.json --repo local/flipbot --base main --dry-run --no-fail-on-refusal
+	@echo "flipbot demo: done in $$(( $$(date +%s) - $(T0) )) s (set-up included)"
+
+# The README's pictures, from the shipped corpus: reuses $(OUT)/loso when it holds a run of
+# $(SEEDS) on $(CORPUS) (e.g. after `make demo`), else trains one first.
+pictures: $(DEMO_STAMP)
+	@for s in $(subst $(comma), ,$(SEEDS)); do \
+	  grep -qs '"corpus": "$(CORPUS)"' $(OUT)/loso/loso_seed$$s.json \
+	  && grep -qs '"epochs": $(EPOCHS),' $(OUT)/loso/loso_seed$$s.json || exit 1; done \
+	  || { echo "flipbot pictures: no $(EPOCHS)-epoch LOSO run of $(CORPUS) in $(OUT)/loso; training one (about 4 min)"; \
+	       $(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds $(SEEDS) --epochs $(EPOCHS) --out-dir $(OUT)/loso; }
+	$(BIN)/python -m gate.plots $(OUT)/loso --out-dir docs/img
+
+# The write job's lock: every package the bot imports, with the sha256 of every file PyPI has
+# for it (all platforms), so `--require-hashes` works on any runner.
+lock: $(DEMO_STAMP)
+	.cache/uv-bootstrap/bin/uv pip compile --no-config --universal --python-version 3.11 \
+	  --generate-hashes --custom-compile-command "make lock" requirements/bot.txt -o requirements/bot.lock
+	.cache/uv-bootstrap/bin/uv pip compile --no-config --universal --python-version 3.11 \
+	  --generate-hashes --custom-compile-command "make lock" requirements/uv.in -o requirements/uv.txt
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

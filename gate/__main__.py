@@ -23,7 +23,7 @@ from gate.calibration_file import Calibration
 from gate.console import format_calibration, format_console, workflow_annotations
 from gate.loso_set import LosoSet, load_loso_set, parse_seeds
 from gate.render import render_calibration, render_summary
-from gate.rules import TOLERANCE, resolve_thresholds
+from gate.rules import TOLERANCE, Thresholds, resolve_thresholds
 from gate.verdict import judge_run
 
 
@@ -116,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out_dir or args.loso_dir)
     written = verdict.write(out_dir)
     calibration = _calibrate(run, out_dir)
-    pictures = _plots(run, out_dir) if args.plots else []
+    pictures = _plots(run, out_dir, thresholds) if args.plots else []
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as fh:
             fh.write(render_summary(verdict) + "\n")
@@ -141,12 +141,14 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_NO
 
 
-def _plots(run: LosoSet, out_dir: Path) -> list[Path]:
+def _plots(run: LosoSet, out_dir: Path, th: Thresholds) -> list[Path]:
     """Pictures are informational too: a failure is a warning, never a verdict change."""
     try:
         from gate.plots import render_plots
 
-        return render_plots(run.artefacts, out_dir)
+        return render_plots(
+            run.artefacts, out_dir, spread_max=th.plcc_spread, per_seed_min=th.per_seed_min
+        )
     except Exception as exc:
         print(
             f"gate: warning: plots were not rendered ({exc}); the verdict stands", file=sys.stderr

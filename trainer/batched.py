@@ -8,48 +8,11 @@ holds the seeding rule), own rows, own Adam step count (bias correction per
 model), and a model whose epoch has run out of batches is not stepped at
 all (no weight decay, no moment update) while bigger folds finish theirs.
 
-Why it is fast (SPEC §12; one optimizer step costs about 1.3 ms of framework
-overhead in the reference, for any batch size):
-- one step of the k models still stepping is a handful of calls: on the CPU
-  in float32, five ``bmm`` and five fused C kernels (``trainer.cpu_kernels``:
-  bias + GELU + dropout per layer in one pass that also stores
-  GELU'(z) * mask, so the backward is one multiply; the output head, loss
-  and layer-2 GELU backward in one pass; Adam reading the gradient blocks in
-  place);
-  elsewhere (float64, CUDA, or no C compiler) about twenty torch ops
-  (``_step``) that compute the same thing;
-- every call writes into buffers made once per prefix size
-  (``_Workspace``): no allocation in the loop, the same few MB stay in cache;
-- the backward pass is written out by hand (the network is three layers), so
-  there is no autograd graph;
-- layer 1's bias is stored right after its weight, so with a constant-1
-  input column the layer is one ``bmm`` and its gradient (weight and bias)
-  another;
-- models are stacked largest fold first, so the models that still have a
-  batch at a step are always a prefix ``[:k]`` of the stack: plain views;
-- denormals are flushed (``torch.set_flush_denormal``): a few thousand
-  weights drift into denormal range after some epochs and slow every op
-  touching them about 1.6x; no effect on the results;
-- dropout masks come from a precomputed pool (``trainer.masks``);
-- on the CPU the stack is split over worker processes, one intra-op thread
-  each (see ``_train_in_processes``): on a 2-core machine two processes ran
-  an epoch in 0.30 s where two threads of one process took 0.42 s (the GIL
-  between small ops) and two OpenMP threads on one stack were slower than
-  one, up to 10x slower when other processes shared the cores.
-Each change measured on 2 cores, 45 models, 5,640 rows: seconds per
-two-worker epoch, before -> after, mean of 8-10 alternating runs (the machine
-is shared, so each pair was measured together): buffers reused and layer-1
-bias in the bmm 0.271 -> 0.256; C kernels for GELU, dropout and the head
-0.235 -> 0.180; Phi kept and masks read in place 0.202 -> 0.181; C Adam
-0.190 -> 0.153; GELU'(z) * mask stored instead of z and Phi 0.163 -> 0.160
-(within noise, kept because the backward became one multiply).
-Not used, measured: ``torch.compile`` of ``_step`` (inductor, CPU, static
-shapes) ran a 23-model step in 1.32 ms against 1.43 ms eager but cost a 26 s
-cold compile per prefix size k, a loss at 200 epochs; ``torch.func.vmap``
-was slower than ``bmm``; ATen's GELU instead of oneDNN's (oneDNN pays a
-fixed ~16 us forward / ~40 us backward per call but is faster per element:
-a wash at 23 models); a uint8 mask pool (4 MB instead of 16 MB) and
-gathering each step's rows instead of the epoch's were both slower.
+A step is a handful of calls on buffers made once per prefix size
+(``_Workspace``), with a hand-written backward and the models stacked
+largest fold first (those still stepping are a prefix ``[:k]``); on the CPU
+the stack is split over worker processes. Why each of these, with the
+before/after numbers and what was tried and dropped: docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations

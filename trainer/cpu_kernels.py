@@ -1,27 +1,17 @@
 """Fused float32 CPU kernels (``cpu_kernels.c``), compiled on first use.
 
-In torch ops the stacked trainer's CPU step is about twenty calls; outside
-the matmuls its time went to the exact GELU and its derivative (oneDNN pays
-a fixed ~16 us forward and ~40 us backward a call), to the passes over
-[k, 32, 64] tensors each op makes, and to packing gradients for torch's
-Adam. ``cpu_kernels.c`` has four functions of one pass each: bias + GELU +
-dropout of a layer (also storing GELU'(z) * mask, the factor its backward
-needs), the GELU backward (one multiply), the output head with the loss and
-layer 2's GELU backward, and Adam reading the gradient blocks where the step
-wrote them. The
-matmuls stay torch's (MKL).
+Four one-pass functions replace about twenty torch calls of the stacked
+trainer's CPU step: bias + GELU + dropout of a layer (also storing
+GELU'(z) * mask for the backward), the GELU backward, the output head with
+the loss and layer 2's GELU backward, and Adam reading the gradient blocks
+in place. The matmuls stay torch's (MKL).
 
-Built with the system C compiler into a per-user cache
-(``$XDG_CACHE_HOME/flipbot/kernels``, keyed by the source's and flags'
-sha256), once per machine: about 0.6 s. Used only where it can be: Linux on
-x86-64 with AVX2 and FMA, a C compiler, glibc's vector math library
-(``libmvec``, glibc >= 2.35, for ``erff``), float32, CPU tensors. A freshly
-loaded library must also reproduce torch (GELU, its backward, the head, and
-torch's own fused Adam) on random data to 1e-5 before it is used. Otherwise,
-or with ``FLIPBOT_CPU_KERNELS=torch``, the trainer takes its torch path;
-``status()`` says which path and why, and the LOSO artefact's device label
-records it. The two paths agree to float32 rounding (tests: 1e-5 after three
-epochs; measured 4.6e-7).
+Built with the system C compiler into ``$XDG_CACHE_HOME/flipbot/kernels``
+(keyed by the source's and flags' sha256) and used only where it can be
+(x86-64 Linux with AVX2/FMA, glibc's libmvec, float32, CPU) and after it
+reproduced torch on random data to 1e-5; otherwise, or with
+``FLIPBOT_CPU_KERNELS=torch``, the torch path runs. ``status()`` says which
+and why. Measurements: docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations

@@ -4,21 +4,15 @@ Two ways to draw them (``Recipe.dropout_mask``):
 
 - ``"exact"``: per model and step, ``empty([b, hidden]).bernoulli_(1 - p,
   generator=g)`` then ``/ (1 - p)``: the very masks ``nn.Dropout`` draws on
-  the CPU when the global generator holds the same state (see
-  ``trainer.recipe``). Bit-exact with the reference trainer, and slow: one
-  RNG call per model, layer and step. Used by the equivalence tests.
-- ``"pool"`` (default): drawing fresh randomness for 45 models x 32 rows x 64
-  units twice a step cost more than a third of the step (SPEC §12). Instead a
-  fixed pool of 2**22 Bernoulli(1 - p) draws is made once (constant seed), and
-  each (model, step, layer) takes the window of ``batch_size * hidden``
-  consecutive pool entries starting at an offset drawn from the model's own
-  offset stream (``stream_seed(seed, POOL)``, numpy PCG64). Within a mask the
-  entries are independent Bernoulli(1 - p), exactly like nn.Dropout's; two
-  masks of one model share entries only when their windows overlap (chance
-  about 2 * 2048 / 2**22 = 0.1% per pair), and then at shifted positions.
-  Selecting the windows is one ``index_select`` (about 25 us instead of
-  about 400 us for ``torch.rand``). A model's masks depend only on its own
-  seed, so ``--seeds 3`` alone draws the same masks for seed 3 as ``--seeds 0,1,2,3,4``.
+  the CPU. Bit-exact with the reference trainer and slow; used by the
+  equivalence tests.
+- ``"pool"`` (default): a fixed pool of 2**22 Bernoulli(1 - p) draws made
+  once; each (model, step, layer) takes a window of ``batch_size * hidden``
+  consecutive entries at an offset from the model's own stream
+  (``stream_seed(seed, POOL)``). Within a mask the entries are independent,
+  as nn.Dropout's; two masks overlap with chance about 0.1% per pair. A
+  model's masks depend only on its own seed. Why and how fast:
+  docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations

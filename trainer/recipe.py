@@ -1,26 +1,19 @@
 """The training recipe, one training job, and the seeding rule both trainers share.
 
-Seeding rule (the batched and the reference trainer follow it, which is what
-lets ``tests/trainer/test_equivalence.py`` compare them parameter by
-parameter):
+The batched and the reference trainer follow one seeding rule, which is what
+lets ``tests/trainer/test_equivalence.py`` compare them parameter by parameter:
 
 - init: ``torch.manual_seed(seed)`` then ``FrRegressor(hidden, dropout)``
-  (float32, then cast to the recipe dtype). Every fold of one seed therefore
-  starts from the same weights, as upstream's trainer did.
-- shuffle: one ``torch.Generator`` seeded with ``stream_seed(seed, SHUFFLE)``;
-  each epoch draws ``torch.randperm(n_train, generator=g)`` and walks it in
-  mini-batches of ``batch_size`` (the last one may be smaller).
-- dropout, ``dropout_mask="exact"``: masks come from the generator seeded
-  with ``stream_seed(seed, DROPOUT)``, drawn the way ``nn.Dropout`` draws them
-  on the CPU (``empty([b, hidden]).bernoulli_(1 - p)``, then ``/ (1 - p)``),
-  layer 1 then layer 2 at every step. The reference installs that seed as the
-  global generator's so its plain ``nn.Dropout`` draws the very same masks.
-- dropout, ``dropout_mask="pool"`` (the fast default of the batched trainer):
-  see ``trainer.masks``; the offsets come from ``stream_seed(seed, POOL)``.
+  (float32, then cast to the recipe dtype): every fold of a seed starts from
+  the same weights, as upstream's trainer did.
+- shuffle: a ``torch.Generator`` seeded with ``stream_seed(seed, SHUFFLE)``
+  draws ``torch.randperm(n_train)`` each epoch, walked in mini-batches.
+- dropout: ``"exact"`` masks from ``stream_seed(seed, DROPOUT)`` as
+  ``nn.Dropout`` draws them (the reference installs that seed globally);
+  ``"pool"`` (the batched default) as in ``trainer.masks``.
 
 ``stream_seed`` derives independent 32-bit seeds from ``(seed, stream)`` with
-``numpy.random.SeedSequence``, so the three streams never share a sequence
-with the init stream of the same seed.
+``numpy.random.SeedSequence``.
 """
 
 from __future__ import annotations

@@ -6,8 +6,10 @@ virtual environment exists:
 - ``inputs``: validate the ``FLIPBOT_INPUT_*`` variables action.yml forwards
   and publish the normalised values as step outputs;
 - ``verdict DIR``: publish the decision of the verdict in DIR;
+- ``venvs``: name the keyed venv folders the stages need and the
+  hosted-runner cache key (``flipbot.action.venv_step.plan``);
 - ``venv``: create or reuse the venv ``$VENV`` with ``$REQUIREMENTS``
-  installed, and publish its ``python``;
+  installed (a ``.lock`` with ``--require-hashes``), and publish its ``python``;
 - ``run STAGE``: run one stage (train, gate, export, bot) with the argv that
   ``flipbot.action.commands`` builds from the step's environment.
 
@@ -26,6 +28,7 @@ from pathlib import Path
 from flipbot.action.commands import STAGES, make_venv, run_stage
 from flipbot.action.inputs import parse_inputs
 from flipbot.action.outputs import input_outputs, verdict_outputs, write_outputs
+from flipbot.action.venv_step import plan as plan_venvs
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_OK, InputError
 
 
@@ -46,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     verdict = sub.add_parser("verdict", help="publish verdict, refused, flip of the verdict in DIR")
     verdict.add_argument("dir", help="the folder holding PROMOTE.json or HOLD.json")
+    sub.add_parser("venvs", help="name the keyed venv folders and the cache key; publish them")
     sub.add_parser("venv", help="create or reuse the venv $VENV with $REQUIREMENTS; publish python")
     run = sub.add_parser("run", help="run one stage with the argv built from the environment")
     run.add_argument("stage", choices=STAGES)
@@ -67,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             values = input_outputs(parse_inputs(os.environ, Path(args.workspace)))
         elif args.command == "verdict":
             values = verdict_outputs(args.dir)
+        elif args.command == "venvs":
+            values = plan_venvs(os.environ)
         elif args.command == "venv":
             folder, requirements = os.environ.get("VENV", ""), os.environ.get("REQUIREMENTS", "")
             if not folder or not requirements:

@@ -10,12 +10,11 @@ so no value can be read as shell syntax.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import venv
 from collections.abc import Mapping
 from pathlib import Path
 
+from flipbot.action.venv_step import ensure
 from flipbot.errors import InputError
 
 STAGES = ("train", "gate", "export", "bot")
@@ -93,13 +92,5 @@ def run_stage(stage: str, env: Mapping[str, str]) -> None:
 
 
 def make_venv(folder: Path, requirements: Path) -> Path:
-    """Create (or reuse) a venv at ``folder`` with ``requirements``; return its python."""
-    python = folder / "bin" / "python"
-    if not python.exists():
-        venv.create(folder, with_pip=True)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-r", str(requirements)],
-        check=True,
-    )  # fmt: skip
-    return python
+    """Create (or reuse, when finished for the same pins) a venv at ``folder``; its python."""
+    return ensure(folder, requirements)

@@ -50,7 +50,8 @@ def input_outputs(inp: ActionInputs) -> dict[str, str]:
         "per-seed-plcc-min": repr(th.per_seed_plcc_min) if th else "",
         "allow-threshold-override": _flag(th.allow_override if th else False),
         # Which private venvs to build: torch only where training happens.
-        "base-venv": _flag("gate" in inp.stages or "bot" in inp.stages),
+        "base-venv": _flag("gate" in inp.stages),
+        "bot-venv": _flag("bot" in inp.stages),  # requirements/bot.lock, hash-checked
         "train-venv": _flag(
             ("train" in inp.stages or "export" in inp.stages) and not inp.train_python
         ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOW = "tests/action/e2e/flow.yml"
+CACHE_STANDIN = ROOT / "tests" / "action" / "e2e" / "cache-standin"
+
+
+def cache_pin() -> str:
+    """``actions/cache@<sha>`` as action.yml names it (act must find a stand-in for it)."""
+    text = (ROOT / "action.yml").read_text(encoding="utf-8")
+    found = re.search(r"actions/cache@[0-9a-f]{40}", text)
+    assert found, "action.yml names no actions/cache@<sha>"
+    return found.group(0)
 
 
 def act_executable() -> str | None:
@@ -87,6 +97,8 @@ def run_act(
         "-P",
         "ubuntu-latest=-self-hosted",
         "--action-offline-mode",
+        "--local-repository",
+        f"{cache_pin()}={CACHE_STANDIN}",
         "-e",
         str(event),
         "-s",

@@ -2,9 +2,10 @@
 
 Two paths: a refusal (seeds that disagree, so the spread rule fails) and a PROMOTE run
 that trains for real on a small slice of the shipped corpus
-(tests/action/data/corpus_small.jsonl.gz), exports ONNX and opens one flip pull request. The private light venv (requirements/base.txt) is built
-for real into a reusable folder (``FLIPBOT_E2E_VENV_DIR``, default .cache/action-e2e-venvs):
-the first run pays for the install, later runs reuse it. Training uses this interpreter
+(tests/action/data/corpus_small.jsonl.gz), exports ONNX and opens one flip pull request. The
+gate's venv (requirements/base.txt) and the bot's (requirements/bot.lock, hash-checked) are
+built for real into keyed folders under ``FLIPBOT_E2E_VENV_DIR`` (default
+.cache/action-e2e-venvs): the first run pays for the install, later runs reuse them. Training uses this interpreter
 (``train-python``) so torch is not installed again.
 """
 
@@ -256,6 +257,12 @@ def test_split_stages_hand_over_through_the_artifacts_folder(
     plan = FlipPlan.read(gpu.artifacts / "export" / "flip_plan.json")
     assert bot.outputs["flipped"].split(",") == [row.id for row in plan.rows]
     assert "Train (leave-one-source-out)" not in bot.log.split("Run Main ./", 1)[1]
+    # the bot ran in a venv made only from the hash-pinned lock: no torch, no matplotlib there
+    assert "Create the bot's venv (hash-pinned lock" in bot.log
+    stamps = sorted(Path(VENV_DIR).glob("bot-*/.flipbot-venv-key"), key=lambda p: p.stat().st_mtime)
+    site = next(stamps[-1].parent.glob("lib/python3*/site-packages"))
+    assert (site / "onnxruntime").is_dir() and (site / "github").is_dir()
+    assert not (site / "torch").exists() and not (site / "matplotlib").exists()
     diff = first_diff(bot.log)  # the dry run prints the registry diff
     assert diff[:2] == ["--- a/model/tiny/registry.json", "+++ b/model/tiny/registry.json"]
     assert sum(line == '+      "smoke": false' for line in diff) == len(plan.rows)

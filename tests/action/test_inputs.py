@@ -181,6 +181,10 @@ def test_venvs_follow_the_stages(workspace: Path) -> None:
     assert (light["base-venv"], light["train-venv"]) == ("true", "false")
     train = input_outputs(parse_inputs(env(STAGES="train"), workspace))
     assert (train["base-venv"], train["train-venv"]) == ("false", "true")
+    # the bot gets its own venv, from the hash-pinned lock; the gate's is built only for the gate
+    assert (light["bot-venv"], train["bot-venv"]) == ("true", "false")
+    bot_only = input_outputs(parse_inputs(env(STAGES="bot"), workspace))
+    assert (bot_only["base-venv"], bot_only["bot-venv"]) == ("false", "true")
     given_python = input_outputs(
         parse_inputs(
             env(STAGES="train,export", TRAIN_PYTHON=os.path.realpath("/bin/sh")), workspace

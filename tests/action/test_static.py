@@ -17,6 +17,7 @@ import pytest
 
 from flipbot.action.inputs import parse_inputs
 from flipbot.action.outputs import VERDICT_OUTPUTS, input_outputs
+from flipbot.action.venv_step import plan as plan_venvs
 
 from . import workflow_rules as rules
 from .act_runner import FLOW
@@ -143,7 +144,9 @@ def test_step_outputs_read_by_action_yml_are_written_by_the_helpers(
     produced = {
         "inputs": set(input_outputs(parse_inputs(env, tmp_path))),
         "verdict": set(VERDICT_OUTPUTS),
+        "venvs": set(plan_venvs({"VENV_DIR": "/v"})),
         "base-venv": {"python"},
+        "bot-venv": {"python"},
         "train-venv": {"python"},
         # the bot's outputs are checked by the end-to-end test
     }
@@ -162,12 +165,50 @@ def test_token_reaches_only_the_bot_step_and_only_through_env(action: dict[str, 
 
 def test_torch_venv_is_built_only_for_train_or_export(action: dict[str, Any]) -> None:
     steps = {s.get("id"): s for _, s in rules.all_steps(action)}
-    assert "train.txt" in steps["train-venv"]["env"]["REQUIREMENTS"]
-    assert "base.txt" in steps["base-venv"]["env"]["REQUIREMENTS"]
-    # gate and bot run on the light venv's interpreter
+    plan = steps["venvs"]["env"]
+    assert plan["TRAIN_REQUIREMENTS"].endswith("/requirements/train.txt")
+    assert plan["BASE_REQUIREMENTS"].endswith("/requirements/base.txt")
+    assert "train-venv" in plan["WANT_TRAIN"]
+    for name in ("base", "bot", "train"):
+        env = steps[f"{name}-venv"]["env"]
+        assert env["VENV"] == f"${{{{ steps.venvs.outputs.{name} }}}}"
+        assert env["REQUIREMENTS"] == f"${{{{ steps.venvs.outputs.{name}-requirements }}}}"
+    # the gate runs on the light venv's interpreter, the bot on its own hash-pinned one
     assert "base-venv" in steps["gate"]["env"]["PY"]
-    assert "base-venv" in steps["bot"]["env"]["PY"]
+    assert steps["bot"]["env"]["PY"] == "${{ steps.bot-venv.outputs.python }}"
     assert "train-venv" not in repr(steps["gate"]) + repr(steps["bot"])
+
+
+def test_the_write_job_installs_only_the_hash_pinned_lock(action: dict[str, Any]) -> None:
+    steps = {s.get("id"): s for _, s in rules.all_steps(action)}
+    assert steps["venvs"]["env"]["BOT_REQUIREMENTS"] == (
+        "${{ github.action_path }}/requirements/bot.lock"
+    )
+    assert "WANT_BOT" in steps["venvs"]["env"]
+    assert steps["bot-venv"]["if"] == "steps.venvs.outputs.bot != ''"
+    # what the plan hands the bot's venv step is the lock, and a lock means --require-hashes
+    out = plan_venvs(
+        {
+            "VENV_DIR": "/v",
+            "WANT_BOT": "true",
+            "BOT_REQUIREMENTS": str(ROOT / "requirements/bot.lock"),
+        }
+    )
+    assert out["bot-requirements"].endswith("bot.lock") and out["bot"].startswith("/v/bot-")
+
+
+def test_the_venv_cache_is_pinned_and_used_only_on_hosted_runners(action: dict[str, Any]) -> None:
+    assert rules.unpinned_uses(ACTION.read_text(encoding="utf-8")) == []
+    caches = [s for _, s in rules.all_steps(action) if "actions/cache@" in str(s.get("uses"))]
+    assert len(caches) == 1
+    assert caches[0]["if"].startswith("runner.environment == 'github-hosted'")
+    assert caches[0]["with"] == {
+        "path": "${{ steps.venvs.outputs.cache-paths }}",
+        "key": "${{ steps.venvs.outputs.cache-key }}",
+    }
+    ids = [s.get("id") for _, s in rules.all_steps(action)]
+    cache_at = next(i for i, (_, s) in enumerate(rules.all_steps(action)) if s in caches)
+    assert ids.index("venvs") < cache_at < ids.index("base-venv")
 
 
 def test_gate_step_writes_the_job_summary(action: dict[str, Any]) -> None:
