@@ -388,8 +388,12 @@ CASES = (
         ("loso_seed1.json", "y_pred is identical to", "loso_seed0.json"),
     ),
     # --- the models: contract and behaviour (flipbot.onnx_contract / onnx_behaviour) --------
-    Case("random weights", random_weights, (f"{SEED0}.onnx",)),
-    Case("operator off the allowlist", disallowed_operator, (f"{SEED0}.onnx",)),
+    Case("random weights", random_weights, (f"{SEED0}.onnx", "in-sample PLCC", "per-seed minimum")),
+    Case(
+        "operator off the allowlist",
+        disallowed_operator,
+        (f"{SEED0}.onnx", "outside libvmaf's allowlist", "Einsum"),
+    ),
 )
 
 
