@@ -6,28 +6,17 @@ names, types and shapes, weights inside, size bound) and the members'
 behaviour on the pinned corpus (``flipbot.onnx_behaviour``: onnxruntime on a
 fixed seeded sample; the in-sample PLCC must clear the per-seed minimum and
 the members must agree), so random or sabotaged weights that pass the
-allowlist are refused.
-
-This module is the one place those checks plug in. While the shared modules
-are not installed in this checkout, ``MODEL_CHECKS`` is False and the check
-is skipped (the bot logs it); everything else the verifier checks still runs.
+allowlist are refused. Both need onnx and onnxruntime, which are part of the
+bot's requirements (requirements/base.txt): the checks never skip.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-log = logging.getLogger("bot")
-
-try:  # pragma: no cover - depends on which modules this checkout holds
-    from flipbot.corpus import load_corpus_bytes
-    from flipbot.onnx_behaviour import Member, check_behaviour
-    from flipbot.onnx_contract import check_onnx_contract
-
-    MODEL_CHECKS = True
-except ImportError:  # pragma: no cover
-    MODEL_CHECKS = False
+from flipbot.corpus import load_corpus_bytes
+from flipbot.onnx_behaviour import Member, check_behaviour
+from flipbot.onnx_contract import check_onnx_contract
 
 
 @dataclass(frozen=True)
@@ -41,19 +30,13 @@ class ShippedModel:
 
 def check_models(
     models: tuple[ShippedModel, ...], corpus: bytes, corpus_where: str, per_seed_min: float
-) -> bool:
-    """Raise InputError unless every model meets the contract and behaves; False if skipped."""
+) -> None:
+    """Raise InputError unless every model meets the contract and behaves."""
     if not models:
-        return True
-    if not MODEL_CHECKS:
-        log.warning(
-            "ONNX contract and behaviour checks are not installed in this checkout: skipped"
-        )
-        return False
+        return
     for model in models:
         check_onnx_contract(model.onnx, model.where)
     members = [
         Member(m.seed, m.onnx, tuple(m.feature_mean), tuple(m.feature_std), m.where) for m in models
     ]
     check_behaviour(members, load_corpus_bytes(corpus, corpus_where), per_seed_min=per_seed_min)
-    return True

@@ -146,13 +146,19 @@ class Verdict:
     def read(cls, path: str | Path) -> Verdict:
         """Read a verdict; a ``PROMOTE.json`` must hold a PROMOTE and a ``HOLD.json`` a HOLD."""
         verdict = cls.from_json(read_json(path), str(path))
-        name = Path(path).name
-        if name in VERDICT_NAMES and name != verdict.filename:
-            raise InputError(
-                f"{path}: field 'decision' is {verdict.decision} but the file is named {name}; "
-                "the verdict was edited or renamed after the gate, rerun the gate"
-            )
+        check_file_name(verdict, path)
         return verdict
+
+
+def check_file_name(verdict: Verdict, path: str | Path) -> None:
+    """A ``PROMOTE.json`` must hold a PROMOTE and a ``HOLD.json`` a HOLD."""
+    name = Path(path).name
+    if name in VERDICT_NAMES and name != verdict.filename:
+        raise InputError(
+            f"{path}: field 'decision' is {verdict.decision} but the file is named {name}; "
+            "the decision and the file name disagree (the verdict was edited or renamed after "
+            "the gate), rerun the gate"
+        )
 
 
 def _check_consistent(verdict: Verdict, where: str) -> None:

@@ -137,7 +137,7 @@ def _levels(doc: Any, where: str, key: str) -> tuple[LevelResult, ...]:
             LevelResult(
                 level=need_number(row, "level", rw, lo=0.0, hi=1.0),  # type: ignore[arg-type]
                 method=need_text(row, "method", rw),
-                half_width=_numbers(row, "half_width", rw, nullable=True),
+                half_width=_numbers(row, "half_width", rw, nullable=True, lo=0.0),
                 n_calibration=need_int(row, "n_calibration", rw),
                 coverage=need_number(row, "coverage", rw, lo=0.0, hi=1.0),  # type: ignore[arg-type]
                 mean_width=need_number(row, "mean_width", rw, nullable=True, lo=0.0, hi=BOUND),

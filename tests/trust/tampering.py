@@ -19,11 +19,8 @@ from typing import Any
 import numpy as np
 from bot_inputs import ENSEMBLE
 
-from bot.verify_models import MODEL_CHECKS
 from flipbot.jsonfile import sha256_bytes, sha256_file
 from flipbot.verdict_file import VERDICT_NAMES
-from gate.loso_set import load_loso_set
-from gate.verdict import judge_run
 
 SEED0 = f"{ENSEMBLE}_seed0"
 SEED1 = f"{ENSEMBLE}_seed1"
@@ -35,8 +32,6 @@ class Case:
     name: str
     tamper: Callable[[Path], None]
     needles: tuple[str, ...]
-    needs_gate_recompute: bool = False  # caught by the gate's own checks of the loso files
-    needs_model_checks: bool = False  # caught by the ONNX contract/behaviour checks
 
 
 def load(path: Path) -> Any:
@@ -150,14 +145,19 @@ def swap_destinations(plan: dict[str, Any], export: Path) -> None:
             entry["path"] = paths[f"{SEED0}.onnx"]
 
 
-def rejudge_with_todays_gate(root: Path) -> None:
-    """The attacker runs the gate on tampered loso files and rebinds the plan to its verdict."""
-    folder = root / "in/loso"
-    seeds = tuple(sorted(int(p.stem.removeprefix("loso_seed")) for p in folder.glob("loso_seed*")))
-    old = verdict_path(root)
-    verdict = judge_run(load_loso_set(folder, seeds), cwd=folder)
-    old.unlink()
-    verdict.write(folder)
+def repin_verdict(root: Path) -> None:
+    """The attacker re-pins the verdict to the tampered loso files and rebinds the plan to it.
+
+    The gate refuses to judge such files (it recomputes every fold's metrics and refuses
+    identical predictions), so the verdict keeps the judgement of the untampered files, as a
+    gate without those checks would have given: only the re-judging of the loso files can
+    catch it."""
+    path = verdict_path(root)
+    doc = load(path)
+    pins = doc["pins"]["loso_files"]
+    for name in pins:
+        pins[name] = sha256_file(path.parent / name)
+    save(path, doc)
     rebind(root)
 
 
@@ -171,7 +171,7 @@ def hand_set_plcc(root: Path) -> None:
         ]
         fold["plcc"] = 0.999
     save(path, doc)
-    rejudge_with_todays_gate(root)
+    repin_verdict(root)
 
 
 def copy_seed_file(root: Path) -> None:
@@ -179,7 +179,7 @@ def copy_seed_file(root: Path) -> None:
     doc = load(root / "in/loso/loso_seed0.json")
     doc["seed"] = 1
     save(root / "in/loso/loso_seed1.json", doc)
-    rejudge_with_todays_gate(root)
+    repin_verdict(root)
 
 
 def replace_onnx(root: Path, data: bytes) -> None:
@@ -371,7 +371,7 @@ CASES = (
     Case(
         "loso file outside the folder pinned",
         edit_verdict(_outside_pin),
-        ("PROMOTE.json", "pins.loso_files"),
+        ("PROMOTE.json", "pins: field 'loso_files'"),
     ),
     Case(
         "pinned loso file missing",
@@ -380,43 +380,25 @@ CASES = (
     ),
     Case("pinned loso file edited", _loso_edit, ("loso_seed1.json", "pins.loso_files")),
     Case("pinned loso file is a symlink", symlink_loso, ("loso_seed1.json", "symlink")),
-    # --- a consistent attacker who re-runs today's gate on tampered loso files ----------------
-    Case("fold plcc hand-set to 0.999", hand_set_plcc, ("loso_seed1.json", "plcc"), True),
-    Case("seed file copied under another number", copy_seed_file, ("loso_seed1.json",), True),
+    # --- a consistent attacker who re-pins the verdict to tampered loso files -----------------
+    Case("fold plcc hand-set to 0.999", hand_set_plcc, ("loso_seed1.json", "field 'plcc'")),
+    Case(
+        "seed file copied under another number",
+        copy_seed_file,
+        ("loso_seed1.json", "y_pred is identical to", "loso_seed0.json"),
+    ),
     # --- the models: contract and behaviour (flipbot.onnx_contract / onnx_behaviour) --------
-    Case("random weights", random_weights, (f"{SEED0}.onnx",), needs_model_checks=True),
+    Case("random weights", random_weights, (f"{SEED0}.onnx", "in-sample PLCC", "per-seed minimum")),
     Case(
         "operator off the allowlist",
         disallowed_operator,
-        (f"{SEED0}.onnx",),
-        needs_model_checks=True,
+        (f"{SEED0}.onnx", "outside libvmaf's allowlist", "Einsum"),
     ),
 )
 
 
-def gate_recomputes_metrics() -> bool:
-    """Whether the gate checks stored fold metrics against y_true/y_pred (it lands with the
-    loso-file hardening of the gate; until then the two cases above pass today's gate)."""
-    import inspect
-
-    import gate.loso_set
-
-    source = inspect.getsource(gate.loso_set)
-    return "y_pred" in source and "identical" in source
-
-
 def params() -> list[Any]:
-    """CASES as pytest params; the gate-recompute ones xfail (strict) until the gate has it."""
+    """CASES as pytest params, named for what they tamper with."""
     import pytest
 
-    out = []
-    for case in CASES:
-        marks = []
-        if case.needs_gate_recompute and not gate_recomputes_metrics():
-            reason = "needs the gate to recompute fold metrics from y_true/y_pred"
-            marks.append(pytest.mark.xfail(reason=reason, strict=True))
-        if case.needs_model_checks and not MODEL_CHECKS:
-            reason = "needs flipbot.onnx_contract / onnx_behaviour (bot/verify_models.py)"
-            marks.append(pytest.mark.xfail(reason=reason, strict=True))
-        out.append(pytest.param(case, id=case.name, marks=marks))
-    return out
+    return [pytest.param(case, id=case.name) for case in CASES]

@@ -25,6 +25,7 @@ from bot_inputs import (  # noqa: E402
     REGISTRY,
     SCHEMA,
     SHIPPED_REGISTRY,
+    install_base,
     make_verdict,
     write_inputs,
 )
@@ -100,6 +101,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "model/tiny").mkdir(parents=True)
     shutil.copy(SHIPPED_REGISTRY, tmp_path / REGISTRY)
     shutil.copy(SCHEMA, tmp_path / "model/tiny/registry.schema.json")
+    install_base(tmp_path)  # the corpus the verdict pins, inside the working tree
     monkeypatch.chdir(tmp_path)
     for name in ("GITHUB_TOKEN", "FLIPBOT_TOKEN", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
@@ -362,6 +364,8 @@ def test_a_bad_flip_plan_field_is_exit_2_naming_file_and_field(
     assert err.startswith(f"bot: error: {plan}: ") and needle in err, err
 
 
+INTERVAL = "interval"  # the shipped constants, per level: {method, mean_edges, ..., normalized}
+
 CALIBRATION_CASES: list[tuple[str, Edit, str]] = [
     (
         "coverage-string",
@@ -369,9 +373,9 @@ CALIBRATION_CASES: list[tuple[str, Edit, str]] = [
         "field 'overall'[0]: field 'coverage' must be a number",
     ),
     (
-        "scale-negative",
-        lambda d: d["sources"][0]["levels"][0].update(scale=-1.0),
-        "sources[0]: field 'levels'[0]: field 'scale'",
+        "half-width-negative",
+        lambda d: d["sources"][0]["levels"][0]["half_width"].__setitem__(0, -1.0),
+        "sources[0]: field 'levels'[0]: field 'half_width'[0] must be a finite number in [0,",
     ),
     (
         "level-above-1",
@@ -384,14 +388,14 @@ CALIBRATION_CASES: list[tuple[str, Edit, str]] = [
         "field 'seeds'[0] (a seed) must be an integer",
     ),
     (
-        "nonconformity",
-        lambda d: d.update(nonconformity="relative"),
-        "field 'nonconformity' must be 'absolute' or 'normalized'",
+        "normalized-string",
+        lambda d: d[INTERVAL]["0.90"].update(normalized="yes"),
+        "field 'interval'['0.90']: field 'normalized' must be a boolean",
     ),
     (
-        "scale-factor",
-        lambda d: d["scale_factor"].update({"0.9": "big"}),
-        "field 'scale_factor': '0.9' must be a number",
+        "interval-half-width-string",
+        lambda d: d[INTERVAL]["0.90"]["half_width"].__setitem__(0, "big"),
+        "field 'interval'['0.90']: field 'half_width'[0] must be a number",
     ),
     (
         "source-extra",
@@ -418,6 +422,7 @@ def test_a_bad_calibration_field_is_exit_2_naming_file_and_field(
     preds = {s: np.stack([y[s] + 1.0 + 0.1 * (np.arange(30) % 2), y[s] - 0.5]) for s in y}
     pins = Verdict.read(verdict_dir / "PROMOTE.json").pins
     doc = calibrate(y, preds).to_json() | {"loso_files": dict(pins.loso_files)}
+    doc = json.loads(json.dumps(doc))  # lists, as the bot reads it
     path = verdict_dir / "calibration.json"
     path.write_text(json.dumps(doc))
     assert run_bot(workdir, capsys)[0] == 0

@@ -36,6 +36,7 @@ from bot_inputs import (  # noqa: E402
     REGISTRY,
     SCHEMA,
     SHIPPED_REGISTRY,
+    install_base,
     make_verdict,
     write_inputs,
 )
@@ -186,9 +187,12 @@ def test_a_mutated_loso_file_never_crashes_the_gate(data: st.DataObject, seed: i
 
 
 def _bot_workdir(root: Path) -> tuple[Path, Path]:
+    """A working tree as the verifier reads it locally (the registry, its schema and the
+    corpus the verdict pins) and the inputs of a PROMOTE of seeds 0 and 1 that it accepts."""
     (root / "model/tiny").mkdir(parents=True)
     shutil.copy(SHIPPED_REGISTRY, root / REGISTRY)
     shutil.copy(SCHEMA, root / "model/tiny/registry.schema.json")
+    install_base(root)
     return write_inputs(root / "in", make_verdict(seeds=(0, 1), flip=(0, 1)))
 
 
