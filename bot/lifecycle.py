@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from bot.body import BodyContext, build_body, read_hidden
+from bot.body_prior import prior_from_registry
 from bot.config import STALE_LABEL, STOP_LABEL, BotConfig
 from bot.flip import Flip
 from bot.git_objects import CommitInfo, TreeEntry, git_blob_sha
@@ -150,8 +151,17 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
             head_sha = api.write_commit(base.sha, list(base.pending.items()), message, known).sha
             api.force_ref(branch, head_sha)
             wrote = True
+    prior = prior_from_registry(base.edit.before, base.edit.where, frozenset(base.tree))
     body = build_body(
-        BodyContext(flip, base.sha, base.edit.where, config.run_url, config.plots_url)
+        BodyContext(
+            flip,
+            base.sha,
+            base.edit.where,
+            config.run_url,
+            config.plots_url,
+            prior=prior,
+            branch=branch,
+        )
     )
     title = pr_title(flip)
     if pull is None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.body import Body, BodyContext, build_body
+from bot.body_prior import prior_from_registry
 from bot.config import BotConfig
 from bot.flip import Flip
 from bot.outcome import Outcome
@@ -65,7 +66,11 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     if not is_yaml(str(config.registry)):
         schema = _local_schema(config.registry, parse_json(text, str(config.registry)))
     edit = flip_registry(text, flip.changes, flip.plan.registry, schema=schema)
-    body = build_body(BodyContext(flip, "", flip.plan.registry, config.run_url, config.plots_url))
+    present = frozenset(f.path for f in flip.files if (root / f.path).is_file())
+    prior = prior_from_registry(text, flip.plan.registry, present)
+    body = build_body(
+        BodyContext(flip, "", flip.plan.registry, config.run_url, config.plots_url, prior=prior)
+    )
     if config.mode == "dry-run":
         return LocalRun(Outcome("dry-run", flipped=flip.flipped_ids), edit, body)
     wrote = False
