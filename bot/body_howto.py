@@ -11,7 +11,6 @@ import shlex
 from pathlib import PurePosixPath
 
 from bot.body_context import BodyContext
-from bot.config import STOP_LABEL
 
 
 def verify_locally(ctx: BodyContext) -> str:
@@ -73,6 +72,8 @@ def revert(ctx: BodyContext) -> str:
 
 
 def controls(ctx: BodyContext) -> str:
+    from bot.config import STOP_LABEL  # bot.config imports the body's layout: no import cycle
+
     branch = f"`{ctx.branch}`" if ctx.branch else "the flip branch"
     return (
         "**Controls:** add the label "

@@ -153,18 +153,17 @@ def changes(ctx: BodyContext) -> str:
     lines = [
         f"Registry {code(ctx.registry)}: only these rows change, and only the fields shown.",
         "",
-        "| row | before | after | replaces |",
-        "|---|---|---|---|",
+        "| row | before | after | replaces |" if prior else "| row | after |",
+        "|---|---|---|---|" if prior else "|---|---|",
     ]
     by_id = {c.id: c for c in ctx.flip.changes}
     for row_id, change in by_id.items():
-        old_smoke = prior.smoke(row_id) if prior else None
-        before = (
-            "?"
-            if prior is None
-            else f"`smoke: {str(old_smoke).lower()}` {_short(prior.sha256(row_id))}"
-        )
         after = f"`smoke: false` {code(change.sha256)}"
+        if prior is None:
+            lines.append(f"| {code(row_id)} | {after} |")
+            continue
+        old_smoke = prior.smoke(row_id)
+        before = f"`smoke: {str(old_smoke).lower()}` {_short(prior.sha256(row_id))}"
         replaces = {True: "a placeholder", False: "**a production model**", None: "?"}[old_smoke]
         lines.append(f"| {code(row_id)} | {before} | {after} | {replaces} |")
     updates = [(i, k, v) for i, fields in ctx.row_updates.items() for k, v in fields.items()]

@@ -9,11 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.conventions import Conventions, parse_identity
 from flipbot.errors import InputError
 
 Mode = Literal["pr", "dry-run", "apply-local"]
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _LABEL = re.compile(r"^[^,\n\r]{1,50}$")
+# git check-ref-format, the parts that matter for a branch name given by a person.
+_BAD_REF = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
 DEFAULT_API_URL = "https://api.github.com"
 STOP_LABEL = "stop-updating"  # a maintainer adds it to freeze the bot's PR
 STALE_LABEL = "flipbot:stale"  # the bot adds it when a later run refuses
@@ -40,10 +43,17 @@ class BotConfig:
     # between content-creating requests to stay clear of secondary rate limits).
     backoff_s: float = 0.5
     write_interval_s: float = 1.0
+    # The repository's PR conventions: templates, extra files, row updates, reviewers.
+    conventions: Conventions = field(default_factory=Conventions)
+    author: str | None = None  # "Name <email>" of the flip commit; None: the token's user
+    committer: str | None = None  # "Name <email>"; None: the author
+    signoff: bool = False  # add "Signed-off-by: <committer or author>" to the commit message
+    draft_always: bool = False  # a flip PR that is no longer a draft goes back to draft
+    branch_name: str | None = None  # None: flipbot/<registry-stem>
 
     @property
     def branch(self) -> str:
-        return f"flipbot/{self.registry.stem}"
+        return self.branch_name or f"flipbot/{self.registry.stem}"
 
     @property
     def owner(self) -> str:
@@ -81,6 +91,12 @@ def build_config(
     fail_on_refusal: bool = True,
     api_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    conventions: Conventions | None = None,
+    author: str | None = None,
+    committer: str | None = None,
+    signoff: bool = False,
+    draft_always: bool = False,
+    branch: str | None = None,
 ) -> BotConfig:
     env = os.environ if env is None else env
     if not _REPO.match(repo):
@@ -104,6 +120,7 @@ def build_config(
         raise InputError(
             f"--api-url '{url}' is not an http(s) URL; fix --api-url or GITHUB_API_URL"
         )
+    branch_name = parse_branch(branch, base)
     return BotConfig(
         verdict_dir=Path(verdict_dir),
         artifacts=Path(artifacts),
@@ -112,10 +129,35 @@ def build_config(
         base=base,
         mode=mode,
         labels=label_list,
-        draft=draft,
         fail_on_refusal=fail_on_refusal,
         api_url=url,
         token=token if mode == "pr" else None,
         run_url=run_url_from(env),
         plots_url=plots_url_from(env),
+        conventions=conventions or Conventions(),
+        author=parse_identity("author", author),
+        committer=parse_identity("committer", committer),
+        signoff=signoff,
+        draft=draft or draft_always,
+        draft_always=draft_always,
+        branch_name=branch_name,
     )
+
+
+def parse_branch(text: str | None, base: str) -> str | None:
+    """The flip branch a repository chose (None: the default ``flipbot/<registry-stem>``)."""
+    if not text:
+        return None
+    name = text.strip().removeprefix("refs/heads/")
+    bad = (
+        len(name) > 200
+        or name.startswith(("-", "/", "."))
+        or name.endswith(("/", ".", ".lock"))
+        or _BAD_REF.search(name)
+    )
+    if not name or bad or name == base:
+        raise InputError(
+            f"--branch '{text[:80]}' is not a usable branch name (or is the base); "
+            "give e.g. --branch flipbot/models"
+        )
+    return name

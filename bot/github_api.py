@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import github
-from github import Auth, GithubException, GithubRetry, InputGitTreeElement
+from github import Auth, GithubException, GithubRetry, InputGitAuthor, InputGitTreeElement
 from requests.exceptions import RequestException
 
 from bot.git_objects import CommitInfo, PullInfo, TreeEntry, git_blob_sha
@@ -156,6 +156,8 @@ class GitHubRepo:
         files: Sequence[tuple[str, bytes]],
         message: str,
         known_blobs: Collection[str] = (),
+        author: tuple[str, str] | None = None,
+        committer: tuple[str, str] | None = None,
     ) -> CommitInfo:
         """Blobs -> tree (on the parent's tree) -> commit. Nothing is visible until a ref moves."""
         with _call("write the flip commit"):
@@ -176,7 +178,12 @@ class GitHubRepo:
                     )
                     elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
             tree = self._repo.create_git_tree(elements, base_tree=parent.tree)
-            commit = self._repo.create_git_commit(message, tree, [parent])
+            who = {
+                key: InputGitAuthor(*person)
+                for key, person in (("author", author), ("committer", committer or author))
+                if person is not None
+            }
+            commit = self._repo.create_git_commit(message, tree, [parent], **who)
             self._commits[commit.sha] = commit
             return CommitInfo(commit.sha, tree.sha, (parent.sha,), message)
 
@@ -239,6 +246,35 @@ class GitHubRepo:
     def remove_label(self, number: int, label: str) -> None:
         self._retrying(f"unlabel #{number}", lambda: self._pull(number).remove_from_labels(label))
 
+    def request_reviewers(
+        self, number: int, reviewers: Sequence[str], team_reviewers: Sequence[str]
+    ) -> None:
+        self._retrying(
+            f"request reviews on #{number}",
+            lambda: self._pull(number).create_review_request(
+                reviewers=list(reviewers), team_reviewers=list(team_reviewers)
+            ),
+        )
+
+    def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
+        self._retrying(f"assign #{number}", lambda: self._pull(number).add_to_assignees(*assignees))
+
+    def set_milestone(self, number: int, milestone: int) -> None:
+        # PyGithub's Issue.edit wants a Milestone object (one more GET); the API takes the number.
+        url = f"{self._repo.url}/issues/{number}"
+        self._retrying(
+            f"set the milestone of #{number}",
+            lambda: self._gh.requester.requestJsonAndCheck(
+                "PATCH", url, input={"milestone": milestone}
+            ),
+        )
+
+    def convert_to_draft(self, number: int) -> None:
+        """REST cannot make a PR a draft again; GitHub's GraphQL mutation can."""
+        self._retrying(
+            f"turn #{number} into a draft", lambda: self._pull(number).convert_to_draft()
+        )
+
     # --- internals ---------------------------------------------------------------
     def _pull(self, number: int) -> Any:
         if number not in self._pulls:
@@ -268,4 +304,7 @@ class GitHubRepo:
             body=pull.body or "",
             labels=tuple(label.name for label in pull.labels),
             head_sha=pull.head.sha,
+            draft=bool(pull.draft),
+            assignees=tuple(a.login for a in pull.assignees),
+            milestone=pull.milestone.number if pull.milestone else None,
         )

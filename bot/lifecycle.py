@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from bot.body import BodyContext, build_body, read_hidden
-from bot.body_prior import prior_from_registry
+from bot.body_prior import Prior, prior_from_registry
 from bot.config import STALE_LABEL, STOP_LABEL, BotConfig
+from bot.conventions import split_identity
+from bot.conventions_render import Rendered, render_conventions
 from bot.flip import Flip
 from bot.git_objects import CommitInfo, TreeEntry, git_blob_sha
 from bot.github_api import GitHubRepo
@@ -28,24 +30,19 @@ from bot.lifecycle_exits import (
     mark_stale,
 )
 from bot.outcome import Operation, Outcome
+from bot.pull_people import BOT_IDENTITY, on_create, on_update
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
 from flipbot.errors import InputError
 
 
-def commit_message(flip: Flip, registry: str) -> str:
-    ids = ", ".join(flip.flipped_ids)
-    return (
-        f"Flip {len(flip.flipped_ids)} ensemble seed(s) to production ({flip.verdict.decision})\n\n"
-        f"Registry {registry}: {ids} get the exported sha256 and smoke: false.\n\n"
-        f"{TRAILER}: {flip.verdict_sha256}\n"
-    )
-
-
-def pr_title(flip: Flip) -> str:
-    ensemble = flip.plan.ensemble_id if flip.plan else "ensemble"
-    partial = " (partial: HOLD)" if flip.verdict.decision == "HOLD" else ""
-    return f"flipbot: flip {len(flip.flipped_ids)} {ensemble} seed(s) to production{partial}"
+def commit_message(message: str, flip: Flip, config: BotConfig) -> str:
+    """The rendered message plus the trailers: Signed-off-by (if asked) and the verdict."""
+    trailers = []
+    if config.signoff:
+        trailers.append(f"Signed-off-by: {config.committer or config.author or BOT_IDENTITY}")
+    trailers.append(f"{TRAILER}: {flip.verdict_sha256}")
+    return message.rstrip() + "\n\n" + "\n".join(trailers) + "\n"
 
 
 @dataclass(frozen=True)
@@ -54,6 +51,8 @@ class Base:
     tree: dict[str, TreeEntry]
     edit: RegistryEdit
     pending: dict[str, bytes]  # files whose bytes differ from the base: what the commit writes
+    prior: Prior  # the base registry's rows and the base tree's paths
+    rendered: Rendered  # title, commit message, extra files, row updates
 
 
 def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
@@ -87,14 +86,24 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
             schema = parse_json(
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
-    edit = flip_registry(text, flip.changes, registry, schema=schema)
-    desired = {registry: edit.after.encode("utf-8"), **{f.path: f.data for f in flip.files}}
+    prior = prior_from_registry(text, registry, frozenset(tree))
+    rendered = render_conventions(
+        config.conventions, flip, base_sha=sha, registry=registry, prior=prior
+    )
+    for extra in rendered.extra_files:
+        if tree.get(extra.path) is not None and tree[extra.path].type != "blob":
+            raise InputError(
+                f"input 'extra-files': '{extra.path}' is a folder on {config.base}; choose a file path"
+            )
+    edit = flip_registry(text, rendered.changes(flip), registry, schema=schema)
+    shipped = (*flip.files, *rendered.extra_files)
+    desired = {registry: edit.after.encode("utf-8"), **{f.path: f.data for f in shipped}}
     pending = {
         path: data
         for path, data in sorted(desired.items())
         if path not in tree or tree[path].sha != git_blob_sha(data)
     }
-    return Base(sha, tree, edit, pending)
+    return Base(sha, tree, edit, pending, prior, rendered)
 
 
 def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
@@ -133,10 +142,13 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
             flip.flipped_ids,
             notes=(f"#{pull.number} has the '{STOP_LABEL}' label: left as it is",),
         )
-    message = commit_message(flip, base.edit.where)
+    message = commit_message(base.rendered.message, flip, config)
+    author, committer = split_identity(config.author), split_identity(config.committer)
     wrote = False
     if head_sha is None:
-        head_sha = api.write_commit(base.sha, list(base.pending.items()), message).sha
+        head_sha = api.write_commit(
+            base.sha, list(base.pending.items()), message, author=author, committer=committer
+        ).sha
         api.create_ref(branch, head_sha)
         wrote = True
     else:
@@ -148,27 +160,30 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         if not _branch_holds(base, head_sha, extra, head_tree):
             # Blobs the branch already has (e.g. unchanged ONNX files) are reused, not re-uploaded.
             known = {e.sha for e in head_tree.values() if e.type == "blob"}
-            head_sha = api.write_commit(base.sha, list(base.pending.items()), message, known).sha
+            head_sha = api.write_commit(
+                base.sha, list(base.pending.items()), message, known, author, committer
+            ).sha
             api.force_ref(branch, head_sha)
             wrote = True
-    prior = prior_from_registry(base.edit.before, base.edit.where, frozenset(base.tree))
-    body = build_body(
-        BodyContext(
-            flip,
-            base.sha,
-            base.edit.where,
-            config.run_url,
-            config.plots_url,
-            prior=prior,
-            branch=branch,
-        )
+    context = BodyContext(
+        flip,
+        base.sha,
+        base.edit.where,
+        config.run_url,
+        config.plots_url,
+        prior=base.prior,
+        extra_files=base.rendered.extra_files,
+        row_updates=base.rendered.row_updates,
+        branch=branch,
     )
-    title = pr_title(flip)
+    body = build_body(context, layout=config.conventions.layout)
+    title = base.rendered.title
     if pull is None:
         created = api.create_pull(branch, config.base, title, body.text, config.draft)
         if created is not None:
             if config.labels:
                 api.add_labels(created.number, config.labels)
+            on_create(api, config, created.number)
             return Outcome(
                 "created",
                 created.number,
@@ -192,7 +207,8 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         api.add_labels(pull.number, missing)
     if STALE_LABEL in pull.labels:
         api.remove_label(pull.number, STALE_LABEL)
-    touched = wrote or edited or bool(missing) or STALE_LABEL in pull.labels
+    people = on_update(api, config, pull)
+    touched = wrote or edited or bool(missing) or STALE_LABEL in pull.labels or people
     operation: Operation = "updated" if touched else "unchanged"
     return Outcome(
         operation, pull.number, pull.url, head_sha, branch, flip.flipped_ids, base_sha=base.sha
