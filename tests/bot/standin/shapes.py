@@ -66,6 +66,7 @@ class Site(GitShapes):
             "repositories_url": f"{url}/repos",
             "slug": slug,
             "type": "organization",
+            "parent": None,  # the "team" schema (list answers) requires it; "team-simple" allows it
         }
 
     def comment(self, number: int, c: Comment) -> dict[str, Any]:
