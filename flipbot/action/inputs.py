@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from flipbot.action.pr_inputs import PrInputs, parse_pr_inputs, workspace_file
 from flipbot.errors import InputError
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 
@@ -56,12 +57,13 @@ class ActionInputs:
     api_url: str
     plots_url: str  # "" or the https link of the uploaded LOSO pictures, for the PR body
     labels: tuple[str, ...]
-    draft: bool
+    draft: bool  # open as a draft ("true" or "always-true"; pr.draft has the word)
     dry_run: bool
     fail_on_refusal: bool
     thresholds: Thresholds | None  # None: the gate's ADR-0303 constants
     train_python: str  # "" or an absolute path to an interpreter that has torch
     venv_dir: str  # absolute folder for the private venvs ("base", "train" below it)
+    pr: PrInputs = field(default_factory=PrInputs)  # the repository's PR conventions
 
     @property
     def loso_dir(self) -> str:
@@ -227,6 +229,8 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
     needs_corpus = "train" in stages or "export" in stages
     needs_registry = "export" in stages or "bot" in stages
     train_python = get("TRAIN_PYTHON").strip()
+    base = parse_base(get("BASE")) if "bot" in stages else ""
+    pr = parse_pr_inputs(get, workspace_file(workspace), base) if "bot" in stages else PrInputs()
     if train_python and not (Path(train_python).is_absolute() and Path(train_python).is_file()):
         raise InputError(
             f"input 'train-python': {train_python!r} is not an absolute path to a Python interpreter"
@@ -241,17 +245,20 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         seeds=parse_seeds(get("SEEDS", "0,1,2,3,4")),
         epochs=parse_int("epochs", get("EPOCHS", "200"), 1, 100_000),
         device=_device(get("DEVICE", "auto")),
-        base=parse_base(get("BASE")) if "bot" in stages else "",
+        base=base,
         repository=_repository(get("REPOSITORY")) if "bot" in stages else "",
         api_url=parse_api_url(get("API_URL") or "https://api.github.com"),
         plots_url=parse_plots_url(get("PLOTS_URL")),
         labels=parse_labels(get("LABELS")),
-        draft=parse_bool("draft", get("DRAFT", "false")),
+        draft=pr.draft != "false"
+        if "bot" in stages
+        else parse_bool("draft", get("DRAFT", "false")),
         dry_run=parse_bool("dry-run", get("DRY_RUN", "false")),
         fail_on_refusal=parse_bool("fail-on-refusal", get("FAIL_ON_REFUSAL", "true")),
         thresholds=parse_thresholds(env),
         train_python=train_python,
         venv_dir=_venv_dir(get("VENV_DIR"), env.get("RUNNER_TEMP", "")),
+        pr=pr,
     )
 
 
