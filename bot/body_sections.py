@@ -144,7 +144,8 @@ def calibration(ctx: BodyContext) -> str:
 
 
 def _short(sha: str | None) -> str:
-    return code(sha) if sha else "—"
+    """The first 16 hex digits: enough to tell files apart; the full values are in 'Verify'."""
+    return code(sha[:16] + "…") if sha and len(sha) > 16 else code(sha) if sha else "—"
 
 
 def changes(ctx: BodyContext) -> str:
@@ -158,7 +159,7 @@ def changes(ctx: BodyContext) -> str:
     ]
     by_id = {c.id: c for c in ctx.flip.changes}
     for row_id, change in by_id.items():
-        after = f"`smoke: false` {code(change.sha256)}"
+        after = f"`smoke: false` {_short(change.sha256)}"
         if prior is None:
             lines.append(f"| {code(row_id)} | {after} |")
             continue
@@ -189,7 +190,7 @@ def changes(ctx: BodyContext) -> str:
         else:
             before = "—"
         extra = " (repository template)" if f in ctx.extra_files else ""
-        lines.append(f"| {code(f.path)}{extra} | {before} | {code(f.sha256)} |")
+        lines.append(f"| {code(f.path)}{extra} | {before} | {_short(f.sha256)} |")
     return "\n".join(lines) + "\n"
 
 
