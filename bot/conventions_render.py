@@ -4,7 +4,10 @@ Everything is rendered and checked before the first write: a template error,
 an extra file outside the repository (or in ``.git``/``.github``, or on the
 registry or a model file) or a title GitHub would refuse is an InputError.
 The run URL is left out of these values on purpose: it changes on every run,
-and an identical rerun must write nothing.
+and an identical rerun must write nothing. Extra files and row updates do
+not see the base commit either: they are committed, and a value that changed
+with every base commit would never match the base after the merge, so the
+bot could never tell that the base already holds the flip.
 """
 
 from __future__ import annotations
@@ -67,12 +70,13 @@ def render_conventions(
     message = conventions.commit_message.render(facts).strip()
     if not message:
         raise InputError("input 'commit-message-template': renders an empty message; fix it")
+    stable = {k: v for k, v in facts.items() if k not in ("base_sha", "short_sha")}
     taken = {f.path for f in flip.files}
     extra = []
     for spec in conventions.extra_files:
-        path = _extra_path(spec.path.render(facts), "input 'extra-files'", taken, registry)
+        path = _extra_path(spec.path.render(stable), "input 'extra-files'", taken, registry)
         taken.add(path)
-        data = spec.content.render(facts | {"path": path}).encode("utf-8")
+        data = spec.content.render(stable | {"path": path}).encode("utf-8")
         extra.append(ShippedFile(path, data, sha256_bytes(data)))
     updates: dict[str, dict[str, str]] = {}
     seeds = {r.id: r.seed for r in flip.plan.rows} if flip.plan else {}
@@ -80,7 +84,7 @@ def render_conventions(
         row = dict(prior.rows.get(change.id, {}))
         for update in conventions.row_updates:
             value = " ".join(
-                update.value.render(row_facts(facts, change.id, seeds.get(change.id), row)).split()
+                update.value.render(row_facts(stable, change.id, seeds.get(change.id), row)).split()
             )
             if len(value) > VALUE_MAX:
                 raise InputError(

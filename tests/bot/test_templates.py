@@ -118,3 +118,14 @@ def test_the_default_title_is_a_conventional_commit():
     assert title == "feat(models): promote ens_v1 seeds 0, 2 to production"
     with pytest.raises(InputError, match="input 'title-template': line 1: UndefinedError"):
         inline(DEFAULT_TITLE, "title-template").render({"ensemble": "e"})
+
+
+def test_committed_templates_cannot_depend_on_the_base_commit(tree, capsys):
+    """Else the base would never match after the merge, and the bot could never close its PR."""
+    (tree / ".github" / "frag.md").write_text("built on {{ short_sha }}\n")
+    assert bot(tree, "--extra-files", "notes/x.md=.github/frag.md") == EXIT_INPUT
+    assert "error: .github/frag.md: line 1: UndefinedError: 'short_sha' is undefined" in (
+        capsys.readouterr().err
+    )
+    assert bot(tree, "--row-updates", "notes={{ base_sha }}") == EXIT_INPUT
+    assert "input 'row-updates (notes)': line 1: UndefinedError" in capsys.readouterr().err
