@@ -67,6 +67,20 @@ def _token_end(line: str, col: int) -> int:
     return match.end()
 
 
+def _string_end(line: str, col: int, value: str, where: str) -> int:
+    """End of a one-line string value: quoted, or plain up to a comment (spaces allowed)."""
+    if line[col : col + 1] in _TOKEN:
+        return _token_end(line, col)
+    if line[col : col + 1] in ("|", ">"):
+        raise InputError(f"{where}: a block scalar; row-updates rewrites one-line values only")
+    body = line.rstrip("\r\n")
+    comment = body.find(" #", col)
+    end = len(body[: comment if comment >= 0 else len(body)].rstrip())
+    if body[col:end] != value:  # a folded plain scalar spans lines: not ours to rewrite
+        raise InputError(f"{where}: spans lines; row-updates rewrites one-line values only")
+    return end
+
+
 def _render(old_token: str, value: str | bool) -> str:
     if isinstance(value, bool):
         word = "true" if value else "false"
@@ -97,7 +111,7 @@ def flip_yaml(
             allowed.add(line)
         for key, value in change.updates:  # row-updates: a double-quoted (JSON) string
             line, col = row.lc.value(key)
-            end = _token_end(lines[line], col)
+            end = _string_end(lines[line], col, row[key], f"{where}: row '{change.id}' {key}")
             edits.append((line, col, end, json.dumps(value, ensure_ascii=False)))
             allowed.add(line)
     for line, col, end, new in sorted(edits, reverse=True):
