@@ -54,6 +54,14 @@ def render_chart(verdict: Verdict, threshold: float | None = None) -> str:
     labels = ", ".join(f'"{chart_label(row.source)}"' for row in rows)
     block = [
         "```mermaid",
+        "---",  # wide and short: nine or more source names fit under the axis
+        "config:",
+        "  xyChart:",
+        f"    width: {max(600, min(1200, 90 * len(rows)))}",
+        "    height: 360",
+        "    xAxis:",
+        "      labelFontSize: 12",
+        "---",
         "xychart-beta",
         '    title "Held-out PLCC per source"',
         f"    x-axis [{labels}]",

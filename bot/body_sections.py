@@ -90,10 +90,10 @@ def summary(ctx: BodyContext) -> str:
         )
         if name in rules
     )
-    base = code(ctx.base_sha[:12]) if ctx.base_sha else "the local working tree"
+    base = f"base {code(ctx.base_sha[:12])}" if ctx.base_sha else "the local working tree"
     line = (
         f"**{decision}**: flips seeds {_seed_list(flipping)} of {code(ctx.ensemble_id)} to "
-        f"production{_replaces(ctx)}; {numbers}; base {base}."
+        f"production{_replaces(ctx)}; {numbers}; on {base}."
     )
     lines = [line, ""]
     if verdict.thresholds_overridden:

@@ -119,7 +119,7 @@ def test_plots_link_is_shown_but_does_not_change_the_hidden_block(tmp_path):
     with_plots = build_body(replace(context(flip), plots_url=url))
     without = build_body(context(flip))
     assert f"| PNG pictures | [workflow artifact]({url}) (expires) |" in with_plots.text
-    assert "PNG pictures" not in without.text and "```mermaid\nxychart-beta" in without.text
+    assert "PNG pictures" not in without.text and "```mermaid\n---\nconfig:" in without.text
     assert with_plots.hidden == without.hidden
 
 

@@ -128,6 +128,12 @@ def parse_chart(text: str) -> dict:
     block = re.search(r"```mermaid\n(.*?)```", text, re.DOTALL)
     assert block, "no mermaid block"
     lines = block.group(1).splitlines()
+    assert lines[0] == "---" and lines.index("---", 1) > 1  # the config frontmatter
+    config = lines[1 : lines.index("---", 1)]
+    assert config[:2] == ["config:", "  xyChart:"]
+    assert all(re.fullmatch(r"(    \w+: [0-9]+|    xAxis:|      labelFontSize: [0-9]+)", c)
+               for c in config[2:]), config  # fmt: skip
+    lines = lines[lines.index("---", 1) + 1 :]
     assert lines[0] == "xychart-beta"
     assert re.fullmatch(r'    title "[^"`]+"', lines[1])
     x = re.fullmatch(r"    x-axis \[(.*)\]", lines[2])
