@@ -100,7 +100,7 @@ def test_full_table_adds_every_compared_seed() -> None:
 
 
 def test_body_shows_the_compact_drift_and_the_summary_the_full_one(tmp_path: Path) -> None:
-    export = with_drift(tmp_path, drift_doc())
+    with_drift(tmp_path, drift_doc())
     flip = verified_flip(tmp_path)
     assert flip.drift is not None and flip.drift.doc == drift_doc()
     ctx = BodyContext(flip, "f" * 40, "model/tiny/registry.json", None)
