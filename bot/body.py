@@ -3,11 +3,11 @@
 Reviewer-first: one summary line, the gate table, the per-source table (a
 spread column and a per-seed mean row that ties to the rules), a Mermaid
 chart, then collapsed ``<details>`` for the registry rows and files (old ->
-new sha256), calibration, provenance, verify-locally and revert, and the
-controls. A repository may replace the layout with its own template
-(:class:`BodyLayout`), which gets every part below as a variable. The bot
-always appends a hidden ``<!-- flipbot:v1 {...} -->`` block that the next run
-reads back to decide whether anything changed.
+new sha256), score drift and calibration (informational), provenance,
+verify-locally and revert, and the controls. A repository may replace the
+layout with its own template (:class:`BodyLayout`), which gets every part
+below as a variable. The bot always appends a hidden ``<!-- flipbot:v1 {...} -->``
+block that the next run reads back to decide whether anything changed.
 
 GitHub rejects bodies of 65,536 characters or more, so the per-source table
 is shortened in tiers: fewer decimals, then no per-seed columns (and no
@@ -116,10 +116,10 @@ def default_body(parts: dict[str, str]) -> str:
         "### Gate\n\n" + parts["gate_table"],
         "### Per held-out source\n\n" + parts["source_table"],
         parts["chart"],
+        details("Registry rows and files (old → new sha256)", parts["changes"]),
         details("Score drift: new models vs the current files (informational)", parts["drift"])
         if parts["drift"]
         else "",
-        details("Registry rows and files (old → new sha256)", parts["changes"]),
         details("Calibration of the ensemble's intervals (informational)", parts["calibration"])
         if parts["calibration"]
         else "",
@@ -131,18 +131,29 @@ def default_body(parts: dict[str, str]) -> str:
     return "\n".join(s for s in sections if s)
 
 
+def _markdown_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts for a Markdown body: the text that comes from the received files, escaped."""
+    escaped = {k: escape_md(facts[k]) for k in ("corpus", "training_commit") if facts.get(k)}
+    return facts | escaped | {"sources": [escape_md(s) for s in facts["sources"]]}
+
+
 def _render(ctx: BodyContext, tier: int, layout: BodyLayout, *, with_run: bool) -> str:
     if not with_run:
         ctx = replace(ctx, run_url=None, plots_url=None)
     parts = body_parts(ctx, tier)
-    facts = flip_facts(ctx.flip, base_sha=ctx.base_sha, registry=ctx.registry, run_url=ctx.run_url)
+    facts = _markdown_facts(
+        flip_facts(ctx.flip, base_sha=ctx.base_sha, registry=ctx.registry, run_url=ctx.run_url)
+    )
     variables = {**facts, **parts, "tier": TIERS[tier]}
     variables["default_body"] = default_body(parts)
     header = layout.header.render(variables) if layout.header else ""
     footer = layout.footer.render(variables) if layout.footer else ""
     variables |= {"header": header, "footer": footer}
     if layout.template is not None:
-        return layout.template.render(variables)
+        text = layout.template.render(variables)
+        warnings = body_sections.trust_warnings(ctx)
+        # An override's warning shows whatever the repository's template leaves out.
+        return text if warnings.strip() in text else warnings + "\n" + text
     return "\n".join(p for p in (header, variables["default_body"], footer) if p)
 
 

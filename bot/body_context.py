@@ -19,6 +19,8 @@ class BodyContext:
     plots_url: str | None = None
     prior: Prior | None = None  # the registry rows (and paths) before the flip; None: unknown
     extra_files: tuple[ShippedFile, ...] = ()  # templated files the repository asked for
+    # Files the bot derives itself: the verdict (audit trail) and the synced ensemble manifest.
+    derived_files: tuple[ShippedFile, ...] = ()
     # Other fields of the flipped rows that the row-updates input changes: id -> field -> value.
     row_updates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     branch: str = ""  # the flip branch, for the controls footer ("" in a local run)

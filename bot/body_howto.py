@@ -34,8 +34,9 @@ def verify_locally(ctx: BodyContext) -> str:
         + (f" --epochs {epochs}" if isinstance(epochs, int) else "")
         + " --out-dir verify/loso",
         f"python -m gate verify/loso --seeds {seeds} --exit-zero",
-        f"python -m trainer export --corpus {corpus} --verdict-dir verify/loso "
-        f"--registry {registry} --out-dir verify/export",
+        f"python -m trainer export --corpus {corpus} --verdict-dir verify/loso \\\n"
+        f"  --registry {registry} --ensemble-id {shlex.quote(ctx.ensemble_id)} "
+        "--out-dir verify/export",
         "sha256sum -c <<'EOF'",
         *checks,
         "EOF",
@@ -48,9 +49,12 @@ def verify_locally(ctx: BodyContext) -> str:
 
 
 def revert(ctx: BodyContext) -> str:
-    paths = [ctx.registry, *(f.path for f in ctx.flip.files), *(f.path for f in ctx.extra_files)]
+    files = (*ctx.flip.files, *ctx.derived_files, *ctx.extra_files)
+    known = ctx.prior.paths if ctx.prior is not None else None
+    new = [f.path for f in files if known is not None and f.path not in known]
+    paths = [ctx.registry, *(f.path for f in files if f.path not in new)]
     base = ctx.base_sha or "<the base commit>"
-    quoted = " ".join(shlex.quote(p) for p in paths)
+    quoted = " \\\n  ".join(shlex.quote(p) for p in paths)
     lines = [
         "Revert the merge of this pull request (GitHub's **Revert** button, or "
         "`git revert -m 1 <merge commit>`): the flipped rows go back to their previous "
@@ -58,16 +62,12 @@ def revert(ctx: BodyContext) -> str:
         f"base commit `{base[:12] if ctx.base_sha else base}`. To restore single files instead:",
         "",
         "```sh",
-        f"git checkout {base} -- {quoted}",
+        f"git checkout {base} -- \\\n  {quoted}",
+        *(["git rm -- \\\n  " + " \\\n  ".join(shlex.quote(p) for p in new)] if new else []),
         "```",
     ]
-    new = [
-        f.path
-        for f in (*ctx.flip.files, *ctx.extra_files)
-        if ctx.prior is not None and ctx.prior.paths is not None and f.path not in ctx.prior.paths
-    ]
     if new:
-        lines += ["", f"Files this flip adds (delete them when restoring by hand): {len(new)}."]
+        lines += ["", f"The `git rm` line deletes the {len(new)} files this flip adds."]
     return "\n".join(lines) + "\n"
 
 

@@ -74,6 +74,26 @@ def ensemble_sentence(ctx: BodyContext) -> str:
     return f"Export wrote no ensemble-level row for {code(ens)}; only the seed rows flip."
 
 
+def trust_warnings(ctx: BodyContext) -> str:
+    """The bold warnings of an explicit override (loosened thresholds, another recipe), or ""."""
+    lines = []
+    if ctx.flip.verdict.thresholds_overridden:
+        lines += [
+            "**⚠ Warning: the gate thresholds were loosened through an explicit override. "
+            "This is not ADR-0303's gate; review the numbers below before merging.**",
+            "",
+        ]
+    if ctx.flip.recipe_override:
+        changed = "; ".join(escape_md(d) for d in ctx.flip.recipe_override)
+        lines += [
+            "**⚠ Warning: these models were fitted with another recipe than the one the gate "
+            f"judged ({changed}), shipped through an explicit override. The LOSO numbers below "
+            "are those of the judged recipe; review before merging.**",
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def summary(ctx: BodyContext) -> str:
     """One line: decision, what flips, headline numbers, base commit; then what does not flip."""
     verdict = ctx.flip.verdict
@@ -96,20 +116,9 @@ def summary(ctx: BodyContext) -> str:
         f"production{_replaces(ctx)}; {numbers}; on {base}."
     )
     lines = [line, ""]
-    if verdict.thresholds_overridden:
-        lines += [
-            "**⚠ Warning: the gate thresholds were loosened through an explicit override. "
-            "This is not ADR-0303's gate; review the numbers below before merging.**",
-            "",
-        ]
-    if ctx.flip.recipe_override:
-        changed = "; ".join(escape_md(d) for d in ctx.flip.recipe_override)
-        lines += [
-            "**⚠ Warning: these models were fitted with another recipe than the one the gate "
-            f"judged ({changed}), shipped through an explicit override. The LOSO numbers below "
-            "are those of the judged recipe; review before merging.**",
-            "",
-        ]
+    warnings = trust_warnings(ctx)
+    if warnings:
+        lines += [warnings]
     for seed in staying:
         lines.append(f"- seed {seed.seed} stays `smoke: true`: {escape_md(seed.reason)}")
     lines += [f"- {ensemble_sentence(ctx)}", ""]
@@ -191,14 +200,22 @@ def changes(ctx: BodyContext) -> str:
             if name:
                 onnx_to_row[str(folder / name)] = row_id
     lines += ["", "| file | before | after |", "|---|---|---|"]
-    for f in (*ctx.flip.files, *ctx.extra_files):
+    for f in (*ctx.flip.files, *ctx.derived_files, *ctx.extra_files):
         if f.path in onnx_to_row and prior is not None:
             before = _short(prior.sha256(onnx_to_row[f.path]))
         elif prior is not None and prior.paths is not None:
             before = "replaced" if f.path in prior.paths else "new file"
         else:
             before = "—"
-        extra = " (repository template)" if f in ctx.extra_files else ""
+        extra = (
+            " (repository template)"
+            if f in ctx.extra_files
+            else " (the verdict, kept as evidence)"
+            if f in ctx.derived_files and f.sha256 == ctx.flip.verdict_sha256
+            else " (ensemble manifest, synced)"
+            if f in ctx.derived_files
+            else ""
+        )
         lines.append(f"| {code(f.path)}{extra} | {before} | {_short(f.sha256)} |")
     return "\n".join(lines) + "\n"
 

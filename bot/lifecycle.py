@@ -25,7 +25,7 @@ from bot.body_prior import Prior, prior_from_registry
 from bot.branch_guard import move_branch
 from bot.config import STALE_LABEL, STOP_LABEL, BotConfig
 from bot.conventions_render import Rendered, render_conventions
-from bot.flip import Flip
+from bot.flip import Flip, ShippedFile
 from bot.git_objects import CommitInfo, PullInfo, TreeEntry, git_blob_sha
 from bot.github_api import GitHubRepo
 from bot.github_errors import GitHubError
@@ -64,6 +64,7 @@ class Base:
     edit: RegistryEdit
     pending: dict[str, bytes]  # files whose bytes differ from the base: what the commit writes
     prior: Prior  # the base registry's rows and the base tree's paths
+    derived: tuple[ShippedFile, ...]  # the verdict (audit trail) and the synced manifest
     rendered: Rendered  # title, commit message, extra files, row updates
 
 
@@ -120,7 +121,7 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
         for path, data in sorted(desired.items())
         if path not in tree or tree[path].sha != git_blob_sha(data)
     }
-    return Base(sha, tree, edit, pending, prior, rendered)
+    return Base(sha, tree, edit, pending, prior, extra.files, rendered)
 
 
 def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
@@ -207,6 +208,7 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         config.plots_url,
         prior=base.prior,
         extra_files=base.rendered.extra_files,
+        derived_files=base.derived,
         row_updates=base.rendered.row_updates,
         branch=branch,
     )

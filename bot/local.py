@@ -96,6 +96,7 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
         config.plots_url,
         prior=replace(prior, paths=present),
         extra_files=rendered.extra_files,
+        derived_files=extra.files,
         row_updates=rendered.row_updates,
     )
     body = build_body(context, layout=conventions.layout)

@@ -200,4 +200,35 @@ def test_a_demo_size_body_collapses_the_details_and_stays_far_under_the_limit(tm
     assert text.splitlines()[0].startswith("**PROMOTE**: flips seeds 0, 1, 2, 3, 4")
     assert "`stop-updating`" in text and "Commits you push to `flipbot/registry`" in text
     assert "sha256sum -c <<'EOF'" in text and "python -m trainer export --corpus" in text
-    assert f"git checkout {'f' * 40} -- model/tiny/registry.json" in text
+    # the base held none of the files (paths=frozenset()): restore the registry, delete the rest
+    checkout = f"git checkout {'f' * 40} -- \\\n  model/tiny/registry.json\ngit rm -- \\\n  model/"
+    assert checkout in text and "deletes the 10 files this flip adds" in text
+
+
+def test_a_repository_template_cannot_leave_out_an_override_warning(tmp_path):
+    from bot.body import BodyLayout
+    from bot.templates import inline
+
+    layout = BodyLayout(template=inline("## Models\n\n{{ gate_table }}\n", "body-template"))
+    flip = flip_for(tmp_path)
+    plain = build_body(ctx(flip), layout=layout).text
+    assert plain.startswith("## Models\n") and "Warning" not in plain
+    shipped = replace(flip, recipe_override=("epochs 50 (judged: 200)",))
+    text = build_body(ctx(shipped), layout=layout).text
+    assert text.startswith("**⚠ Warning: these models were fitted with another recipe")
+    assert "epochs 50 (judged: 200)" in text and "## Models" in text
+    # a template that shows the summary carries the warning once, where it put it
+    with_summary = BodyLayout(template=inline("# Flip\n{{ summary }}", "body-template"))
+    text = build_body(ctx(shipped), layout=with_summary).text
+    assert text.startswith("# Flip\n") and text.count("fitted with another recipe") == 1
+
+
+def test_template_variables_from_the_received_files_are_escaped_in_the_body(tmp_path):
+    from bot.body import BodyLayout
+    from bot.templates import inline
+
+    flip = flip_for(tmp_path)
+    verdict = replace(flip.verdict, sources=("<img src=x>", "a|b"))
+    layout = BodyLayout(template=inline("{{ sources | join(', ') }}\n", "body-template"))
+    text = build_body(ctx(replace(flip, verdict=verdict)), layout=layout).text
+    assert "<img" not in text and "a\\|b" in text

@@ -146,9 +146,7 @@ def test_signoff_without_an_identity_names_the_bot_identity(github_standin, inpu
     assert f"Signed-off-by: {bot[0]} <{bot[1]}>\n{TRAILER}: " in commit.message
 
 
-def test_a_chosen_author_is_the_committer_too_and_its_commit_stays_the_bots(
-    github_standin, inputs
-):
+def test_a_chosen_author_is_the_committer_too_and_its_commit_stays_the_bots(github_standin, inputs):
     seed(github_standin)
     who = "Model Bot <models@example.com>"
     out = run(github_standin, inputs, author=who)
