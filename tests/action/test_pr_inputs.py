@@ -85,7 +85,10 @@ BAD = {
     "draft": ("maybe", "input 'draft': not one of true, false, always-true"),
     "branch": ("main", "input 'branch': 'main' is not a usable branch name"),
     "title_template": ("x" * 1025, "input 'title-template': more than 1024 characters"),
-    "body_header": ("x" * 70_000, "input 'body-header': the value is 70000 characters long, more than the 65536"),
+    "body_header": (
+        "x" * 70_000,
+        "input 'body-header': the value is 70000 characters long, more than the 65536",
+    ),
     "body_template": ("../outside.md", "input 'body-template': '../outside.md' points outside"),
     "extra_files": ("a.md=../outside.md", "input 'extra-files': '../outside.md' points outside"),
     "row_updates": ("sha256=x", "input 'row-updates': line 1: 'sha256' cannot be updated"),
