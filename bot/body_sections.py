@@ -121,11 +121,11 @@ def summary(ctx: BodyContext) -> str:
         lines += [warnings]
     for seed in staying:
         lines.append(f"- seed {seed.seed} stays `smoke: true`: {escape_md(seed.reason)}")
-    lines += [f"- {ensemble_sentence(ctx)}", ""]
+    lines.append(f"- {ensemble_sentence(ctx)}")
+    # The gate's warnings (e.g. twin sources): one line each, in the same list.
+    lines += [*(f"- ⚠ {escape_md(w)}" for w in verdict.warnings), ""]
     if verdict.diagnosis:
         lines += [f"**Diagnosis:** {escape_md(verdict.diagnosis)}", ""]
-    if verdict.warnings:  # e.g. twin sources: one line each
-        lines += [*(f"- ⚠ {escape_md(w)}" for w in verdict.warnings), ""]
     return "\n".join(lines)
 
 

@@ -232,3 +232,19 @@ def test_template_variables_from_the_received_files_are_escaped_in_the_body(tmp_
     layout = BodyLayout(template=inline("{{ sources | join(', ') }}\n", "body-template"))
     text = build_body(ctx(replace(flip, verdict=verdict)), layout=layout).text
     assert "<img" not in text and "a\\|b" in text
+
+
+def test_the_gates_warnings_show_one_escaped_line_each_in_the_body_and_the_refusal(tmp_path):
+    flip = flip_for(tmp_path)
+    warnings = ("sources 'a' and 'b' hold the same frames", "twin <b>x</b> | y")
+    flip = replace(flip, verdict=replace(flip.verdict, warnings=warnings))
+    text = build_body(ctx(flip)).text
+    lines = [line for line in text.splitlines() if line.startswith("- ⚠ ")]
+    assert lines == [
+        "- ⚠ sources 'a' and 'b' hold the same frames",
+        "- ⚠ twin &lt;b&gt;x&lt;/b&gt; \\| y",
+    ]
+    assert "<b>" not in text
+    refused = flip_for(tmp_path / "refused", refused=True)
+    report = render_refusal(replace(refused, verdict=replace(refused.verdict, warnings=warnings)))
+    assert report.count("- ⚠ ") == 2 and "<b>" not in report
