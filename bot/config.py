@@ -153,6 +153,9 @@ def build_config(
         ("--api-url", api_url or ""),
         ("GITHUB_API_URL", env.get("GITHUB_API_URL", "")),
         ("FLIPBOT_PLOTS_URL", env.get("FLIPBOT_PLOTS_URL", "")),
+        ("--author", author or ""),
+        ("--committer", committer or ""),
+        ("--branch", branch or ""),
     ):
         check_length(flag, text)
     if not _REPO.match(repo):

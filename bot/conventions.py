@@ -23,6 +23,7 @@ from bot.body import BodyLayout
 from bot.git_objects import Identity
 from bot.templates import DEFAULT_COMMIT, DEFAULT_TITLE, Template, from_file, inline
 from flipbot.errors import InputError
+from flipbot.input_bounds import check_length
 
 LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")  # a GitHub user name
 TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")  # a team slug
@@ -66,7 +67,7 @@ def split_list(text: str) -> tuple[str, ...]:
 
 
 def parse_names(name: str, text: str, pattern: re.Pattern[str], most: int) -> tuple[str, ...]:
-    names = split_list(text)
+    names = split_list(check_length(f"--{name}", text))
     for value in names:
         if not pattern.match(value):
             raise InputError(
@@ -94,7 +95,7 @@ def parse_identity(name: str, text: str | None) -> Identity | None:
 def parse_milestone(text: str | None) -> int | None:
     if not text:
         return None
-    if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or int(text) < 1:
+    if not re.fullmatch(r"[0-9]{1,9}", check_length("--milestone", text).strip()) or int(text) < 1:
         raise InputError(f"--milestone: {text[:40]!r} is not a milestone number (1 or more)")
     return int(text)
 

@@ -198,3 +198,12 @@ def test_row_updates_change_only_the_named_field_of_the_flipped_rows(tree, capsy
     assert '+      "notes": "Member 1 of fr_regressor_v2_ensemble_v1 (PROMOTE)",' in out
     assert bot(tree, *flags, mode="--apply-local") == EXIT_OK
     assert (tree / REGISTRY).read_text() == after
+
+
+@pytest.mark.parametrize(
+    "flag", ["--reviewers", "--assignees", "--milestone", "--author", "--branch"]
+)
+def test_a_huge_convention_flag_is_exit_2_naming_its_length(tree, flag, capsys):
+    assert bot(tree, flag, "a" * 100_000) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert f"{flag}: the value is 100000 characters long" in err and "a" * 200 not in err
