@@ -10,10 +10,12 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from bot.base_view import api_base, worktree_base
 from bot.body import BodyContext, render_refusal, render_summary
 from bot.config import BotConfig, Mode, build_config
+from bot.conventions import build_conventions
 from bot.flip import Flip
 from bot.outcome import Outcome
 from bot.verify import TrustOptions, verify
@@ -65,7 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--labels", default="", help="comma-separated labels for the PR, e.g. models,flip"
     )
-    parser.add_argument("--draft", action="store_true", help="open the PR as a draft")
+    parser.add_argument(
+        "--draft",
+        nargs="?",
+        const="true",
+        default="false",
+        choices=("true", "false", "always-true"),
+        help="open the PR as a draft; always-true: also turn it back into a draft on every update",
+    )
     parser.add_argument(
         "--no-fail-on-refusal",
         dest="fail_on_refusal",
@@ -87,7 +96,41 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="GitHub API URL (default: $GITHUB_API_URL or api.github.com)",
     )
+    add_convention_flags(parser)
     return parser
+
+
+def add_convention_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "repository conventions",
+        "Templates are Jinja2 (sandboxed, undefined variables are errors); files are paths "
+        "inside the repository (the current folder). See the README for the variables.",
+    )
+    group.add_argument("--title-template", help="PR title template (default: Conventional Commits)")
+    group.add_argument("--commit-message-template", help="commit message template")
+    group.add_argument("--body-template", help="Markdown template file for the whole PR body")
+    group.add_argument("--body-header", help="template put above the default body")
+    group.add_argument("--body-footer", help="template put below the default body")
+    group.add_argument(
+        "--extra-files",
+        default="",
+        help="lines PATH_TEMPLATE=TEMPLATE_FILE: files added to the flip commit",
+    )
+    group.add_argument(
+        "--row-updates",
+        default="",
+        help="lines FIELD=VALUE_TEMPLATE: other string fields of the flipped rows, e.g. notes",
+    )
+    group.add_argument("--reviewers", default="", help="comma list of GitHub users to request")
+    group.add_argument("--team-reviewers", default="", help="comma list of team slugs to request")
+    group.add_argument("--assignees", default="", help="comma list of GitHub users to assign")
+    group.add_argument("--milestone", default=None, help="milestone number for the PR")
+    group.add_argument("--author", default=None, help="commit author, 'Name <email>'")
+    group.add_argument("--committer", default=None, help="commit committer, 'Name <email>'")
+    group.add_argument(
+        "--signoff", action="store_true", help="add a Signed-off-by trailer to the commit"
+    )
+    group.add_argument("--branch", default=None, help="flip branch (default flipbot/<registry>)")
 
 
 def _config(args: argparse.Namespace) -> BotConfig:
@@ -100,11 +143,30 @@ def _config(args: argparse.Namespace) -> BotConfig:
         base=args.base,
         mode=mode,
         labels=args.labels,
-        draft=args.draft,
+        draft=args.draft == "true",
         fail_on_refusal=args.fail_on_refusal,
         api_url=args.api_url,
         ensemble_id=args.ensemble_id,
         allow_recipe_override=args.allow_recipe_override,
+        conventions=build_conventions(
+            root=Path.cwd(),
+            title_template=args.title_template,
+            commit_message_template=args.commit_message_template,
+            body_template=args.body_template,
+            body_header=args.body_header,
+            body_footer=args.body_footer,
+            extra_files=args.extra_files,
+            row_updates=args.row_updates,
+            reviewers=args.reviewers,
+            team_reviewers=args.team_reviewers,
+            assignees=args.assignees,
+            milestone=args.milestone,
+        ),
+        author=args.author,
+        committer=args.committer,
+        signoff=args.signoff,
+        draft_always=args.draft == "always-true",
+        branch=args.branch,
     )
 
 
@@ -146,18 +208,17 @@ def _run(config: BotConfig) -> int:
     if config.mode != "pr":
         if refused:
             return _refusal(config, flip, Outcome("refused", refusal_reason=reason))
-        from bot.local import run_local
+        from bot.local import extra_files_diff, run_local
 
         done = run_local(config, flip)
         diff = (
             done.edit.diff() or f"(registry {config.registry} already holds this flip: no change)\n"
-        )
+        ) + extra_files_diff(done)
+        print(f"title: {done.rendered.title}\n\n{done.rendered.message}\n")
         print(done.body.text)
         print(diff)
-        assert flip.plan is not None
-        context = BodyContext(flip, "", flip.plan.registry, config.run_url, config.plots_url)
         append_summary(
-            render_summary(context, done.outcome.operation, None) + f"\n```diff\n{diff}```\n"
+            render_summary(done.context, done.outcome.operation, None) + f"\n```diff\n{diff}```\n"
         )
         write_outputs(done.outcome.outputs())
         return EXIT_OK

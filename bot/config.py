@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from bot.conventions import Conventions, parse_identity
 from bot.git_objects import BOT_IDENTITY, Identity
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
@@ -21,6 +22,8 @@ Mode = Literal["pr", "dry-run", "apply-local"]
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _ENSEMBLE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _LABEL = re.compile(r"^[^,\n\r]{1,50}$")
+# git check-ref-format, the parts that matter for a branch name given by a person.
+_BAD_REF = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
 DEFAULT_API_URL = "https://api.github.com"
 STOP_LABEL = "stop-updating"  # a maintainer adds it to freeze the bot's PR
 STALE_LABEL = "flipbot:stale"  # the bot adds it when a later run refuses
@@ -47,7 +50,7 @@ class BotConfig:
     # between content-creating requests to stay clear of secondary rate limits).
     backoff_s: float = 0.5
     write_interval_s: float = 1.0
-    # Who the flip commit is by. The lifecycle takes a branch commit for the bot's only when
+    # Who the flip commit is by (--author/--committer; the committer defaults to the author). The lifecycle takes a branch commit for the bot's only when
     # both match (with the trailer and the one-commit-on-base shape), so a person's commit
     # that happens to carry "Flipbot-Verdict:" is never overwritten.
     author: Identity = BOT_IDENTITY
@@ -56,10 +59,15 @@ class BotConfig:
     ensemble_id: str = "fr_regressor_v2_ensemble_v1"
     # Ship models fitted with another recipe than the judged one (the PR says so in bold).
     allow_recipe_override: bool = False
+    # The repository's PR conventions: templates, extra files, row updates, reviewers.
+    conventions: Conventions = field(default_factory=Conventions)
+    signoff: bool = False  # add "Signed-off-by: <committer or author>" to the commit message
+    draft_always: bool = False  # a flip PR that is no longer a draft goes back to draft
+    branch_name: str | None = None  # None: flipbot/<registry-stem>
 
     @property
     def branch(self) -> str:
-        return f"flipbot/{self.registry.stem}"
+        return self.branch_name or f"flipbot/{self.registry.stem}"
 
     @property
     def owner(self) -> str:
@@ -124,6 +132,12 @@ def build_config(
     env: Mapping[str, str] | None = None,
     ensemble_id: str = "fr_regressor_v2_ensemble_v1",
     allow_recipe_override: bool = False,
+    conventions: Conventions | None = None,
+    author: str | None = None,
+    committer: str | None = None,
+    signoff: bool = False,
+    draft_always: bool = False,
+    branch: str | None = None,
 ) -> BotConfig:
     env = os.environ if env is None else env
     for flag, path in (
@@ -139,6 +153,9 @@ def build_config(
         ("--api-url", api_url or ""),
         ("GITHUB_API_URL", env.get("GITHUB_API_URL", "")),
         ("FLIPBOT_PLOTS_URL", env.get("FLIPBOT_PLOTS_URL", "")),
+        ("--author", author or ""),
+        ("--committer", committer or ""),
+        ("--branch", branch or ""),
     ):
         check_length(flag, text)
     if not _REPO.match(repo):
@@ -167,6 +184,9 @@ def build_config(
             f"--ensemble-id '{ensemble_id[:60]}' is not a plain id (letters, digits, '_', '-', "
             "'.', at most 100); pass e.g. --ensemble-id fr_regressor_v2_ensemble_v1"
         )
+    branch_name = parse_branch(branch, base)
+    author_id = parse_identity("author", author) or BOT_IDENTITY
+    committer_id = parse_identity("committer", committer) or author_id
     return BotConfig(
         ensemble_id=ensemble_id,
         allow_recipe_override=allow_recipe_override,
@@ -177,10 +197,35 @@ def build_config(
         base=base,
         mode=mode,
         labels=label_list,
-        draft=draft,
         fail_on_refusal=fail_on_refusal,
         api_url=url,
         token=token if mode == "pr" else None,
         run_url=run_url_from(env),
         plots_url=plots_url_from(env, url),
+        conventions=conventions or Conventions(),
+        author=author_id,
+        committer=committer_id,
+        signoff=signoff,
+        draft=draft or draft_always,
+        draft_always=draft_always,
+        branch_name=branch_name,
     )
+
+
+def parse_branch(text: str | None, base: str) -> str | None:
+    """The flip branch a repository chose (None: the default ``flipbot/<registry-stem>``)."""
+    if not text:
+        return None
+    name = text.strip().removeprefix("refs/heads/")
+    bad = (
+        len(name) > 200
+        or name.startswith(("-", "/", "."))
+        or name.endswith(("/", ".", ".lock"))
+        or _BAD_REF.search(name)
+    )
+    if not name or bad or name == base:
+        raise InputError(
+            f"--branch '{text[:80]}' is not a usable branch name (or is the base); "
+            "give e.g. --branch flipbot/models"
+        )
+    return name

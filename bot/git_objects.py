@@ -81,6 +81,9 @@ class PullInfo:
     body: str
     labels: tuple[str, ...]
     head_sha: str
+    draft: bool = False
+    assignees: tuple[str, ...] = ()  # logins
+    milestone: int | None = None  # number
 
 
 def git_blob_sha(data: bytes) -> str:

@@ -323,6 +323,35 @@ class GitHubRepo:
     def remove_label(self, number: int, label: str) -> None:
         self._retrying(f"unlabel #{number}", lambda: self._pull(number).remove_from_labels(label))
 
+    def request_reviewers(
+        self, number: int, reviewers: Sequence[str], team_reviewers: Sequence[str]
+    ) -> None:
+        self._retrying(
+            f"request reviews on #{number}",
+            lambda: self._pull(number).create_review_request(
+                reviewers=list(reviewers), team_reviewers=list(team_reviewers)
+            ),
+        )
+
+    def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
+        self._retrying(f"assign #{number}", lambda: self._pull(number).add_to_assignees(*assignees))
+
+    def set_milestone(self, number: int, milestone: int) -> None:
+        # PyGithub's Issue.edit wants a Milestone object (one more GET); the API takes the number.
+        url = f"{self._repo.url}/issues/{number}"
+        self._retrying(
+            f"set the milestone of #{number}",
+            lambda: self._gh.requester.requestJsonAndCheck(
+                "PATCH", url, input={"milestone": milestone}
+            ),
+        )
+
+    def convert_to_draft(self, number: int) -> None:
+        """REST cannot make a PR a draft again; GitHub's GraphQL mutation can."""
+        self._retrying(
+            f"turn #{number} into a draft", lambda: self._pull(number).convert_to_draft()
+        )
+
     # --- internals ---------------------------------------------------------------
     def _pull(self, number: int) -> Any:
         if number not in self._pulls:
@@ -352,6 +381,9 @@ class GitHubRepo:
             body=pull.body or "",
             labels=tuple(label.name for label in pull.labels),
             head_sha=pull.head.sha,
+            draft=bool(pull.draft),
+            assignees=tuple(a.login for a in pull.assignees),
+            milestone=pull.milestone.number if pull.milestone else None,
         )
 
 

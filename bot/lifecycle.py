@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from bot.body import BodyContext, build_body, read_hidden
+from bot.body_prior import Prior, prior_from_registry
 from bot.branch_guard import move_branch
 from bot.config import STALE_LABEL, STOP_LABEL, BotConfig
-from bot.flip import Flip
+from bot.conventions_render import Rendered, render_conventions
+from bot.flip import Flip, ShippedFile
 from bot.git_objects import CommitInfo, PullInfo, TreeEntry, git_blob_sha
 from bot.github_api import GitHubRepo
 from bot.github_errors import GitHubError
@@ -38,6 +40,7 @@ from bot.lifecycle_exits import (
 )
 from bot.manifest_flip import ensemble_files
 from bot.outcome import Operation, Outcome
+from bot.pull_people import on_create, on_update
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
 from bot.verify import check_commit
@@ -45,22 +48,13 @@ from flipbot.errors import InputError
 from flipbot.registry_text import decode_registry
 
 
-def commit_message(flip: Flip, registry: str) -> str:
-    ids = ", ".join(flip.flipped_ids)
-    return (
-        f"Flip {len(flip.flipped_ids)} ensemble seed(s) to production ({flip.verdict.decision})\n\n"
-        f"Registry {registry}: {ids} get the exported sha256 and smoke: false.\n\n"
-        f"{TRAILER}: {flip.verdict_sha256}\n"
-    )
-
-
-def pr_title(flip: Flip) -> str:
-    ensemble = flip.plan.ensemble_id if flip.plan else "ensemble"
-    partial = " (partial: HOLD)" if flip.verdict.decision == "HOLD" else ""
-    override = " (RECIPE OVERRIDE)" if flip.recipe_override else ""
-    return (
-        f"flipbot: flip {len(flip.flipped_ids)} {ensemble} seed(s) to production{partial}{override}"
-    )
+def commit_message(message: str, flip: Flip, config: BotConfig) -> str:
+    """The rendered message plus the trailers: Signed-off-by (if asked) and the verdict."""
+    trailers = []
+    if config.signoff:
+        trailers.append(f"Signed-off-by: {config.committer}")
+    trailers.append(f"{TRAILER}: {flip.verdict_sha256}")
+    return message.rstrip() + "\n\n" + "\n".join(trailers) + "\n"
 
 
 @dataclass(frozen=True)
@@ -69,6 +63,9 @@ class Base:
     tree: dict[str, TreeEntry]
     edit: RegistryEdit
     pending: dict[str, bytes]  # files whose bytes differ from the base: what the commit writes
+    prior: Prior  # the base registry's rows and the base tree's paths
+    derived: tuple[ShippedFile, ...]  # the verdict (audit trail) and the synced manifest
+    rendered: Rendered  # title, commit message, extra files, row updates
 
 
 def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
@@ -99,22 +96,32 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
             schema = parse_json(
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
-    edit = flip_registry(raw.text, flip.changes, registry, schema=schema, bom=raw.bom)
+    prior = prior_from_registry(raw.text, registry, frozenset(tree))
+    rendered = render_conventions(
+        config.conventions, flip, base_sha=sha, registry=registry, prior=prior
+    )
+    for added in rendered.extra_files:
+        if tree.get(added.path) is not None and tree[added.path].type != "blob":
+            raise InputError(
+                f"input 'extra-files': '{added.path}' is a folder on {config.base}; choose a file path"
+            )
+    # Row updates are part of the bot's own registry rewrite: check_commit sees only that.
+    edit = flip_registry(raw.text, rendered.changes(flip), registry, schema=schema, bom=raw.bom)
 
     def base_text(path: str) -> str | None:
         return api.blob(tree[path].sha).decode("utf-8") if path in tree else None
 
     extra = ensemble_files(flip, edit.after, base_text)  # manifest in sync + the verdict
-    shipped = (*flip.files, *extra.files)
+    shipped = (*flip.files, *extra.files, *rendered.extra_files)
     # The registry's bytes are only ever the bot's own rewrite: listed last, nothing replaces them.
     desired = {**{f.path: f.data for f in shipped}, registry: edit.after_bytes()}
-    check_commit(flip, registry, edit, desired, own=extra.files)
+    check_commit(flip, registry, edit, desired, own=extra.files, extra=rendered.extra_files)
     pending = {
         path: data
         for path, data in sorted(desired.items())
         if path not in tree or tree[path].sha != git_blob_sha(data)
     }
-    return Base(sha, tree, edit, pending)
+    return Base(sha, tree, edit, pending, prior, extra.files, rendered)
 
 
 def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
@@ -144,7 +151,7 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
                 flip.flipped_ids,
                 notes=(note,),
             )
-    message = commit_message(flip, base.edit.where)
+    message = commit_message(base.rendered.message, flip, config)
     wrote = False
     notes: list[str] = []
     comments: list[str] = []
@@ -193,10 +200,20 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
             comments += move.comments
             head_sha = new.sha
             wrote = True
-    body = build_body(
-        BodyContext(flip, base.sha, base.edit.where, config.run_url, config.plots_url)
+    context = BodyContext(
+        flip,
+        base.sha,
+        base.edit.where,
+        config.run_url,
+        config.plots_url,
+        prior=base.prior,
+        extra_files=base.rendered.extra_files,
+        derived_files=base.derived,
+        row_updates=base.rendered.row_updates,
+        branch=branch,
     )
-    title = pr_title(flip)
+    body = build_body(context, layout=config.conventions.layout)
+    title = base.rendered.title
     if pull is None:
         created = api.create_pull(branch, config.base, title, body.text, config.draft)
         if created is not None:
@@ -204,6 +221,7 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
                 api.add_labels(created.number, config.labels)
             for comment in comments:
                 api.comment(created.number, comment)
+            on_create(api, config, created.number)
             return Outcome(
                 "created",
                 created.number,
@@ -230,7 +248,8 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         api.add_labels(pull.number, missing)
     if STALE_LABEL in pull.labels:
         api.remove_label(pull.number, STALE_LABEL)
-    touched = wrote or edited or bool(missing) or STALE_LABEL in pull.labels
+    people = on_update(api, config, pull)
+    touched = wrote or edited or bool(missing) or STALE_LABEL in pull.labels or people
     operation: Operation = "updated" if touched else "unchanged"
     return Outcome(
         operation,

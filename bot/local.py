@@ -7,14 +7,17 @@ The repository root is where the plan's registry path meets ``--registry``:
 
 from __future__ import annotations
 
+import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bot.base_view import confined
 from bot.body import Body, BodyContext, build_body
+from bot.body_prior import prior_from_registry
 from bot.config import BotConfig
+from bot.conventions_render import Rendered, render_conventions
 from bot.flip import Flip
 from bot.manifest_flip import ensemble_files
 from bot.outcome import Outcome
@@ -31,6 +34,9 @@ class LocalRun:
     outcome: Outcome
     edit: RegistryEdit
     body: Body
+    rendered: Rendered  # title, commit message, extra files, row updates
+    context: BodyContext
+    root: Path
 
 
 def repo_root(registry: Path, plan_registry: str) -> Path:
@@ -68,16 +74,36 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     schema = None
     if not is_yaml(str(config.registry)):
         schema = _local_schema(config.registry, parse_json(raw.text, str(config.registry)))
-    edit = flip_registry(raw.text, flip.changes, flip.plan.registry, schema=schema, bom=raw.bom)
     registry = flip.plan.registry
+    conventions = config.conventions
+    prior = prior_from_registry(raw.text, registry)
+    rendered = render_conventions(conventions, flip, base_sha="", registry=registry, prior=prior)
+    # Row updates are part of the bot's own registry rewrite: check_commit sees only that.
+    edit = flip_registry(raw.text, rendered.changes(flip), registry, schema=schema, bom=raw.bom)
     extra = ensemble_files(flip, edit.after, lambda p: _read_text(root / p))
-    shipped_files = (*flip.files, *extra.files)
+    shipped_files = (*flip.files, *extra.files, *rendered.extra_files)
     committed = {**{f.path: f.data for f in shipped_files}, registry: edit.after_bytes()}
-    check_commit(flip, registry, edit, committed, own=extra.files)
+    check_commit(flip, registry, edit, committed, own=extra.files, extra=rendered.extra_files)
+    for added in rendered.extra_files:
+        _confined(root, added.path)
     targets = {f.path: confined(root.resolve(), f.path) for f in shipped_files}
-    body = build_body(BodyContext(flip, "", flip.plan.registry, config.run_url, config.plots_url))
+    present = frozenset(f.path for f in shipped_files if (root / f.path).is_file())
+    context = BodyContext(
+        flip,
+        "",
+        registry,
+        config.run_url,
+        config.plots_url,
+        prior=replace(prior, paths=present),
+        extra_files=rendered.extra_files,
+        derived_files=extra.files,
+        row_updates=rendered.row_updates,
+    )
+    body = build_body(context, layout=conventions.layout)
     if config.mode == "dry-run":
-        return LocalRun(Outcome("dry-run", flipped=flip.flipped_ids), edit, body)
+        return LocalRun(
+            Outcome("dry-run", flipped=flip.flipped_ids), edit, body, rendered, context, root
+        )
     wrote = False
     for shipped in shipped_files:
         target = targets[shipped.path]
@@ -87,6 +113,31 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     if edit.after != edit.before:
         write_registry(config.registry, edit)
         wrote = True
-    return LocalRun(
-        Outcome("updated" if wrote else "unchanged", flipped=flip.flipped_ids), edit, body
-    )
+    outcome = Outcome("updated" if wrote else "unchanged", flipped=flip.flipped_ids)
+    return LocalRun(outcome, edit, body, rendered, context, root)
+
+
+def _confined(root: Path, path: str) -> None:
+    """An extra file must land inside the repository, also through symlinked folders."""
+    base = root.resolve()
+    if base not in (base / path).resolve().parents:
+        raise InputError(
+            f"input 'extra-files': '{path}' leads outside the repository {base} (a symlink?); "
+            "choose another path"
+        )
+
+
+def extra_files_diff(run: LocalRun) -> str:
+    """A unified diff of each extra file against the working tree (new files from /dev/null)."""
+    out: list[str] = []
+    for extra in run.rendered.extra_files:
+        target = run.root / extra.path
+        old = target.read_text(encoding="utf-8", errors="replace") if target.is_file() else ""
+        new = extra.data.decode("utf-8")
+        out += difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"a/{extra.path}" if target.is_file() else "/dev/null",
+            tofile=f"b/{extra.path}",
+        )
+    return "".join(out)

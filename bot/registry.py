@@ -35,6 +35,18 @@ class RowChange:
     id: str
     sha256: str
     smoke: bool
+    # Other string fields of the row to rewrite (the row-updates input): (field, new value).
+    updates: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every field this change may touch."""
+        return FLIPPED_KEYS + tuple(k for k, _ in self.updates)
+
+    def differs(self, row: dict[str, Any]) -> bool:
+        return (row["sha256"], row["smoke"]) != (self.sha256, self.smoke) or any(
+            row.get(k) != v for k, v in self.updates
+        )
 
 
 @dataclass(frozen=True)
@@ -120,24 +132,33 @@ def validate_rows(
                 f"registry: id '{change.id}' appears {len(hits)} times in {where} "
                 f"(models{hits}); remove the duplicate rows"
             )
-        for key in FLIPPED_KEYS:
+        for key in change.keys:
             if key not in doc["models"][hits[0]]:
                 raise InputError(f"{where}: row '{change.id}' has no '{key}' field; add it")
+        for key, _ in change.updates:
+            if not isinstance(doc["models"][hits[0]][key], str):
+                raise InputError(
+                    f"{where}: row '{change.id}' field '{key}' is not a string; row-updates "
+                    "rewrites string fields only, fix --row-updates"
+                )
         found.append(hits[0])
     return found
 
 
-def check_rows_unchanged(before: Any, after: Any, targets: set[str], where: str) -> None:
-    """Parsed check: non-target rows equal, target rows equal outside ``FLIPPED_KEYS``."""
+def check_rows_unchanged(
+    before: Any, after: Any, targets: set[str] | dict[str, tuple[str, ...]], where: str
+) -> None:
+    """Parsed check: non-target rows equal, target rows equal outside their changed keys."""
+    keys = targets if isinstance(targets, dict) else dict.fromkeys(targets, FLIPPED_KEYS)
     old, new = before["models"], after["models"]
     if len(old) != len(new) or {k: v for k, v in before.items() if k != "models"} != {
         k: v for k, v in after.items() if k != "models"
     }:
         raise RewriteInvariantError(f"{where}: the rewrite changed rows or top-level fields")
     for a, b in zip(old, new, strict=True):
-        if a.get("id") in targets:
-            a = {k: v for k, v in a.items() if k not in FLIPPED_KEYS}
-            b = {k: v for k, v in b.items() if k not in FLIPPED_KEYS}
+        if a.get("id") in keys:
+            a = {k: v for k, v in a.items() if k not in keys[a["id"]]}
+            b = {k: v for k, v in b.items() if k not in keys[b["id"]]}
         if a != b or list(a) != list(b):
             raise RewriteInvariantError(f"{where}: the rewrite changed row '{a.get('id')}'")
 
@@ -172,20 +193,17 @@ def flip_json(
     doc = parse_json(text, where)
     indices = validate_rows(doc, changes, where, schema)
     rows = doc["models"]
-    changed = tuple(
-        c.id
-        for c, i in zip(changes, indices, strict=True)
-        if (rows[i]["sha256"], rows[i]["smoke"]) != (c.sha256, c.smoke)
-    )
+    changed = tuple(c.id for c, i in zip(changes, indices, strict=True) if c.differs(rows[i]))
     canonical = dumps(doc) == text
     if canonical:
         new_doc = json.loads(text)
         for change, index in zip(changes, indices, strict=True):
             new_doc["models"][index] |= {"sha256": change.sha256, "smoke": change.smoke}
+            new_doc["models"][index] |= dict(change.updates)
         after = dumps(new_doc)
     else:
         after = _surgical(text, locate_rows(text), changes, indices)
-    check_json_rewrite(text, after, {c.id for c in changes}, where)
+    check_json_rewrite(text, after, {c.id: c.keys for c in changes}, where)
     if schema is not None:
         from bot.registry_schema import check_schema
 
@@ -201,13 +219,17 @@ def _surgical(
         values = spans[index].values
         edits.append((*values["sha256"], encode_scalar(change.sha256)))
         edits.append((*values["smoke"], encode_scalar(change.smoke)))
+        edits += [(*values[key], encode_scalar(value)) for key, value in change.updates]
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     return text
 
 
-def check_json_rewrite(before: str, after: str, targets: set[str], where: str) -> None:
+def check_json_rewrite(
+    before: str, after: str, targets: set[str] | dict[str, tuple[str, ...]], where: str
+) -> None:
     """Every byte identical except the values of the target rows' flipped keys."""
+    keys = targets if isinstance(targets, dict) else dict.fromkeys(targets, FLIPPED_KEYS)
     old_doc, new_doc = json.loads(before), json.loads(after)
     check_rows_unchanged(old_doc, new_doc, targets, where)
     old_spans, new_spans = locate_rows(before), locate_rows(after)
@@ -215,9 +237,9 @@ def check_json_rewrite(before: str, after: str, targets: set[str], where: str) -
     def skeleton(text: str, spans: list[RowSpan], rows: list[Any]) -> list[str]:
         parts, cursor = [], 0
         for span, row in zip(spans, rows, strict=True):
-            if row["id"] in targets:
+            if row["id"] in keys:
                 parts.append(text[cursor : span.start])
-                masked = sorted(span.values[k] for k in FLIPPED_KEYS)
+                masked = sorted(span.values[k] for k in keys[row["id"]])
                 inner = span.start
                 for start, end in masked:
                     parts += [text[inner:start], "<flipped value>"]

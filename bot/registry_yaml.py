@@ -11,6 +11,7 @@ contract here, and the check after the edit enforces it.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -66,6 +67,20 @@ def _token_end(line: str, col: int) -> int:
     return match.end()
 
 
+def _string_end(line: str, col: int, value: str, where: str) -> int:
+    """End of a one-line string value: quoted, or plain up to a comment (spaces allowed)."""
+    if line[col : col + 1] in _TOKEN:
+        return _token_end(line, col)
+    if line[col : col + 1] in ("|", ">"):
+        raise InputError(f"{where}: a block scalar; row-updates rewrites one-line values only")
+    body = line.rstrip("\r\n")
+    comment = body.find(" #", col)
+    end = len(body[: comment if comment >= 0 else len(body)].rstrip())
+    if body[col:end] != value:  # a folded plain scalar spans lines: not ours to rewrite
+        raise InputError(f"{where}: spans lines; row-updates rewrites one-line values only")
+    return end
+
+
 def _render(old_token: str, value: str | bool) -> str:
     if isinstance(value, bool):
         word = "true" if value else "false"
@@ -83,11 +98,7 @@ def flip_yaml(
     plain = _plain(data)
     indices = validate_rows(plain, changes, where, schema)
     rows = plain["models"]
-    changed = tuple(
-        c.id
-        for c, i in zip(changes, indices, strict=True)
-        if (rows[i]["sha256"], rows[i]["smoke"]) != (c.sha256, c.smoke)
-    )
+    changed = tuple(c.id for c, i in zip(changes, indices, strict=True) if c.differs(rows[i]))
     lines = text.splitlines(keepends=True)
     allowed: set[int] = set()
     edits: list[tuple[int, int, int, str]] = []  # line, start col, end col, new token
@@ -97,6 +108,11 @@ def flip_yaml(
             line, col = row.lc.value(key)
             end = _token_end(lines[line], col)
             edits.append((line, col, end, _render(lines[line][col:end], getattr(change, key))))
+            allowed.add(line)
+        for key, value in change.updates:  # row-updates: a double-quoted (JSON) string
+            line, col = row.lc.value(key)
+            end = _string_end(lines[line], col, row[key], f"{where}: row '{change.id}' {key}")
+            edits.append((line, col, end, json.dumps(value, ensure_ascii=False)))
             allowed.add(line)
     for line, col, end, new in sorted(edits, reverse=True):
         lines[line] = lines[line][:col] + new + lines[line][end:]
@@ -124,8 +140,8 @@ def _check(
         if tag != "replace" or i2 - i1 != j2 - j1 or not set(range(i1, i2)) <= allowed:
             raise RewriteInvariantError(f"{where}: the YAML rewrite changed lines {i1 + 1}..{i2}")
     old_doc, new_doc = _plain(_load(before, where)), _plain(_load(after, where))
-    check_rows_unchanged(old_doc, new_doc, {c.id for c in changes}, where)
+    check_rows_unchanged(old_doc, new_doc, {c.id: c.keys for c in changes}, where)
     for change, index in zip(changes, indices, strict=True):
         row = new_doc["models"][index]
-        if (row["sha256"], row["smoke"]) != (change.sha256, change.smoke):
+        if change.differs(row):
             raise RewriteInvariantError(f"{where}: row '{change.id}' did not take the new values")

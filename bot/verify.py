@@ -194,11 +194,15 @@ def check_commit(
     committed: dict[str, bytes],
     *,
     own: Iterable[ShippedFile] = (),
+    extra: Iterable[ShippedFile] = (),
 ) -> None:
     """After the edit: only the bot's rewrite at the registry, each row bound to its file's bytes.
 
     ``own`` are files the bot derives itself on this side (the ensemble manifest kept in sync,
     the verdict as audit trail): their paths are still checked like every destination.
+    ``extra`` are the repository's ``extra-files`` (rendered from its own templates): clean
+    paths outside ``.git``/``.github`` that replace neither the registry, nor a shipped file,
+    nor a derived one.
     """
     shipped = {f.path for f in flip.files}
     if registry in shipped or committed.get(registry) != edit.after_bytes():
@@ -224,6 +228,14 @@ def check_commit(
                 "check the ensemble id"
             )
         mine.add(f.path)
-    extra = set(committed) - {registry} - shipped - mine
-    if extra or PurePosixPath(registry).name in (".git", ".github"):
-        raise InputError(f"{registry}: the commit would write {sorted(extra)}; rerun the bot")
+    for f in extra:
+        clean_repo_path(f.path, "input 'extra-files'")
+        if f.path == registry or f.path in shipped or f.path in mine:
+            raise InputError(
+                f"input 'extra-files': '{f.path}' is the registry, a model file or a file the bot "
+                "derives; choose another path"
+            )
+        mine.add(f.path)
+    unknown = set(committed) - {registry} - shipped - mine
+    if unknown or PurePosixPath(registry).name in (".git", ".github"):
+        raise InputError(f"{registry}: the commit would write {sorted(unknown)}; rerun the bot")

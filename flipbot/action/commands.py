@@ -72,16 +72,36 @@ def stage_argv(stage: str, env: Mapping[str, str]) -> list[str]:
         argv += ["--api-url", _need(env, "API_URL", stage)]
         if env.get("LABELS"):
             argv += ["--labels", env["LABELS"]]
-        if _on(env, "DRAFT"):
-            argv.append("--draft")
+        if env.get("DRAFT") in ("true", "always-true"):
+            argv += ["--draft", env["DRAFT"]]
         if _on(env, "ALLOW_RECIPE_OVERRIDE"):
             argv.append("--allow-recipe-override")
+        argv += _convention_flags(env)
         if _on(env, "DRY_RUN"):
             argv.append("--dry-run")
         if env.get("FAIL_ON_REFUSAL") == "false":
             argv.append("--no-fail-on-refusal")
         return argv
     raise InputError(f"unknown stage '{stage}'; expected one of {', '.join(STAGES)}")
+
+
+# Bot flags taken from the step's environment as they are (validated by the inputs step).
+CONVENTION_FLAGS = (
+    "TITLE_TEMPLATE", "COMMIT_MESSAGE_TEMPLATE", "BODY_TEMPLATE", "BODY_HEADER", "BODY_FOOTER",
+    "EXTRA_FILES", "ROW_UPDATES", "REVIEWERS", "TEAM_REVIEWERS", "ASSIGNEES", "MILESTONE",
+    "AUTHOR", "COMMITTER", "BRANCH",
+)  # fmt: skip
+
+
+def _convention_flags(env: Mapping[str, str]) -> list[str]:
+    argv = []
+    for key in CONVENTION_FLAGS:
+        if env.get(key):
+            # "--flag=value": a value that starts with "-" stays a value
+            argv.append(f"--{key.lower().replace('_', '-')}={env[key]}")
+    if _on(env, "SIGNOFF"):
+        argv.append("--signoff")
+    return argv
 
 
 def run_stage(stage: str, env: Mapping[str, str]) -> None:

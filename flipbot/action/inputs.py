@@ -12,9 +12,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from flipbot.action.pr_inputs import (
+    MAX_TEMPLATE,
+    TEMPLATE_INPUTS,
+    PrInputs,
+    parse_pr_inputs,
+    workspace_file,
+)
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
@@ -27,7 +34,7 @@ BAD_REF_RE = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
 MAX_SEEDS = 64
 PATH_INPUTS = frozenset(
     f"FLIPBOT_INPUT_{k}"
-    for k in ("CORPUS", "REGISTRY", "ARTIFACTS_DIR", "TRAIN_PYTHON", "VENV_DIR")
+    for k in ("CORPUS", "REGISTRY", "ARTIFACTS_DIR", "TRAIN_PYTHON", "VENV_DIR", "BODY_TEMPLATE")
 ) | {"RUNNER_TEMP"}
 
 
@@ -61,13 +68,14 @@ class ActionInputs:
     api_url: str
     plots_url: str  # "" or the https link of the uploaded LOSO pictures, for the PR body
     labels: tuple[str, ...]
-    draft: bool
+    draft: bool  # open as a draft ("true" or "always-true"; pr.draft has the word)
     allow_recipe_override: bool  # ship a model fitted with another recipe than the judged one
     dry_run: bool
     fail_on_refusal: bool
     thresholds: Thresholds | None  # None: the gate's ADR-0303 constants
     train_python: str  # "" or an absolute path to an interpreter that has torch
     venv_dir: str  # absolute folder for the private venvs ("base", "train" below it)
+    pr: PrInputs = field(default_factory=PrInputs)  # the repository's PR conventions
 
     @property
     def loso_dir(self) -> str:
@@ -235,6 +243,8 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
     needs_corpus = "train" in stages or "export" in stages
     needs_registry = "export" in stages or "bot" in stages
     train_python = get("TRAIN_PYTHON").strip()
+    base = parse_base(get("BASE")) if "bot" in stages else ""
+    pr = parse_pr_inputs(get, workspace_file(workspace), base) if "bot" in stages else PrInputs()
     if train_python and not (Path(train_python).is_absolute() and Path(train_python).is_file()):
         raise InputError(
             f"input 'train-python': {train_python!r} is not an absolute path to a Python interpreter"
@@ -249,12 +259,14 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         seeds=parse_seeds(get("SEEDS", "0,1,2,3,4")),
         epochs=parse_int("epochs", get("EPOCHS", "200"), 1, 100_000),
         device=_device(get("DEVICE", "auto")),
-        base=parse_base(get("BASE")) if "bot" in stages else "",
+        base=base,
         repository=_repository(get("REPOSITORY")) if "bot" in stages else "",
         api_url=parse_api_url(get("API_URL") or "https://api.github.com"),
         plots_url=parse_plots_url(get("PLOTS_URL")),
         labels=parse_labels(get("LABELS")),
-        draft=parse_bool("draft", get("DRAFT", "false")),
+        draft=pr.draft != "false"
+        if "bot" in stages
+        else parse_bool("draft", get("DRAFT", "false")),
         allow_recipe_override=parse_bool(
             "allow-recipe-override", get("ALLOW_RECIPE_OVERRIDE", "false")
         ),
@@ -263,17 +275,21 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         thresholds=parse_thresholds(env),
         train_python=train_python,
         venv_dir=_venv_dir(get("VENV_DIR"), env.get("RUNNER_TEMP", "")),
+        pr=pr,
     )
 
 
 def check_input_lengths(env: Mapping[str, str]) -> None:
-    """Bound every input before any is parsed: paths by MAX_PATH (and file-name parts), the rest
-    by MAX_INPUT, so no value reaches the file system or an error message at any size."""
+    """Bound every input before any is parsed: paths by MAX_PATH (and file-name parts), templates
+    by MAX_TEMPLATE, the rest by MAX_INPUT, so no value reaches the file system or an error
+    message at any size."""
     for key, value in sorted(env.items()):
         if key.startswith("FLIPBOT_INPUT_") or key == "RUNNER_TEMP":
             name = "RUNNER_TEMP" if key == "RUNNER_TEMP" else _input_name(key)
             if key in PATH_INPUTS:
                 check_path_length(f"input '{name}'", value)
+            elif key.removeprefix("FLIPBOT_INPUT_") in TEMPLATE_INPUTS:
+                check_length(f"input '{name}'", value, MAX_TEMPLATE)
             else:
                 check_length(f"input '{name}'", value)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flipbot.action.inputs import ActionInputs
+from flipbot.action.pr_inputs import pr_outputs
 from flipbot.verdict_file import Verdict, find_verdict
 
 VERDICT_OUTPUTS = ("verdict", "refused", "flip", "refusal-reason")
@@ -59,6 +60,9 @@ def input_outputs(inp: ActionInputs) -> dict[str, str]:
     out |= {
         f"run-{stage}": _flag(stage in inp.stages) for stage in ("train", "gate", "export", "bot")
     }
+    out |= pr_outputs(inp.pr)  # the PR conventions; "draft" becomes true/false/always-true
+    if "bot" not in inp.stages:
+        out["draft"] = _flag(inp.draft)
     return out
 
 

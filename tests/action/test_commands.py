@@ -50,7 +50,32 @@ def test_bot_flags_follow_the_inputs() -> None:
         "bot",
         BOT_ENV | {"LABELS": "a,b", "DRAFT": "true", "DRY_RUN": "true", "FAIL_ON_REFUSAL": "false"},
     )
-    assert flagged[-5:] == ["--labels", "a,b", "--draft", "--dry-run", "--no-fail-on-refusal"]
+    assert flagged[-6:] == [
+        "--labels", "a,b", "--draft", "true", "--dry-run", "--no-fail-on-refusal",
+    ]  # fmt: skip
+
+
+def test_pr_convention_flags_pass_each_value_as_one_argument() -> None:
+    env = BOT_ENV | {
+        "DRAFT": "always-true",
+        "TITLE_TEMPLATE": "-feat: {{ ensemble }}",
+        "EXTRA_FILES": "a/{{ ensemble }}.md=t/a.md\nb.md=t/b.md",
+        "REVIEWERS": "alice,bob",
+        "MILESTONE": "3",
+        "SIGNOFF": "true",
+        "BRANCH": "",
+    }
+    argv = stage_argv("bot", env)
+    assert argv[argv.index("--draft") + 1] == "always-true"
+    assert "--title-template=-feat: {{ ensemble }}" in argv
+    assert "--extra-files=a/{{ ensemble }}.md=t/a.md\nb.md=t/b.md" in argv
+    assert "--reviewers=alice,bob" in argv and "--milestone=3" in argv and "--signoff" in argv
+    assert not any(a.startswith("--branch") for a in argv)
+    from bot.__main__ import build_parser
+
+    args = build_parser().parse_args(argv[2:])
+    assert args.title_template == "-feat: {{ ensemble }}" and args.draft == "always-true"
+    assert args.extra_files == "a/{{ ensemble }}.md=t/a.md\nb.md=t/b.md" and args.signoff
 
 
 def test_a_hostile_value_stays_one_argument() -> None:

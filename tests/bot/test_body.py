@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,9 +35,9 @@ def test_body_holds_provenance_tables_seeds_and_the_hidden_block(tmp_path):
         "https://github.com/o/r/actions/runs/1",
         "| rule | value | threshold | result |",
         "PLCC seed 2",
-        "seed 1 (PLCC",
-        "stays `smoke: true`",
-        "**HOLD with a partial flip:**",
+        "- seed 1 stays `smoke: true`: PLCC 0.94800 is below the per-seed minimum 0.95",
+        "**HOLD, partial flip**: flips seeds 0, 2 of `fr_regressor_v2_ensemble_v1`",
+        "<details>\n<summary>Verify locally</summary>",
     ):
         assert needle in text, needle
     assert "loosened" not in text
@@ -67,7 +68,10 @@ def test_hostile_source_names_are_escaped_and_cannot_close_the_hidden_block(tmp_
     text = build_body(context(flip)).text
     assert evil not in text
     assert "x\\|y&lt;/table&gt;&lt;\\!-- --&gt; \\*bold\\* \\[link\\](http://e)" in text
-    assert text.count("-->") == 1 and text.rstrip().endswith("-->")
+    # The chart's axis range is written "0.94 --> 1.00" (Mermaid syntax), before the block.
+    outside_chart = re.sub(r"```mermaid\n.*?```", "", text, flags=re.DOTALL)
+    assert outside_chart.count("-->") == 1 and text.rstrip().endswith("-->")
+    assert '"x_y_table_--_--_bold_lin"' in text  # the chart's label: safe characters, 24 at most
     assert read_hidden(text) is not None
 
 
@@ -115,8 +119,8 @@ def test_plots_link_is_shown_but_does_not_change_the_hidden_block(tmp_path):
     url = "https://github.com/o/r/actions/runs/1/artifacts/77"
     with_plots = build_body(replace(context(flip), plots_url=url))
     without = build_body(context(flip))
-    assert f"[LOSO scatter and PLCC strip chart]({url})" in with_plots.text
-    assert "| pictures | not uploaded |" in without.text
+    assert f"| PNG pictures | [workflow artifact]({url}) (expires) |" in with_plots.text
+    assert "PNG pictures" not in without.text and "```mermaid\n---\nconfig:" in without.text
     assert with_plots.hidden == without.hidden
 
 
@@ -130,7 +134,7 @@ def test_calibration_beside_the_verdict_goes_into_the_body(tmp_path):
     preds = {s: np.stack([y[s] + 1.0 + 0.1 * np.arange(30) % 2, y[s] - 0.5]) for s in y}
     calibration = calibrate(y, preds)
     text = build_body(context(replace(flip, calibration=calibration))).text
-    assert "### Calibration of the ensemble's intervals (informational)" in text
+    assert "<summary>Calibration of the ensemble's intervals (informational)</summary>" in text
     assert "Interval to ship (fitted on every source)" in text
     assert "Calibration" not in build_body(context(flip)).text
 

@@ -105,7 +105,8 @@ def test_body_shows_the_compact_drift_and_the_summary_the_full_one(tmp_path: Pat
     assert flip.drift is not None and flip.drift.doc == drift_doc()
     ctx = BodyContext(flip, "f" * 40, "model/tiny/registry.json", None)
     body = build_body(ctx).text
-    assert "### Score drift: new models vs the current files (informational)" in body
+    assert "<summary>Score drift: new models vs the current files (informational)</summary>" in body
+    assert "- seed 0 (replaces a production model): mean Δ +1.50" in body
     assert "Seed 0 (replaces a production model), per source" not in body
     assert "Seed 0 (replaces a production model), per source" in render_summary(
         ctx, "created", None

@@ -7,6 +7,7 @@ from typing import Any
 
 from .api import ApiError, Call, Reply, Route, not_found, paginate, route, validation_failed
 from .routes_pulls import apply_edit, find_pull
+from .routes_review import set_milestone
 from .state import Pull
 
 R = "/repos/{owner}/{repo}"
@@ -27,6 +28,7 @@ def update_issue(call: Call) -> Reply:
     pull = find_pull(call)
     with call.backend.issues.lock:
         apply_edit(call, pull)
+        set_milestone(call, pull)
         if isinstance(call.field("labels"), list):
             pull.labels = []
             _add_labels(call, pull, call.field("labels"))

@@ -11,10 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import routes_git, routes_history, routes_issues, routes_pulls, routes_repo
+from . import routes_git, routes_history, routes_issues, routes_pulls, routes_repo, routes_review
 from .api import ApiError, Backend, Call, Reply, Route
 from .faults import Faults
 from .gitstore import GitError
+from .graphql import answer_graphql
 from .openapi_check import ApiRequest, ApiResponse, request_errors, response_errors
 from .shapes import error_body
 
@@ -24,6 +25,7 @@ ROUTES: list[Route] = [
     *routes_pulls.ROUTES,
     *routes_issues.ROUTES,
     *routes_history.ROUTES,
+    *routes_review.ROUTES,
 ]
 
 
@@ -131,6 +133,11 @@ def make_server(
                     "Please make sure your request has a User-Agent header"
                 )
                 return 403, error_body(message, 403), {}, False
+            if method == "POST" and path == "/graphql":  # not REST: checked in graphql.py
+                status, reply, problem = answer_graphql(backend, body)
+                if problem:
+                    journal.fail(f"request POST /graphql: {problem}")
+                return status, reply, {}, False
             found = _match(method, path)
             if found is None:
                 journal.fail(f"{method} {path}: no such operation in the stand-in (or in GitHub)")

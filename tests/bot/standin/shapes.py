@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from .shapes_git import GitShapes
 from .shapes_repo import node_id
-from .state import Comment, Label, Pull
+from .state import Comment, Label, Milestone, Pull
 
 DOCS = "https://docs.github.com/rest"
 
@@ -28,6 +28,45 @@ class Site(GitShapes):
             "description": label.description,
             "color": label.color,
             "default": False,
+        }
+
+    def milestone(self, m: Milestone) -> dict[str, Any]:
+        return {
+            "url": f"{self.api}/milestones/{m.number}",
+            "html_url": f"{self.html}/milestone/{m.number}",
+            "labels_url": f"{self.api}/milestones/{m.number}/labels",
+            "id": m.id,
+            "node_id": node_id("MI", m.id),
+            "number": m.number,
+            "state": "open",
+            "title": m.title,
+            "description": None,
+            "creator": self.user(self.owner),
+            "open_issues": 1,
+            "closed_issues": 0,
+            "created_at": m.created_at,
+            "updated_at": m.created_at,
+            "closed_at": None,
+            "due_on": None,
+        }
+
+    def team(self, slug: str) -> dict[str, Any]:
+        team_id = sum(map(ord, slug)) + 7000
+        url = f"{self.base_url}/organizations/583231/team/{team_id}"
+        return {
+            "id": team_id,
+            "node_id": node_id("T", team_id),
+            "url": url,
+            "members_url": f"{url}/members{{/member}}",
+            "name": slug,
+            "description": None,
+            "permission": "pull",
+            "privacy": "closed",
+            "html_url": f"https://github.com/orgs/{self.owner}/teams/{slug}",
+            "repositories_url": f"{url}/repos",
+            "slug": slug,
+            "type": "organization",
+            "parent": None,  # the "team" schema (list answers) requires it; "team-simple" allows it
         }
 
     def comment(self, number: int, c: Comment) -> dict[str, Any]:
@@ -55,9 +94,9 @@ class Site(GitShapes):
             "body": p.body,
             "user": self.user(p.user),
             "labels": [self.label(label) for label in labels],
-            "assignee": None,
-            "assignees": [],
-            "milestone": None,
+            "assignee": self.user(p.assignees[0]) if p.assignees else None,
+            "assignees": [self.user(login) for login in p.assignees],
+            "milestone": self.milestone(p.milestone) if p.milestone else None,
             "created_at": p.created_at,
             "updated_at": p.updated_at,
             "closed_at": p.closed_at,
@@ -118,8 +157,8 @@ class Site(GitShapes):
             merged_at=p.merged_at,
             merge_commit_sha=p.closed_head_sha if p.merged_at else None,
             auto_merge=None,
-            requested_reviewers=[],
-            requested_teams=[],
+            requested_reviewers=[self.user(login) for login in p.requested_reviewers],
+            requested_teams=[self.team(slug) for slug in p.requested_teams],
             active_lock_reason=None,
             head={
                 "label": f"{self.owner}:{p.head}",

@@ -16,7 +16,7 @@ from .gitstore import CommitObject, GitStore, Signature
 from .routes_pulls import settle_pulls
 from .server import Journal, Recorded, make_server
 from .shapes import Site
-from .state import IssueState, Pull, now
+from .state import IssueState, Milestone, Pull, now
 from .trees import create_tree
 
 BOT_LOGIN = "github-actions[bot]"
@@ -274,3 +274,24 @@ class GitHubStandin:
 
     def repo_labels(self) -> list[str]:
         return [label.name for label in self.issues.labels.values()]
+
+    def add_milestone(self, title: str) -> int:
+        """A repository milestone; returns its number."""
+        with self.issues.lock:
+            number = len(self.issues.milestones) + 1
+            self.issues.milestones[number] = Milestone(number, self.issues.next_id(), title)
+            return number
+
+    def add_collaborator(self, login: str) -> None:
+        """Someone with push access: may be requested as a reviewer and assigned."""
+        self.issues.collaborators.add(login)
+
+    def add_team(self, slug: str) -> None:
+        self.issues.teams.add(slug)
+
+    def review(self, number: int, login: str, state: str = "APPROVED") -> None:
+        """A person reviews the PR: their review request is fulfilled, the review stays."""
+        pull = self.pull(number)
+        with self.issues.lock:
+            pull.reviews.append((login, state))
+            pull.requested_reviewers = [r for r in pull.requested_reviewers if r != login]

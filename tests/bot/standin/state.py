@@ -30,6 +30,14 @@ class Comment:
 
 
 @dataclass
+class Milestone:
+    number: int
+    id: int
+    title: str
+    created_at: str = field(default_factory=now)
+
+
+@dataclass
 class Pull:
     """A pull request and the issue that carries its labels and comments."""
 
@@ -50,6 +58,11 @@ class Pull:
     # head sha frozen when the PR is closed (GitHub keeps showing it after the branch goes)
     closed_head_sha: str | None = None
     merged_at: str | None = None  # set when the base branch came to contain the head
+    assignees: list[str] = field(default_factory=list)
+    requested_reviewers: list[str] = field(default_factory=list)  # logins
+    requested_teams: list[str] = field(default_factory=list)  # team slugs
+    milestone: Milestone | None = None
+    reviews: list[tuple[str, str]] = field(default_factory=list)  # (login, state) by people
 
 
 class IssueState:
@@ -59,6 +72,10 @@ class IssueState:
         self.lock = threading.RLock()
         self.pulls: dict[int, Pull] = {}
         self.labels: dict[str, Label] = {}  # key: lower-cased name (GitHub is case-insensitive)
+        self.milestones: dict[int, Milestone] = {}
+        # Who may be requested as a reviewer or assigned (people with push access), and the teams.
+        self.collaborators: set[str] = {"octohuman"}
+        self.teams: set[str] = set()
         self._numbers = itertools.count(1)
         self._ids = itertools.count(1000)
 

@@ -47,6 +47,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     f"{R}/pulls": ("get", "post"),
     f"{R}/pulls/{{pull_number}}": ("get", "patch"),
     f"{R}/pulls/{{pull_number}}/commits": ("get",),
+    f"{R}/pulls/{{pull_number}}/requested_reviewers": ("post",),
+    f"{R}/issues/{{issue_number}}/assignees": ("post",),
     f"{R}/issues/{{issue_number}}": ("get", "patch"),
     f"{R}/issues/{{issue_number}}/comments": ("get", "post"),
     f"{R}/issues/{{issue_number}}/labels": ("get", "post", "put", "delete"),

@@ -1,0 +1,30 @@
+"""What the PR body is made from: the flip, where it lands, and what the base held before."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.body_prior import Prior
+from bot.flip import Flip, ShippedFile
+
+
+@dataclass(frozen=True)
+class BodyContext:
+    flip: Flip
+    base_sha: str  # the base commit the flip was built on ("" in a local dry run)
+    registry: str  # repository-relative registry path
+    run_url: str | None  # link to the workflow run; left out of the hidden block's content hash
+    # Link to the uploaded LOSO pictures (an Actions artifact); per run, so also left out.
+    plots_url: str | None = None
+    prior: Prior | None = None  # the registry rows (and paths) before the flip; None: unknown
+    extra_files: tuple[ShippedFile, ...] = ()  # templated files the repository asked for
+    # Files the bot derives itself: the verdict (audit trail) and the synced ensemble manifest.
+    derived_files: tuple[ShippedFile, ...] = ()
+    # Other fields of the flipped rows that the row-updates input changes: id -> field -> value.
+    row_updates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    branch: str = ""  # the flip branch, for the controls footer ("" in a local run)
+
+    @property
+    def ensemble_id(self) -> str:
+        return self.flip.plan.ensemble_id if self.flip.plan else "ensemble"
