@@ -110,8 +110,8 @@ def train(
         assert code == 0, f"trainer loso exited {code}"
         return out
     import torch
-    from flipbot.corpus import load_corpus
 
+    from flipbot.corpus import load_corpus
     from trainer.loso import run_loso
     from trainer.recipe import Recipe
 
