@@ -39,7 +39,7 @@ venv-demo: $(DEMO_STAMP)
 venv: $(TEST_STAMP)
 
 test: $(TEST_STAMP)
-	$(call say,the test suite (not e2e; about 2 min on 2 cores, more when they are busy))
+	$(call say,the test suite (not e2e; about 6 min on 2 cores, more when they are busy))
 	$(BIN)/python -m pytest -q -m "not e2e"
 
 # Mutation testing of the safety-critical modules ([tool.mutmut] in pyproject.toml,

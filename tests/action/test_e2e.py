@@ -48,14 +48,16 @@ VENV_DIR = os.environ.get("FLIPBOT_E2E_VENV_DIR", str(ROOT / ".cache" / "action-
 
 @pytest.fixture
 def standin(tmp_path: Path) -> Iterator[GitHubStandin]:
-    """The stand-in repository holds the registry folder as the base branch has it."""
+    """The stand-in repository holds the registry folder and the pinned corpus as the base
+    branch has them (the bot reads the corpus the gate judged from the base commit)."""
     gh = GitHubStandin(tmp_path / "github", owner="octo", repo="models").start()
     files = {
         f"model/tiny/{p.name}": p.read_bytes()
         for p in sorted((ROOT / "model" / "tiny").iterdir())
         if p.is_file()
     }
-    gh.seed(files | {"README.md": b"models\n"})
+    corpus = {COMMITTED_CORPUS.relative_to(ROOT).as_posix(): COMMITTED_CORPUS.read_bytes()}
+    gh.seed(files | corpus | {"README.md": b"models\n"})
     try:
         yield gh
     finally:
