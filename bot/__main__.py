@@ -131,6 +131,12 @@ def add_convention_flags(parser: argparse.ArgumentParser) -> None:
         "--signoff", action="store_true", help="add a Signed-off-by trailer to the commit"
     )
     group.add_argument("--branch", default=None, help="flip branch (default flipbot/<registry>)")
+    group.add_argument(
+        "--verdict-file",
+        default=None,
+        help="where the commit keeps the verdict as the audit trail, inside the registry's folder "
+        "(default <registry folder>/<ensemble id>.verdict.json)",
+    )
 
 
 def _config(args: argparse.Namespace) -> BotConfig:
@@ -167,6 +173,7 @@ def _config(args: argparse.Namespace) -> BotConfig:
         signoff=args.signoff,
         draft_always=args.draft == "always-true",
         branch=args.branch,
+        verdict_file=args.verdict_file,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.conventions import Conventions, parse_identity
+from bot.destinations import clean_repo_path
 from bot.git_objects import BOT_IDENTITY, Identity
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
@@ -64,6 +65,9 @@ class BotConfig:
     signoff: bool = False  # add "Signed-off-by: <committer or author>" to the commit message
     draft_always: bool = False  # a flip PR that is no longer a draft goes back to draft
     branch_name: str | None = None  # None: flipbot/<registry-stem>
+    # Where the commit keeps the verdict (audit trail), inside the registry's folder;
+    # None: <registry folder>/<ensemble_id>.verdict.json.
+    verdict_file: str | None = None
 
     @property
     def branch(self) -> str:
@@ -138,6 +142,7 @@ def build_config(
     signoff: bool = False,
     draft_always: bool = False,
     branch: str | None = None,
+    verdict_file: str | None = None,
 ) -> BotConfig:
     env = os.environ if env is None else env
     for flag, path in (
@@ -156,6 +161,7 @@ def build_config(
         ("--author", author or ""),
         ("--committer", committer or ""),
         ("--branch", branch or ""),
+        ("--verdict-file", verdict_file or ""),
     ):
         check_length(flag, text)
     if not _REPO.match(repo):
@@ -185,6 +191,13 @@ def build_config(
             "'.', at most 100); pass e.g. --ensemble-id fr_regressor_v2_ensemble_v1"
         )
     branch_name = parse_branch(branch, base)
+    if verdict_file:
+        clean_repo_path(verdict_file, "--verdict-file")
+        if not verdict_file.endswith(".json"):
+            raise InputError(
+                f"--verdict-file '{verdict_file[:80]}' must name a .json file in the registry's "
+                "folder; pass e.g. model/tiny/fr_regressor_v2_ensemble_v1.verdict.json"
+            )
     author_id = parse_identity("author", author) or BOT_IDENTITY
     committer_id = parse_identity("committer", committer) or author_id
     return BotConfig(
@@ -209,6 +222,7 @@ def build_config(
         draft=draft or draft_always,
         draft_always=draft_always,
         branch_name=branch_name,
+        verdict_file=verdict_file or None,
     )
 
 

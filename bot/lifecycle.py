@@ -111,7 +111,9 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
     def base_text(path: str) -> str | None:
         return api.blob(tree[path].sha).decode("utf-8") if path in tree else None
 
-    extra = ensemble_files(flip, edit.after, base_text)  # manifest in sync + the verdict
+    extra = ensemble_files(
+        flip, edit.after, base_text, verdict_to=config.verdict_file
+    )  # manifest in sync + the verdict
     shipped = (*flip.files, *extra.files, *rendered.extra_files)
     # The registry's bytes are only ever the bot's own rewrite: listed last, nothing replaces them.
     desired = {**{f.path: f.data for f in shipped}, registry: edit.after_bytes()}

@@ -80,7 +80,9 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     rendered = render_conventions(conventions, flip, base_sha="", registry=registry, prior=prior)
     # Row updates are part of the bot's own registry rewrite: check_commit sees only that.
     edit = flip_registry(raw.text, rendered.changes(flip), registry, schema=schema, bom=raw.bom)
-    extra = ensemble_files(flip, edit.after, lambda p: _read_text(root / p))
+    extra = ensemble_files(
+        flip, edit.after, lambda p: _read_text(root / p), verdict_to=config.verdict_file
+    )
     shipped_files = (*flip.files, *extra.files, *rendered.extra_files)
     committed = {**{f.path: f.data for f in shipped_files}, registry: edit.after_bytes()}
     check_commit(flip, registry, edit, committed, own=extra.files, extra=rendered.extra_files)

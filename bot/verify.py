@@ -222,10 +222,11 @@ def check_commit(
     mine = set()
     for f in own:
         clean_repo_path(f.path, f"{registry} (derived file)")
-        if f.path == registry or f.path in shipped or PurePosixPath(f.path).parent != folder:
+        inside = folder in PurePosixPath(f.path).parents
+        if f.path == registry or f.path in shipped or not inside:
             raise InputError(
-                f"{f.path}: a derived file must sit beside {registry} and replace nothing shipped; "
-                "check the ensemble id"
+                f"{f.path}: a derived file (manifest, verdict) must sit in the folder of "
+                f"{registry} and replace nothing shipped; check --verdict-file and the ensemble id"
             )
         mine.add(f.path)
     for f in extra:

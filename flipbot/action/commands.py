@@ -89,7 +89,7 @@ def stage_argv(stage: str, env: Mapping[str, str]) -> list[str]:
 CONVENTION_FLAGS = (
     "TITLE_TEMPLATE", "COMMIT_MESSAGE_TEMPLATE", "BODY_TEMPLATE", "BODY_HEADER", "BODY_FOOTER",
     "EXTRA_FILES", "ROW_UPDATES", "REVIEWERS", "TEAM_REVIEWERS", "ASSIGNEES", "MILESTONE",
-    "AUTHOR", "COMMITTER", "BRANCH",
+    "AUTHOR", "COMMITTER", "BRANCH", "VERDICT_FILE",
 )  # fmt: skip
 
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from flipbot.errors import InputError
+
+# A verdict audit path: plain characters only (it lands in a tree entry and the PR body).
+SAFE_PATH = re.compile(r"[A-Za-z0-9._/-]+")
 
 LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -53,6 +56,7 @@ class PrInputs:
     signoff: bool = False
     draft: str = "false"  # true | false | always-true
     branch: str = ""
+    verdict_file: str = ""  # repository-relative, inside the registry's folder, or ""
 
 
 def _text(name: str, value: str, most: int = MAX_TEMPLATE) -> str:
@@ -128,6 +132,18 @@ def parse_pr_inputs(
         or BAD_REF.search(branch)
     ):
         raise InputError(f"input 'branch': {branch[:80]!r} is not a usable branch name")
+    verdict_file = get("VERDICT_FILE", "").strip()
+    if verdict_file and (
+        len(verdict_file) > 1024
+        or not verdict_file.endswith(".json")
+        or not SAFE_PATH.fullmatch(verdict_file)
+        or PurePosixPath(verdict_file).is_absolute()
+        or any(part in ("", ".", "..", ".git", ".github") for part in verdict_file.split("/"))
+    ):
+        raise InputError(
+            f"input 'verdict-file': {verdict_file[:80]!r} is not a clean repository-relative "
+            "*.json path; give e.g. model/tiny/fr_regressor_v2_ensemble_v1.verdict.json"
+        )
     reviewers = _names("reviewers", get("REVIEWERS", ""), LOGIN, 15)
     teams = _names("team-reviewers", get("TEAM_REVIEWERS", ""), TEAM, 15)
     if len(reviewers) + len(teams) > 15:
@@ -151,6 +167,7 @@ def parse_pr_inputs(
         signoff=signoff == "true",
         draft=draft,
         branch=branch,
+        verdict_file=verdict_file,
     )
 
 
@@ -173,6 +190,7 @@ def pr_outputs(pr: PrInputs) -> dict[str, str]:
         "signoff": "true" if pr.signoff else "false",
         "draft": pr.draft,
         "branch": pr.branch,
+        "verdict-file": pr.verdict_file,
     }
 
 

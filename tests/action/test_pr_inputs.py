@@ -55,10 +55,12 @@ def test_valid_convention_inputs_become_step_outputs(workspace):
             signoff="true",
             draft="always-true",
             branch="refs/heads/models/flip",
+            verdict_file="model/tiny/audit/flip.verdict.json",
         ),
         workspace,
     )
     out = input_outputs(inputs)
+    assert out["verdict-file"] == "model/tiny/audit/flip.verdict.json"
     assert inputs.draft is True and out["draft"] == "always-true"
     assert out["body-template"] == ".github/flipbot/body.md"
     assert out["extra-files"] == (
@@ -84,6 +86,7 @@ BAD = {
     "signoff": ("yes", "input 'signoff': not one of true, false"),
     "draft": ("maybe", "input 'draft': not one of true, false, always-true"),
     "branch": ("main", "input 'branch': 'main' is not a usable branch name"),
+    "verdict_file": ("../x.json", "input 'verdict-file': '../x.json' is not a clean"),
     "title_template": ("x" * 1025, "input 'title-template': more than 1024 characters"),
     "body_header": (
         "x" * 70_000,

@@ -104,3 +104,33 @@ def test_pr_commit_carries_the_synced_manifest_and_the_verdict(github_standin, t
     before = writes(github_standin)
     assert bot_run(github_standin, tmp_path).operation == "unchanged"
     assert writes(github_standin) == before  # an identical rerun writes nothing
+
+
+def test_the_verdict_lands_where_verdict_file_says_inside_the_registry_folder(
+    workdir: Path,
+) -> None:
+    write_inputs(workdir / "in", make_verdict(seeds=(0, 1)))
+    audit = "model/tiny/audit/flip.verdict.json"
+    assert main(argv(workdir, "--apply-local", f"--verdict-file={audit}")) == 0
+    assert (workdir / audit).read_bytes() == (workdir / "in/loso/PROMOTE.json").read_bytes()
+    assert not (workdir / VERDICT).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("docs/flip.verdict.json", "must sit in the folder of model/tiny/registry.json"),
+        ("model/tiny/../../Makefile.json", "not a clean repository-relative path"),
+        (".github/workflows/x.json", "not a clean repository-relative path"),
+        ("model/tiny/flip.verdict.txt", "must name a .json file"),
+        ("model/tiny/registry.json", "must sit in the folder of model/tiny/registry.json"),
+    ],
+)
+def test_a_verdict_file_outside_the_registry_folder_is_exit_2_and_nothing_is_written(
+    workdir: Path, capsys: pytest.CaptureFixture[str], path: str, message: str
+) -> None:
+    write_inputs(workdir / "in", make_verdict(seeds=(0, 1)))
+    before = {p: p.read_bytes() for p in workdir.rglob("*") if p.is_file()}
+    assert main(argv(workdir, "--apply-local", f"--verdict-file={path}")) == 2
+    assert message in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in workdir.rglob("*") if p.is_file()} == before
