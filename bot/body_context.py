@@ -21,6 +21,9 @@ class BodyContext:
     extra_files: tuple[ShippedFile, ...] = ()  # templated files the repository asked for
     # Files the bot derives itself: the verdict (audit trail) and the synced ensemble manifest.
     derived_files: tuple[ShippedFile, ...] = ()
+    # What the flip changes in the ensemble manifest and which of its fields are now stale
+    # (bot.manifest.describe); empty when the repository has no manifest.
+    manifest_notes: tuple[str, ...] = ()
     # Other fields of the flipped rows that the row-updates input changes: id -> field -> value.
     row_updates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     branch: str = ""  # the flip branch, for the controls footer ("" in a local run)

@@ -217,6 +217,8 @@ def changes(ctx: BodyContext) -> str:
             else ""
         )
         lines.append(f"| {code(f.path)}{extra} | {before} | {_short(f.sha256)} |")
+    if ctx.manifest_notes:
+        lines += ["", "Ensemble manifest:", "", *ctx.manifest_notes]
     return "\n".join(lines) + "\n"
 
 

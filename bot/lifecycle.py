@@ -38,6 +38,7 @@ from bot.lifecycle_exits import (
     leave_human_commits,
     mark_stale,
 )
+from bot.manifest import describe
 from bot.manifest_flip import ensemble_files
 from bot.outcome import Operation, Outcome
 from bot.pull_people import on_create, on_update
@@ -66,6 +67,7 @@ class Base:
     prior: Prior  # the base registry's rows and the base tree's paths
     derived: tuple[ShippedFile, ...]  # the verdict (audit trail) and the synced manifest
     rendered: Rendered  # title, commit message, extra files, row updates
+    manifest_notes: tuple[str, ...] = ()  # what the manifest sync changed, what is stale
 
 
 def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
@@ -123,7 +125,8 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
         for path, data in sorted(desired.items())
         if path not in tree or tree[path].sha != git_blob_sha(data)
     }
-    return Base(sha, tree, edit, pending, prior, extra.files, rendered)
+    notes = tuple(describe(extra.manifest)) if extra.manifest else ()
+    return Base(sha, tree, edit, pending, prior, extra.files, rendered, notes)
 
 
 def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
@@ -211,6 +214,7 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         prior=base.prior,
         extra_files=base.rendered.extra_files,
         derived_files=base.derived,
+        manifest_notes=base.manifest_notes,
         row_updates=base.rendered.row_updates,
         branch=branch,
     )

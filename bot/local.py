@@ -19,6 +19,7 @@ from bot.body_prior import prior_from_registry
 from bot.config import BotConfig
 from bot.conventions_render import Rendered, render_conventions
 from bot.flip import Flip
+from bot.manifest import describe
 from bot.manifest_flip import ensemble_files
 from bot.outcome import Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json, write_registry
@@ -99,6 +100,7 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
         prior=replace(prior, paths=present),
         extra_files=rendered.extra_files,
         derived_files=extra.files,
+        manifest_notes=tuple(describe(extra.manifest)) if extra.manifest else (),
         row_updates=rendered.row_updates,
     )
     body = build_body(context, layout=conventions.layout)

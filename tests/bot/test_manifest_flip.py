@@ -134,3 +134,17 @@ def test_a_verdict_file_outside_the_registry_folder_is_exit_2_and_nothing_is_wri
     assert main(argv(workdir, "--apply-local", f"--verdict-file={path}")) == 2
     assert message in capsys.readouterr().err
     assert {p: p.read_bytes() for p in workdir.rglob("*") if p.is_file()} == before
+
+
+def test_the_body_names_the_manifest_fields_that_are_now_stale(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fixture manifest keeps an old in-sample `evaluation` block flipbot cannot vouch for."""
+    write_inputs(workdir / "in", make_verdict(seeds=(0, 1)))
+    assert main(argv(workdir, "--dry-run")) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"- `{MANIFEST}`: `evaluation` describes the old members and was kept; it is **stale** now."
+        in out
+    )
+    assert f"- `{MANIFEST}`: updated `members[0].sha256`" in out
