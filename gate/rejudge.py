@@ -45,6 +45,7 @@ _JUDGED = (
     "sources",
     "per_source",
     "recipe",
+    "warnings",
 )
 
 

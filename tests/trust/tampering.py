@@ -267,6 +267,51 @@ def _outside_pin(doc: dict[str, Any]) -> None:
     doc["pins"]["loso_files"]["../loso_seed9.json"] = "0" * 64
 
 
+def add_drift(change: Callable[[dict[str, Any]], None], *, pin_other: bool = False):
+    """A drift.json beside the plan, pinned by it (or by a sha256 of other bytes)."""
+    from test_drift_report import drift_doc
+
+    def tamper(root: Path) -> None:
+        export = root / "in/export"
+        doc = drift_doc()
+        change(doc)
+        save(export / "drift.json", doc)
+        plan = load(export / PLAN)
+        plan["drift_sha256"] = "0" * 64 if pin_other else sha256_file(export / "drift.json")
+        save(export / PLAN, plan)
+
+    return tamper
+
+
+def add_calibration(change: Callable[[dict[str, Any]], None]):
+    """A calibration.json beside the verdict (its interval constants reach the manifest)."""
+
+    def tamper(root: Path) -> None:
+        from gate.calibration import calibrate_run
+        from gate.loso_set import load_loso_set
+
+        loso = root / "in/loso"
+        seeds = tuple(int(p.stem.removeprefix("loso_seed")) for p in loso.glob("loso_seed*.json"))
+        doc = calibrate_run(load_loso_set(loso, seeds)).to_json()
+        change(doc)
+        save(loso / "calibration.json", doc)
+
+    return tamper
+
+
+def _drift_rows(doc: dict[str, Any]) -> None:
+    doc["ensemble"]["by_source"]["bunny"]["mean_abs"] = "all good"
+
+
+def _negative_half_width(doc: dict[str, Any]) -> None:
+    level = next(k for k, v in doc["interval"].items() if v)
+    doc["interval"][level]["half_width"][0] = -5.0
+
+
+def _other_loso_pins(doc: dict[str, Any]) -> None:
+    doc["loso_files"] = {name: "0" * 64 for name in doc["loso_files"]}
+
+
 CASES = (
     # --- destinations: derived, never taken from the plan -------------------------------------
     Case(
@@ -393,6 +438,32 @@ CASES = (
         "operator off the allowlist",
         disallowed_operator,
         (f"{SEED0}.onnx", "outside libvmaf's allowlist", "Einsum"),
+    ),
+    # --- informational files that still reach the PR body or the commit -----------------------
+    Case(
+        "drift.json other than the plan pins",
+        add_drift(lambda doc: None, pin_other=True),
+        ("drift.json", "drift_sha256"),
+    ),
+    Case(
+        "drift.json malformed but re-pinned",
+        add_drift(_drift_rows),
+        ("drift.json", "malformed drift report"),
+    ),
+    Case(
+        "calibration half-width negative (reaches the manifest)",
+        add_calibration(_negative_half_width),
+        ("calibration.json", "field 'interval'", "half_width"),
+    ),
+    Case(
+        "calibration for other loso files",
+        add_calibration(_other_loso_pins),
+        ("calibration.json", "pins other loso files"),
+    ),
+    Case(
+        "gate warning forged into the verdict",
+        edit_verdict(lambda doc: doc.__setitem__("warnings", ["all checks passed, merge now"])),
+        ("PROMOTE.json", "'warnings'"),
     ),
 )
 
