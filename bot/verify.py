@@ -46,7 +46,7 @@ from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
 from flipbot.plan_file import FlipPlan
-from flipbot.verdict_file import Verdict, check_file_name, find_verdict
+from flipbot.verdict_file import Verdict, find_verdict
 from gate.rejudge import read_regular, rejudge, same
 
 # As trainer/registry_view.py (bot never imports trainer).
@@ -69,7 +69,6 @@ def verify(
     verdict_path = find_verdict(verdict_dir)
     data = read_regular(verdict_path, "verdict")
     verdict = Verdict.from_json(parse_json_bytes(data, str(verdict_path)), str(verdict_path))
-    check_file_name(verdict, verdict_path)  # before re-judging: the precise message
     rejudge(verdict, verdict_path)
     verdict_sha = sha256_bytes(data)
     calibration = load_calibration(verdict_path, verdict)

@@ -25,7 +25,7 @@ from typing import Any
 
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
-from flipbot.verdict_file import Verdict
+from flipbot.verdict_file import Verdict, check_file_name
 from gate.loso_set import LOSO_NAME, load_loso_set
 from gate.rules import MEAN_PLCC, PER_SEED_MIN, PLCC_SPREAD, resolve_thresholds
 from gate.verdict import judge_run
@@ -95,6 +95,7 @@ def pinned_seeds(verdict: Verdict, verdict_path: Path) -> tuple[int, ...]:
 def rejudge(verdict: Verdict, verdict_path: Path) -> Verdict:
     """The gate's verdict on the pinned loso files; InputError unless ``verdict`` says the same."""
     where = str(verdict_path)
+    check_file_name(verdict, verdict_path)  # first: the precise message for a renamed verdict
     seeds = pinned_seeds(verdict, verdict_path)
     run = load_loso_set(verdict_path.parent, seeds)
     th = verdict.thresholds
@@ -132,11 +133,6 @@ def rejudge(verdict: Verdict, verdict_path: Path) -> Verdict:
             raise InputError(
                 f"{where}: field 'pins.{name}' differs from the loso files it pins; rerun the gate"
             )
-    if verdict_path.name != judged.filename:
-        raise InputError(
-            f"{where}: the file name says {verdict_path.stem} but the verdict inside is "
-            f"{judged.decision}; rerun the gate on that folder"
-        )
     return verdict
 
 
