@@ -22,6 +22,7 @@ from bot.verify import TrustOptions, verify
 from bot.workflow import annotate_error, annotate_warning, append_summary, mask, write_outputs
 from flipbot.cli import run_guarded
 from flipbot.errors import EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+from flipbot.untrusted_text import configure_logging, log_line
 
 log = logging.getLogger("bot")
 
@@ -250,12 +251,12 @@ def _run(config: BotConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    configure_logging("%(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         config = _config(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {log_line(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     return execute(config)
 

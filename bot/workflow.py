@@ -12,6 +12,8 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
+from flipbot.untrusted_text import log_line
+
 OUTPUT_NAMES = (
     "pull-request-number",
     "pull-request-url",
@@ -28,13 +30,18 @@ def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _annotation(message: str) -> str:
+    """An annotation's text: may quote the training side, so one line with no control character."""
+    return _escape_data(log_line(message))
+
+
 def annotate_error(message: str, stream: TextIO | None = None) -> None:
-    print(f"::error::{_escape_data(message)}", file=stream or sys.stdout)
+    print(f"::error::{_annotation(message)}", file=stream or sys.stdout)
 
 
 def annotate_warning(message: str, stream: TextIO | None = None) -> None:
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        print(f"::warning::{_escape_data(message)}", file=stream or sys.stdout)
+        print(f"::warning::{_annotation(message)}", file=stream or sys.stdout)
 
 
 def mask(secret: str, stream: TextIO | None = None) -> None:
