@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
-from flipbot.untrusted_text import log_line
+from flipbot.untrusted_text import MAX_LINE, one_line
 
 OUTPUT_NAMES = (
     "pull-request-number",
@@ -31,8 +31,10 @@ def _escape_data(text: str) -> str:
 
 
 def _annotation(message: str) -> str:
-    """An annotation's text: may quote the training side, so one line with no control character."""
-    return _escape_data(log_line(message))
+    """An annotation's text (it may quote the training side): bounded, control characters
+    escaped; its newlines stay as ``%0A`` (shown as line breaks, never a new log line)."""
+    text = "".join(c if c.isprintable() or c in "\r\n" else one_line(c) for c in message)
+    return _escape_data(text[:MAX_LINE])
 
 
 def annotate_error(message: str, stream: TextIO | None = None) -> None:
