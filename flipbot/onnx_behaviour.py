@@ -16,7 +16,9 @@ scaler, and the codec block over the whole corpus's CQ range. Then:
   ``Bounds.min_pairwise_plcc`` and their mean |difference| at most
   ``Bounds.max_mean_abs_diff``;
 - no two members are the same bytes (one model copied under two seeds), and
-  no run lasts past ``RUN_SECONDS_MAX`` (an allowlisted Loop can spin forever).
+  no session (build and run) lasts past ``RUN_SECONDS_MAX`` or takes more
+  memory or CPU time than ``flipbot.onnx_limits.Limits``: each runs in a child
+  process (an allowlisted Loop can spin forever, an Expand can ask for terabytes).
 
 The bounds come from real exports of the shipped corpus (23,220 rows, seeds
 0-4, the 2,000-row sample of sample_seed 0), measured on 2026-12-02:
@@ -43,25 +45,26 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-import onnxruntime as ort
 
+from flipbot import onnx_limits
 from flipbot.corpus import Corpus
 from flipbot.errors import InputError
 from flipbot.features import FEATURE_ORDER, Scaler, codec_block
 from flipbot.metrics import score
 from flipbot.onnx_contract import INPUT_CODEC, INPUT_FEATURES, OUTPUT_SCORE, checked_model
+from flipbot.onnx_limits import Limits, ModelRunError, run_bounded
 
 SAMPLE_ROWS = 2000
 # The member's scaler must be the whole corpus's (SPEC §4); the exporter computed it with
 # numpy in float64 on another machine, so allow summation-order noise, nothing more.
 SCALER_RTOL = 1e-9
-# A member runs 2,000 rows in about 10 ms; an allowlisted Loop can be told to run 1e12
-# times, so the run is stopped after this many seconds (the bot job must not hang).
+# A member runs 2,000 rows in about 10 ms (its child process starts in ~0.3 s); an
+# allowlisted Loop can be told to run 1e12 times, so the child is killed after this many
+# seconds, session build included (the bot job must not hang).
 RUN_SECONDS_MAX = 30.0
 
 
@@ -179,30 +182,29 @@ def run_member(
     features: np.ndarray,
     codec: np.ndarray,
     *,
-    seconds_max: float = RUN_SECONDS_MAX,
+    seconds_max: float | None = None,
+    limits: Limits | None = None,
 ) -> np.ndarray:
-    """The member's ``score`` for float32 [n, 6] and [n, 14] inputs, as float64 [n]."""
+    """The member's ``score`` for float32 [n, 6] and [n, 14] inputs, as float64 [n].
+
+    The session is built and run in a child process under ``limits`` (memory, CPU time) and
+    ``seconds_max`` of wall-clock time, session build included (``flipbot.onnx_limits``);
+    both default to the module's values at call time."""
+    seconds = RUN_SECONDS_MAX if seconds_max is None else seconds_max
     checked_model(member.onnx, member.where)  # never hand onnxruntime an unchecked graph
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 4  # failures become the InputError below, not stderr noise
-    run_options = ort.RunOptions()
-    watchdog = threading.Timer(seconds_max, setattr, (run_options, "terminate", True))
     try:
-        session = ort.InferenceSession(member.onnx, options, providers=["CPUExecutionProvider"])
-        watchdog.start()
-        outputs = session.run(
-            [OUTPUT_SCORE], {INPUT_FEATURES: features, INPUT_CODEC: codec}, run_options
+        run = run_bounded(
+            member.onnx,
+            {INPUT_FEATURES: features, INPUT_CODEC: codec},
+            [OUTPUT_SCORE],
+            replace(limits or onnx_limits.DEFAULT_LIMITS, wall_seconds=seconds),
         )
-    except Exception as exc:  # onnxruntime raises its own types (Fail, InvalidGraph, ...)
-        late = f"stopped after {seconds_max:g} s; " if run_options.terminate else ""
+    except ModelRunError as exc:
         raise InputError(
-            f"{member.where}: onnxruntime cannot run seed {member.seed} "
-            f"({late}{type(exc).__name__}: {str(exc)[:300]}); re-export the seed"
+            f"{member.where}: onnxruntime cannot run seed {member.seed} ({exc.reason}); "
+            "re-export the seed"
         ) from None
-    finally:
-        watchdog.cancel()
+    outputs = run.outputs
     (out,) = outputs
     n = features.shape[0]
     if not isinstance(out, np.ndarray) or out.shape != (n,) or out.dtype != np.float32:

@@ -1,0 +1,129 @@
+"""Bounded model work: an onnxruntime session is built and run in a child process under limits.
+
+An ONNX file from the training side that passes the operator allowlist can
+still ask for a huge allocation (``ConstantOfShape`` or ``Expand`` to a very
+large shape) or spin (a ``Loop`` told to run 10^12 times), and onnxruntime
+does either inside one native call that no Python timer interrupts; the
+session's build (constant folding) can do it too. So the whole of it, build
+included, runs in a child (``flipbot.onnx_child``) whose address space and
+CPU seconds are capped by rlimits, under a wall-clock timeout after which
+the parent kills it. A model over a limit is a :class:`ModelRunError` that
+names the limit; the caller turns it into exit 2 naming the file. The bot
+itself never holds the model's memory: its peak RSS stays what it was before
+the session (measurements in docs/PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]  # holds the flipbot package
+_CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from flipbot.onnx_child import main; "
+_CHILD += "sys.exit(main(sys.argv[2:]))"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one model may use. A member of the shipped ensemble needs ~60 MB of address space
+    beyond the interpreter's ~200 MB and 10 ms of CPU for 2,000 rows; these are far above."""
+
+    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS of the child (interpreter and imports included)
+    cpu_seconds: int = 60  # RLIMIT_CPU of the child (SIGXCPU, then SIGKILL a second later)
+    wall_seconds: float = 30.0  # start, session build and run; then the child is killed
+    file_bytes: int = 256 * 1024**2  # RLIMIT_FSIZE: the outputs the child may write back
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Signature:
+    inputs: dict[str, list[Any] | None]  # name -> shape (ints, names of free dims, or None)
+    outputs: list[str]
+
+
+@dataclass(frozen=True)
+class BoundedRun:
+    outputs: list[np.ndarray]
+    signature: Signature
+
+
+class ModelRunError(Exception):
+    """The model could not be built or run, or went over a limit; ``reason`` says which."""
+
+    def __init__(self, reason: str, signature: Signature | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.signature = signature
+
+
+def _gib(n: int) -> str:
+    return f"{n / 1024**3:g} GiB"
+
+
+def _signature(work: Path) -> Signature | None:
+    path = work / "signature.json"
+    if not path.is_file():
+        return None
+    doc = json.loads(path.read_text())
+    return Signature(dict(doc["inputs"]), list(doc["outputs"]))
+
+
+def _killed_reason(code: int, stderr: str, limits: Limits) -> str:
+    """Why the child ended with ``code`` (negative: the signal that ended it)."""
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return f"stopped at the CPU time limit of {limits.cpu_seconds} s (RLIMIT_CPU)"
+    if code == -signal.SIGXFSZ:
+        return f"its outputs exceed {limits.file_bytes} bytes (RLIMIT_FSIZE)"
+    memory = f"the memory limit of {_gib(limits.memory_bytes)} (RLIMIT_AS)"
+    if "alloc" in stderr.lower() or "memory" in stderr.lower():
+        return f"over {memory}: {stderr}"
+    if code < 0:
+        return f"the child was ended by signal {signal.Signals(-code).name} (limits: {memory})"
+    return stderr or f"the onnxruntime child exited {code}"
+
+
+def run_bounded(
+    model: bytes,
+    feeds: dict[str, np.ndarray],
+    outputs: list[str],
+    limits: Limits = DEFAULT_LIMITS,
+) -> BoundedRun:
+    """Build ``model``'s session and run it on ``feeds`` in a child under ``limits``."""
+    with tempfile.TemporaryDirectory(prefix="flipbot-onnx-") as tmp:
+        work = Path(tmp)
+        arrays: dict[str, np.ndarray] = {f"in:{k}": v for k, v in feeds.items()}
+        arrays["model"] = np.frombuffer(model, dtype=np.uint8)
+        with open(work / "in.npz", "wb") as fh:
+            np.savez(fh, **arrays)
+        spec = asdict(limits) | {"work": str(work), "outputs": list(outputs)}
+        spec.pop("wall_seconds")
+        cmd = [sys.executable, "-B", "-E", "-s", "-c", _CHILD, str(ROOT), json.dumps(spec)]
+        try:
+            done = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=limits.wall_seconds, cwd=tmp
+            )
+        except subprocess.TimeoutExpired:
+            raise ModelRunError(
+                f"stopped after {limits.wall_seconds:g} s (wall-clock limit, session build "
+                "included)",
+                _signature(work),
+            ) from None
+        stderr = " ".join(done.stderr.split())[-500:]
+        if done.returncode != 0:
+            raise ModelRunError(_killed_reason(done.returncode, stderr, limits), _signature(work))
+        signature = _signature(work)
+        if signature is None or not (work / "out.npz").is_file():
+            raise ModelRunError("the onnxruntime child wrote no result")
+        with np.load(work / "out.npz", allow_pickle=False) as archive:
+            result = [archive[f"out:{name}"] for name in outputs]
+        return BoundedRun(result, signature)
