@@ -3,9 +3,11 @@
 Started by ``flipbot.onnx_limits.run_bounded`` as ``python -c`` with one JSON
 argument: the work folder, the rlimits, the output names. It lowers its own
 rlimits first (address space, CPU seconds, file size, no core file), then
-imports numpy and onnxruntime, reads ``in.npz`` (the model's bytes and the
-inputs; no pickles), builds the session, writes ``signature.json`` (input
-names and shapes, output names), runs it and writes ``out.npz``. Exit codes:
+imports numpy and onnxruntime, then for each job ``i`` in order reads
+``in{i}.npz`` (the model's bytes and the inputs; no pickles), builds the
+session, writes ``signature{i}.json`` (input names and shapes, output
+names), runs it and writes ``out{i}.npz``; the first job without an output
+is the one that failed. Exit codes:
 0 done; 1 onnxruntime refused or failed (one line on stderr); a signal when a
 limit killed it (SIGXCPU for CPU time; the parent's timeout kills with SIGKILL).
 """
@@ -47,32 +49,35 @@ def run(spec: dict[str, Any]) -> int:
     import onnxruntime as ort
 
     work = Path(spec["work"])
-    with np.load(work / "in.npz", allow_pickle=False) as archive:
-        model = archive["model"].tobytes()
-        feeds = {k[3:]: archive[k] for k in archive.files if k.startswith("in:")}
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.log_severity_level = 4  # failures are reported below, not as stderr noise
-    try:
-        session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-        signature = {
-            "inputs": {i.name: list(i.shape) if i.shape else None for i in session.get_inputs()},
-            "outputs": [o.name for o in session.get_outputs()],
-        }
-        (work / "signature.json").write_text(json.dumps(signature))
-        outputs = session.run(list(spec["outputs"]), feeds)
-    except MemoryError:
-        return _fail("MemoryError: out of memory")
-    except Exception as exc:  # onnxruntime raises its own types (Fail, InvalidGraph, ...)
-        return _fail(f"{type(exc).__name__}: {exc}")
-    arrays = {}
-    for name, value in zip(spec["outputs"], outputs, strict=True):
-        if not isinstance(value, np.ndarray) or value.dtype.hasobject:
-            return _fail(f"output '{name}' is a {type(value).__name__}, not a tensor")
-        arrays[f"out:{name}"] = value
-    with open(work / "out.npz", "wb") as fh:
-        np.savez(fh, **arrays)
+    for i in range(spec["jobs"]):
+        with np.load(work / f"in{i}.npz", allow_pickle=False) as archive:
+            model = archive["model"].tobytes()
+            feeds = {k[3:]: archive[k] for k in archive.files if k.startswith("in:")}
+        try:
+            session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+            inputs = session.get_inputs()
+            signature = {
+                "inputs": {x.name: list(x.shape) if x.shape else None for x in inputs},
+                "outputs": [o.name for o in session.get_outputs()],
+            }
+            (work / f"signature{i}.json").write_text(json.dumps(signature))
+            outputs = session.run(list(spec["outputs"]), feeds)
+        except MemoryError:
+            return _fail("MemoryError: out of memory")
+        except Exception as exc:  # onnxruntime raises its own types (Fail, InvalidGraph, ...)
+            return _fail(f"{type(exc).__name__}: {exc}")
+        arrays = {}
+        for name, value in zip(spec["outputs"], outputs, strict=True):
+            if not isinstance(value, np.ndarray) or value.dtype.hasobject:
+                return _fail(f"output '{name}' is a {type(value).__name__}, not a tensor")
+            arrays[f"out:{name}"] = value
+        del session, outputs, feeds, model
+        with open(work / f"out{i}.npz", "wb") as fh:
+            np.savez(fh, **arrays)
     return 0
 
 

@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -60,18 +61,19 @@ class BoundedRun:
 class ModelRunError(Exception):
     """The model could not be built or run, or went over a limit; ``reason`` says which."""
 
-    def __init__(self, reason: str, signature: Signature | None = None) -> None:
+    def __init__(self, reason: str, signature: Signature | None = None, index: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
         self.signature = signature
+        self.index = index  # which job of a batch
 
 
 def _gib(n: int) -> str:
     return f"{n / 1024**3:g} GiB"
 
 
-def _signature(work: Path) -> Signature | None:
-    path = work / "signature.json"
+def _signature(work: Path, index: int) -> Signature | None:
+    path = work / f"signature{index}.json"
     if not path.is_file():
         return None
     doc = json.loads(path.read_text())
@@ -99,31 +101,45 @@ def run_bounded(
     limits: Limits = DEFAULT_LIMITS,
 ) -> BoundedRun:
     """Build ``model``'s session and run it on ``feeds`` in a child under ``limits``."""
+    return run_bounded_all([(model, feeds)], outputs, limits)[0]
+
+
+def run_bounded_all(
+    jobs: Sequence[tuple[bytes, dict[str, np.ndarray]]],
+    outputs: list[str],
+    limits: Limits = DEFAULT_LIMITS,
+) -> list[BoundedRun]:
+    """Each job's session built and run, in order, in one child under ``limits`` (one start for
+    all of them; the limits cover the whole batch). A :class:`ModelRunError`'s ``index`` is the
+    job that was running when it failed or went over a limit."""
     with tempfile.TemporaryDirectory(prefix="flipbot-onnx-") as tmp:
         work = Path(tmp)
-        arrays: dict[str, np.ndarray] = {f"in:{k}": v for k, v in feeds.items()}
-        arrays["model"] = np.frombuffer(model, dtype=np.uint8)
-        with open(work / "in.npz", "wb") as fh:
-            np.savez(fh, **arrays)
-        spec = asdict(limits) | {"work": str(work), "outputs": list(outputs)}
+        for i, (model, feeds) in enumerate(jobs):
+            arrays: dict[str, np.ndarray] = {f"in:{k}": v for k, v in feeds.items()}
+            arrays["model"] = np.frombuffer(model, dtype=np.uint8)
+            with open(work / f"in{i}.npz", "wb") as fh:
+                np.savez(fh, **arrays)
+        spec = asdict(limits) | {"work": str(work), "outputs": list(outputs), "jobs": len(jobs)}
         spec.pop("wall_seconds")
         cmd = [sys.executable, "-B", "-E", "-s", "-c", _CHILD, str(ROOT), json.dumps(spec)]
         try:
             done = subprocess.run(
                 cmd, capture_output=True, text=True, timeout=limits.wall_seconds, cwd=tmp
             )
+            reason = ""
+            if done.returncode != 0:
+                stderr = " ".join(done.stderr.split())[-500:]
+                reason = _killed_reason(done.returncode, stderr, limits)
         except subprocess.TimeoutExpired:
-            raise ModelRunError(
-                f"stopped after {limits.wall_seconds:g} s (wall-clock limit, session build "
-                "included)",
-                _signature(work),
-            ) from None
-        stderr = " ".join(done.stderr.split())[-500:]
-        if done.returncode != 0:
-            raise ModelRunError(_killed_reason(done.returncode, stderr, limits), _signature(work))
-        signature = _signature(work)
-        if signature is None or not (work / "out.npz").is_file():
-            raise ModelRunError("the onnxruntime child wrote no result")
-        with np.load(work / "out.npz", allow_pickle=False) as archive:
-            result = [archive[f"out:{name}"] for name in outputs]
-        return BoundedRun(result, signature)
+            reason = f"stopped after {limits.wall_seconds:g} s (wall-clock limit, session build "
+            reason += "included)"
+        results = []
+        for i in range(len(jobs)):
+            signature = _signature(work, i)
+            if reason and not (work / f"out{i}.npz").is_file():
+                raise ModelRunError(reason, signature, i)
+            if signature is None or not (work / f"out{i}.npz").is_file():
+                raise ModelRunError("the onnxruntime child wrote no result", signature, i)
+            with np.load(work / f"out{i}.npz", allow_pickle=False) as archive:
+                results.append(BoundedRun([archive[f"out:{n}"] for n in outputs], signature))
+        return results

@@ -12,7 +12,7 @@ import pytest
 from hostile_models import endless_loop_model, huge_constant_model, huge_expand_model
 
 from flipbot.onnx_contract import check_onnx_contract
-from flipbot.onnx_limits import Limits, ModelRunError, run_bounded
+from flipbot.onnx_limits import Limits, ModelRunError, run_bounded, run_bounded_all
 
 ROWS = 2000
 FEEDS = {
@@ -69,3 +69,12 @@ def test_a_file_onnxruntime_cannot_read_is_its_error() -> None:
     with pytest.raises(ModelRunError) as err:
         run_bounded(b"not an onnx file", FEEDS, ["score"])
     assert err.value.signature is None and "INVALID_PROTOBUF" in err.value.reason
+
+
+def test_in_a_batch_the_job_that_went_over_is_named_and_the_others_ran() -> None:
+    honest = huge_expand_model(width=4)
+    with pytest.raises(ModelRunError) as err:
+        run_bounded_all([(honest, FEEDS), (huge_expand_model(), FEEDS), (honest, FEEDS)], ["score"])
+    assert err.value.index == 1 and "memory limit" in err.value.reason
+    runs = run_bounded_all([(honest, FEEDS), (huge_expand_model(width=2), FEEDS)], ["score"])
+    np.testing.assert_allclose(runs[0].outputs[0], 2 * runs[1].outputs[0], rtol=1e-6)

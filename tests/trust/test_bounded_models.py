@@ -14,9 +14,9 @@ from harness import build_good, copy_good, make_worktree, run_local, snapshot
 from tampering import SEED0, replace_onnx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "flipbot"))
-from hostile_models import endless_loop_model, huge_constant_model, huge_expand_model  # noqa: E402
+from hostile_models import endless_loop_model, huge_constant_model, huge_expand_model
 
-from flipbot import onnx_behaviour  # noqa: E402
+from flipbot import onnx_behaviour
 
 
 @pytest.fixture(scope="module")
