@@ -77,7 +77,7 @@ def run(spec: dict[str, Any]) -> int:
             arrays[f"out:{name}"] = value
         del session, outputs, feeds, model
         with open(work / f"out{i}.npz", "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, allow_pickle=False, **arrays)
     return 0
 
 

@@ -118,7 +118,7 @@ def run_bounded_all(
             arrays: dict[str, np.ndarray] = {f"in:{k}": v for k, v in feeds.items()}
             arrays["model"] = np.frombuffer(model, dtype=np.uint8)
             with open(work / f"in{i}.npz", "wb") as fh:
-                np.savez(fh, **arrays)
+                np.savez(fh, allow_pickle=False, **arrays)
         spec = asdict(limits) | {"work": str(work), "outputs": list(outputs), "jobs": len(jobs)}
         spec.pop("wall_seconds")
         cmd = [sys.executable, "-B", "-E", "-s", "-c", _CHILD, str(ROOT), json.dumps(spec)]
