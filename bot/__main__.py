@@ -19,7 +19,14 @@ from bot.conventions import build_conventions
 from bot.flip import Flip
 from bot.outcome import Outcome
 from bot.verify import TrustOptions, verify
-from bot.workflow import annotate_error, annotate_warning, append_summary, mask, write_outputs
+from bot.workflow import (
+    annotate_error,
+    annotate_warning,
+    append_summary,
+    mask,
+    print_verbatim,
+    write_outputs,
+)
 from flipbot.cli import run_guarded
 from flipbot.errors import EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
 from flipbot.untrusted_text import configure_logging, log_line
@@ -180,7 +187,7 @@ def _config(args: argparse.Namespace) -> BotConfig:
 
 def _refusal(config: BotConfig, flip: Flip, outcome: Outcome) -> int:
     report = render_refusal(flip)
-    print(report)
+    print_verbatim(report)
     append_summary(report)
     annotate_error(f"flipbot refused the flip: {outcome.refusal_reason}")
     write_outputs(outcome.outputs())
@@ -222,9 +229,8 @@ def _run(config: BotConfig) -> int:
         diff = (
             done.edit.diff() or f"(registry {config.registry} already holds this flip: no change)\n"
         ) + extra_files_diff(done)
-        print(f"title: {done.rendered.title}\n\n{done.rendered.message}\n")
-        print(done.body.text)
-        print(diff)
+        title = f"title: {done.rendered.title}\n\n{done.rendered.message}\n"
+        print_verbatim("\n".join((title, done.body.text, diff)))
         append_summary(
             render_summary(done.context, done.outcome.operation, None) + f"\n```diff\n{diff}```\n"
         )

@@ -52,6 +52,20 @@ def mask(secret: str, stream: TextIO | None = None) -> None:
         print(f"::add-mask::{_escape_data(secret)}", file=stream or sys.stdout)
 
 
+def print_verbatim(text: str, stream: TextIO | None = None) -> None:
+    """Print multi-line text (a body, a report, a diff) so that no line of it is read as a
+    workflow command: under Actions, between ``::stop-commands::<token>`` and ``::<token>::``
+    with a token nobody can guess (the runner ignores commands in between)."""
+    out = stream or sys.stdout
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        print(text, file=out)
+        return
+    token = f"flipbot-{secrets.token_hex(16)}"
+    print(f"::stop-commands::{token}", file=out)
+    print(text, file=out)
+    print(f"::{token}::", file=out, flush=True)
+
+
 def write_outputs(values: Mapping[str, str], path: str | None = None) -> None:
     """Append ``name<<DELIM`` blocks to ``$GITHUB_OUTPUT`` (safe for multi-line values)."""
     target = path or os.environ.get("GITHUB_OUTPUT")

@@ -183,3 +183,24 @@ def test_a_body_that_no_tier_fits_is_cut_with_a_note_and_its_hidden_block_whole(
         assert body.hidden | {"content_sha256": ""} == full.hidden | {"content_sha256": ""}
         assert body.text.count("<details") == body.text.count("</details>")
         assert sum(line.startswith("```") for line in body.text.splitlines()) % 2 == 0
+
+
+def test_under_actions_the_printed_body_and_diff_cannot_hold_a_workflow_command(
+    workdir: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    write_inputs(workdir / "in", make_verdict(seeds=(0, 1)))
+    folders = ["--verdict-dir", str(workdir / "in/loso"), "--artifacts", str(workdir / "in/export")]
+    code = bot_main(
+        [*folders, "--registry", REGISTRY, "--repo", "local/flipbot", "--base", "main", "--dry-run"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    stop, resume = command_lines(out)
+    token = stop.removeprefix("::stop-commands::")
+    assert len(token) == len("flipbot-") + 32 and resume == f"::{token}::"
+    lines = out.splitlines()
+    inside = lines[lines.index(stop) + 1 : lines.index(resume)]
+    assert inside[0].startswith("title: ") and "<!-- flipbot:v1 " in "\n".join(inside)
