@@ -204,3 +204,19 @@ def test_under_actions_the_printed_body_and_diff_cannot_hold_a_workflow_command(
     lines = out.splitlines()
     inside = lines[lines.index(stop) + 1 : lines.index(resume)]
     assert inside[0].startswith("title: ") and "<!-- flipbot:v1 " in "\n".join(inside)
+
+
+def test_a_source_name_with_a_newline_does_not_start_a_command_in_the_gate_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")  # the gate also annotates
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    name = "bikes\n::warning::pwned"
+    spec = make_verdict(seeds=(0, 1), sources=("alea", name, "vtest"))
+    for art in spec.artefacts:
+        art.write(tmp_path)
+    code = gate_main([str(tmp_path), "--seeds", "0,1"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "bikes\\n::warning::pwned" in out
+    assert [line for line in command_lines(out + err) if "pwned" in line] == []
