@@ -13,7 +13,7 @@ GitHub rejects bodies of 65,536 characters or more, so the per-source table
 is shortened in tiers: fewer decimals, then no per-seed columns (and no
 chart), then no table at all (with a pointer to the job summary, which
 always keeps the full table). The gate's warnings are counted beyond a few
-of each kind (bot/body_warnings.py). Should the last tier still be too long
+of each kind (gate/warning_list.py). Should the last tier still be too long
 (hundreds of long names, a repository's template), it is cut at a line end
 with a note, and the hidden block is appended whole: the body always fits.
 Text from the received files is escaped (flipbot/untrusted_text.py), and
@@ -32,7 +32,6 @@ from bot.body_chart import render_chart
 from bot.body_context import BodyContext
 from bot.body_drift import render_drift
 from bot.body_tables import render_source_table
-from bot.body_warnings import IN_BODY, IN_SUMMARY, warning_items
 from bot.flip import Flip
 from bot.template_vars import flip_facts
 from bot.templates import Template
@@ -41,6 +40,7 @@ from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
 from flipbot.untrusted_text import defuse_marker
 from gate.render import escape_md, render_gate_table
+from gate.warning_list import IN_BODY, IN_SUMMARY, warning_items
 
 __all__ = ["BODY_LIMIT", "Body", "BodyContext", "BodyLayout", "build_body", "read_hidden"]
 

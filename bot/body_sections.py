@@ -13,12 +13,12 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from bot.body_context import BodyContext
-from bot.body_warnings import IN_BODY, WarningBounds, warning_items
 from flipbot import __version__
 from flipbot.untrusted_text import defuse_marker, one_line
 from flipbot.verdict_file import RuleResult
 from gate.calibration import WARN_POINTS
 from gate.render import describe_interval, escape_md, format_rule_value
+from gate.warning_list import IN_BODY, WarningBounds, warning_items
 
 
 def code(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flipbot.untrusted_text import defuse_marker, markdown, one_line
 from flipbot.verdict_file import RuleResult, SourceRow, Verdict
 from gate.calibration_file import Calibration
+from gate.warning_list import IN_SUMMARY, warning_items
 
 _OPS = {">=": "≥", "<=": "≤"}
 _RULE_LABEL = {
@@ -129,7 +130,7 @@ def render_summary(verdict: Verdict) -> str:
         render_report_tables(verdict),
     ]
     if verdict.warnings:
-        parts += [*(f"- ⚠ {escape_md(w)}" for w in verdict.warnings), ""]
+        parts += [*warning_items(verdict.warnings, IN_SUMMARY), ""]
     return "\n".join(parts)
 
 

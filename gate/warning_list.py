@@ -1,4 +1,5 @@
-"""The gate's warnings as Markdown list items, bounded: repeated warnings are counted, not listed.
+"""The gate's warnings as Markdown list items, bounded: repeated warnings are counted, not listed
+(the PR body, the bot's and the gate's job summary).
 
 A warning can quote source names (up to 10,000 characters each) and one run
 can hold hundreds of them (a twin-source warning per pair of sources), so a
