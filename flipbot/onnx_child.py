@@ -35,7 +35,10 @@ def _limit(spec: dict[str, Any]) -> None:
         soft = value if hard == resource.RLIM_INFINITY else min(value, hard)
         # CPU: the soft limit sends SIGXCPU; the hard one, a second later, SIGKILL.
         new_hard = soft + 1 if name == "RLIMIT_CPU" and hard == resource.RLIM_INFINITY else soft
-        resource.setrlimit(which, (soft, new_hard))
+        try:
+            resource.setrlimit(which, (soft, new_hard))
+        except (ValueError, OSError):  # e.g. RLIMIT_AS on macOS: the wall-clock limit still holds
+            print(f"flipbot: {name} could not be set on this system", file=sys.stderr)
 
 
 def _fail(text: str) -> int:

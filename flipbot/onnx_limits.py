@@ -34,8 +34,9 @@ _CHILD += "sys.exit(main(sys.argv[2:]))"
 
 @dataclass(frozen=True)
 class Limits:
-    """What one model may use. A member of the shipped ensemble needs ~60 MB of address space
-    beyond the interpreter's ~200 MB and 10 ms of CPU for 2,000 rows; these are far above."""
+    """What a child may use. The child that runs the demo's 5 members on 2,000 rows peaks at
+    182 MiB RSS (200 MB of address space after its imports) and 10 ms of CPU per member;
+    these are far above (docs/PERFORMANCE.md)."""
 
     memory_bytes: int = 2 * 1024**3  # RLIMIT_AS of the child (interpreter and imports included)
     cpu_seconds: int = 60  # RLIMIT_CPU of the child (SIGXCPU, then SIGKILL a second later)
