@@ -19,9 +19,17 @@ from bot.conventions import build_conventions
 from bot.flip import Flip
 from bot.outcome import Outcome
 from bot.verify import TrustOptions, verify
-from bot.workflow import annotate_error, annotate_warning, append_summary, mask, write_outputs
+from bot.workflow import (
+    annotate_error,
+    annotate_warning,
+    append_summary,
+    mask,
+    print_verbatim,
+    write_outputs,
+)
 from flipbot.cli import run_guarded
 from flipbot.errors import EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+from flipbot.untrusted_text import configure_logging, log_line
 
 log = logging.getLogger("bot")
 
@@ -179,7 +187,7 @@ def _config(args: argparse.Namespace) -> BotConfig:
 
 def _refusal(config: BotConfig, flip: Flip, outcome: Outcome) -> int:
     report = render_refusal(flip)
-    print(report)
+    print_verbatim(report)
     append_summary(report)
     annotate_error(f"flipbot refused the flip: {outcome.refusal_reason}")
     write_outputs(outcome.outputs())
@@ -221,9 +229,8 @@ def _run(config: BotConfig) -> int:
         diff = (
             done.edit.diff() or f"(registry {config.registry} already holds this flip: no change)\n"
         ) + extra_files_diff(done)
-        print(f"title: {done.rendered.title}\n\n{done.rendered.message}\n")
-        print(done.body.text)
-        print(diff)
+        title = f"title: {done.rendered.title}\n\n{done.rendered.message}\n"
+        print_verbatim("\n".join((title, done.body.text, diff)))
         append_summary(
             render_summary(done.context, done.outcome.operation, None) + f"\n```diff\n{diff}```\n"
         )
@@ -250,12 +257,12 @@ def _run(config: BotConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    configure_logging("%(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         config = _config(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {log_line(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     return execute(config)
 

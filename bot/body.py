@@ -12,7 +12,12 @@ block that the next run reads back to decide whether anything changed.
 GitHub rejects bodies of 65,536 characters or more, so the per-source table
 is shortened in tiers: fewer decimals, then no per-seed columns (and no
 chart), then no table at all (with a pointer to the job summary, which
-always keeps the full table).
+always keeps the full table). The gate's warnings are counted beyond a few
+of each kind (gate/warning_list.py). Should the last tier still be too long
+(hundreds of long names, a repository's template), it is cut at a line end
+with a note, and the hidden block is appended whole: the body always fits.
+Text from the received files is escaped (flipbot/untrusted_text.py), and
+any ``flipbot:v1`` in it is broken, so the only hidden block is the bot's.
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ from bot.flip import Flip
 from bot.template_vars import flip_facts
 from bot.templates import Template
 from flipbot import __version__
+from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
+from flipbot.untrusted_text import defuse_marker
 from gate.render import escape_md, render_gate_table
+from gate.warning_list import IN_BODY, IN_SUMMARY, warning_items
 
 __all__ = ["BODY_LIMIT", "Body", "BodyContext", "BodyLayout", "build_body", "read_hidden"]
 
@@ -40,6 +48,10 @@ BODY_LIMIT = 65_536  # GitHub's maximum PR body length, in characters
 MARKER = "flipbot:v1"
 _BLOCK = re.compile(r"<!-- flipbot:v1 (\{.*?\}) -->", re.DOTALL)
 TIERS = ("full", "fewer decimals", "no per-seed columns", "no per-source table")
+CUT_NOTE = (
+    "\n\n_This body was cut to fit GitHub's limit of 65,536 characters; the job summary of "
+    "the workflow run shows all of it._"
+)
 code = body_sections.code
 
 
@@ -57,6 +69,29 @@ class Body:
     text: str
     tier: int  # index into TIERS
     hidden: dict[str, Any]
+    cut: bool = False  # even the last tier was too long: cut to fit, with a note
+
+
+def cut_to_fit(text: str, room: int) -> str:
+    """``text`` cut (at a line end) to fewer than ``room`` characters, what the cut left open
+    (a code fence, ``<details>``) closed, and a note that points to the job summary."""
+    if room <= len(CUT_NOTE) + 1:
+        raise InputError(
+            f"the PR body's hidden block alone is {BODY_LIMIT - room} characters, over GitHub's "
+            f"limit of {BODY_LIMIT}: the flip plan lists too many files; ship fewer per flip"
+        )
+    keep = room - len(CUT_NOTE) - 1
+    while True:
+        kept = text[:keep]
+        if "\n" in kept[keep // 2 :]:
+            kept = kept[: kept.rindex("\n")]
+        fences = sum(1 for line in kept.splitlines() if line.lstrip().startswith("```"))
+        closers = "\n```" if fences % 2 else ""
+        open_details = max(0, kept.count("<details") - kept.count("</details>"))
+        closers += "\n\n</details>" * min(open_details, 50)
+        if len(kept) + len(closers) + len(CUT_NOTE) < room:
+            return kept + closers + CUT_NOTE
+        keep -= len(closers) + 1
 
 
 def _hidden_json(hidden: dict[str, Any]) -> str:
@@ -66,10 +101,12 @@ def _hidden_json(hidden: dict[str, Any]) -> str:
 
 
 def read_hidden(body: str | None) -> dict[str, Any] | None:
-    """The hidden block of an earlier run's body, or None (no block, or unreadable)."""
-    match = _BLOCK.search(body or "")
-    if match is None:
+    """The hidden block of an earlier run's body (the last one: the bot appends its own after
+    everything else), or None (no block, or unreadable)."""
+    matches = list(_BLOCK.finditer(body or ""))
+    if not matches:
         return None
+    match = matches[-1]
     try:
         value = json.loads(match.group(1))
     except ValueError:
@@ -95,7 +132,7 @@ def body_parts(ctx: BodyContext, tier: int = 0, *, full_drift: bool = False) -> 
     gets the full drift report (every seed); the body the compact one, dropped in the last tier."""
     last = tier == len(TIERS) - 1
     return {
-        "summary": body_sections.summary(ctx),
+        "summary": body_sections.summary(ctx, IN_SUMMARY if full_drift else IN_BODY),
         "gate_table": render_gate_table(ctx.flip.verdict),
         "source_table": _source_section(ctx, tier),
         "chart": render_chart(ctx.flip.verdict) if tier < 2 else "",
@@ -172,19 +209,19 @@ def build_body(
             "verdict_sha256": ctx.flip.verdict_sha256,
             "version": __version__,
         }
-        text = _render(ctx, tier, layout, with_run=True).rstrip("\n")
-        text += f"\n\n<!-- {MARKER} {_hidden_json(hidden)} -->\n"
-        if len(text) < limit:
-            return Body(text, tier, hidden)
-    raise ValueError(
-        f"the PR body does not fit in {limit} characters even without the per-source table"
-    )
+        text = defuse_marker(_render(ctx, tier, layout, with_run=True).rstrip("\n"))
+        block = f"\n\n<!-- {MARKER} {_hidden_json(hidden)} -->\n"
+        if len(text) + len(block) < limit:
+            return Body(text + block, tier, hidden)
+    # Still too long (e.g. hundreds of long source names in warnings or a repository's template):
+    # the last tier, cut, with a note; the hidden block is appended whole.
+    return Body(cut_to_fit(text, limit - len(block)) + block, tier, hidden, cut=True)
 
 
 def render_summary(ctx: BodyContext, operation: str, pr_url: str | None) -> str:
     """The job summary: the full default body (tier 0) plus what the bot did."""
     done = f"**flipbot: {operation}**" + (f" — {pr_url}" if pr_url else "")
-    return done + "\n\n" + default_body(body_parts(ctx, 0, full_drift=True))
+    return defuse_marker(done + "\n\n" + default_body(body_parts(ctx, 0, full_drift=True)))
 
 
 def render_refusal(flip: Flip) -> str:
@@ -207,5 +244,5 @@ def render_refusal(flip: Flip) -> str:
     if verdict.diagnosis:
         parts += ["", f"**Diagnosis:** {escape_md(verdict.diagnosis)}"]
     if verdict.warnings:
-        parts += ["", *(f"- ⚠ {escape_md(w)}" for w in verdict.warnings)]
-    return "\n".join(parts)
+        parts += ["", *warning_items(verdict.warnings, IN_SUMMARY)]
+    return defuse_marker("\n".join(parts))

@@ -14,14 +14,17 @@ from pathlib import PurePosixPath
 
 from bot.body_context import BodyContext
 from flipbot import __version__
+from flipbot.untrusted_text import defuse_marker, one_line
 from flipbot.verdict_file import RuleResult
 from gate.calibration import WARN_POINTS
 from gate.render import describe_interval, escape_md, format_rule_value
+from gate.warning_list import IN_BODY, WarningBounds, warning_items
 
 
 def code(text: str) -> str:
     """``text`` as an inline code span that cannot break out of it or out of a table cell."""
-    return "`" + " ".join(text.split()).replace("`", "'").replace("|", "\\|") + "`"
+    inner = defuse_marker(one_line(" ".join(text.split())))
+    return "`" + inner.replace("`", "'").replace("|", "\\|") + "`"
 
 
 def details(title: str, body: str, *, open_: bool = False) -> str:
@@ -94,8 +97,9 @@ def trust_warnings(ctx: BodyContext) -> str:
     return "\n".join(lines)
 
 
-def summary(ctx: BodyContext) -> str:
-    """One line: decision, what flips, headline numbers, base commit; then what does not flip."""
+def summary(ctx: BodyContext, bounds: WarningBounds = IN_BODY) -> str:
+    """One line: decision, what flips, headline numbers, base commit; then what does not flip.
+    The gate's warnings are counted beyond ``bounds`` (the job summary's are wider)."""
     verdict = ctx.flip.verdict
     rules = {r.name: r for r in verdict.rules}
     flipping = [s.seed for s in verdict.seeds if s.flips]
@@ -123,7 +127,7 @@ def summary(ctx: BodyContext) -> str:
         lines.append(f"- seed {seed.seed} stays `smoke: true`: {escape_md(seed.reason)}")
     lines.append(f"- {ensemble_sentence(ctx)}")
     # The gate's warnings (e.g. twin sources): one line each, in the same list.
-    lines += [*(f"- ⚠ {escape_md(w)}" for w in verdict.warnings), ""]
+    lines += [*warning_items(verdict.warnings, bounds), ""]
     if verdict.diagnosis:
         lines += [f"**Diagnosis:** {escape_md(verdict.diagnosis)}", ""]
     return "\n".join(lines)

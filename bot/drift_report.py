@@ -68,7 +68,7 @@ RULE = "|---|---:|---:|---:|---:|---:|---:|---:|"
 
 
 def _row(name: str, s: dict[str, Any]) -> str:
-    cells = [escape_md(name), str(s["n"]), f"{s['mean_delta']:+.2f}"]
+    cells = [escape_md(name), escape_md(s["n"]), f"{s['mean_delta']:+.2f}"]
     cells += [f"{s[k]:.2f}" for k in ("mean_abs", "p95_abs", "max_abs")]
     cells += [f"{s[k]:.1%}" for k in ("share_over_1", "share_over_jnd")]
     return "| " + " | ".join(cells) + " |"
@@ -82,12 +82,13 @@ def _table(first: str, breakdown: dict[str, Any], key: str) -> list[str]:
 
 def _seed_line(row: dict[str, Any]) -> str:
     old, new = row.get("old_loso_plcc"), row.get("new_loso_plcc")
+    who = f"seed {escape_md(row['seed'])} ({escape_md(row['label'])})"
     plcc = f"; LOSO PLCC {old:.4f} → {new:.4f}" if old is not None and new is not None else ""
     if row.get("drift") is None:
-        return f"- seed {row['seed']} ({row['label']}): not compared: {escape_md(row['reason'])}"
+        return f"- {who}: not compared: {escape_md(row['reason'])}"
     s = row["drift"]["overall"]
     return (
-        f"- seed {row['seed']} ({row['label']}): mean Δ {s['mean_delta']:+.2f}, "
+        f"- {who}: mean Δ {s['mean_delta']:+.2f}, "
         f"mean |Δ| {s['mean_abs']:.2f}, max |Δ| {s['max_abs']:.2f}{plcc}"
     )
 
@@ -96,7 +97,7 @@ def render_drift(doc: dict[str, Any], *, full: bool) -> str:
     lines = [
         "### Score drift: new models vs the current files (informational)",
         "",
-        f"Δ = new − old VMAF on all {doc['rows']} corpus frames; {JND_SOURCE}. "
+        f"Δ = new − old VMAF on all {escape_md(doc['rows'])} corpus frames; {JND_SOURCE}. "
         "It never changes the decision.",
         "",
         *(_seed_line(r) for r in doc["seeds"]),
@@ -106,7 +107,7 @@ def render_drift(doc: dict[str, Any], *, full: bool) -> str:
     ensemble = doc.get("ensemble")
     if ensemble is None:
         return "\n".join([*lines, "_No current file could be compared: no ensemble drift._", ""])
-    seeds = ", ".join(str(s) for s in doc["ensemble_seeds"])
+    seeds = ", ".join(escape_md(s) for s in doc["ensemble_seeds"])
     lines += [f"Ensemble mean (seeds {seeds}), per source:", ""]
     lines += _table("source", ensemble, "by_source")
     lines += ["<details><summary>Ensemble mean per encoder</summary>", ""]
@@ -115,7 +116,8 @@ def render_drift(doc: dict[str, Any], *, full: bool) -> str:
         for row in doc["seeds"]:
             if row.get("drift") is None:
                 continue
-            lines += [f"Seed {row['seed']} ({row['label']}), per source and per encoder:", ""]
+            who = f"Seed {escape_md(row['seed'])} ({escape_md(row['label'])})"
+            lines += [f"{who}, per source and per encoder:", ""]
             lines += _table("source", row["drift"], "by_source")
             lines += _table("encoder", row["drift"], "by_encoder")
     return "\n".join(lines)

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
+from flipbot.untrusted_text import MAX_LINE, one_line
+
 OUTPUT_NAMES = (
     "pull-request-number",
     "pull-request-url",
@@ -28,19 +30,40 @@ def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _annotation(message: str) -> str:
+    """An annotation's text (it may quote the training side): bounded, control characters
+    escaped; its newlines stay as ``%0A`` (shown as line breaks, never a new log line)."""
+    text = "".join(c if c.isprintable() or c in "\r\n" else one_line(c) for c in message)
+    return _escape_data(text[:MAX_LINE])
+
+
 def annotate_error(message: str, stream: TextIO | None = None) -> None:
-    print(f"::error::{_escape_data(message)}", file=stream or sys.stdout)
+    print(f"::error::{_annotation(message)}", file=stream or sys.stdout)
 
 
 def annotate_warning(message: str, stream: TextIO | None = None) -> None:
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        print(f"::warning::{_escape_data(message)}", file=stream or sys.stdout)
+        print(f"::warning::{_annotation(message)}", file=stream or sys.stdout)
 
 
 def mask(secret: str, stream: TextIO | None = None) -> None:
     """Ask the runner to hide ``secret`` in every later log line (only under Actions)."""
     if secret and os.environ.get("GITHUB_ACTIONS") == "true":
         print(f"::add-mask::{_escape_data(secret)}", file=stream or sys.stdout)
+
+
+def print_verbatim(text: str, stream: TextIO | None = None) -> None:
+    """Print multi-line text (a body, a report, a diff) so that no line of it is read as a
+    workflow command: under Actions, between ``::stop-commands::<token>`` and ``::<token>::``
+    with a token nobody can guess (the runner ignores commands in between)."""
+    out = stream or sys.stdout
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        print(text, file=out)
+        return
+    token = f"flipbot-{secrets.token_hex(16)}"
+    print(f"::stop-commands::{token}", file=out)
+    print(text, file=out)
+    print(f"::{token}::", file=out, flush=True)
 
 
 def write_outputs(values: Mapping[str, str], path: str | None = None) -> None:

@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable
 
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, InputError
+from flipbot.untrusted_text import log_line
 
 
 def run_guarded(
@@ -16,9 +17,10 @@ def run_guarded(
     try:
         return body()
     except InputError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        message = log_line(str(exc))  # may quote the training side's text: one line, no command
+        print(f"{prog}: error: {message}", file=sys.stderr)
         if on_input_error is not None:
-            on_input_error(str(exc))
+            on_input_error(message)
         return EXIT_INPUT
     except Exception:
         traceback.print_exc()

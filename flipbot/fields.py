@@ -16,6 +16,7 @@ from collections.abc import Collection
 from typing import Any
 
 from flipbot.errors import InputError
+from flipbot.untrusted_text import quoted
 
 # Integers (seeds, epochs, row counts) are at most this: far above any real
 # run, far below where float() or a C library would overflow.
@@ -126,7 +127,7 @@ def check_text(value: Any, what: str, choices: Collection[str] | None = None) ->
         )
     if choices is not None and value not in choices:
         allowed = " or ".join(repr(c) for c in sorted(choices))
-        raise InputError(f"{what} must be {allowed}, got {value[:80]!r}; regenerate the file")
+        raise InputError(f"{what} must be {allowed}, got {quoted(value)}; regenerate the file")
     return value
 
 
@@ -137,7 +138,7 @@ def need_sha256(doc: dict[str, Any], key: str, where: str) -> str:
 def check_sha256(value: Any, what: str) -> str:
     if not isinstance(value, str) or not SHA256_RE.fullmatch(value):
         raise InputError(
-            f"{what} must be a sha256 (64 lowercase hex digits), got {str(value)[:80]!r}; "
+            f"{what} must be a sha256 (64 lowercase hex digits), got {quoted(value)}; "
             "regenerate the file"
         )
     return value
@@ -152,7 +153,7 @@ def need_text_map(doc: dict[str, Any], key: str, where: str) -> dict[str, str]:
     value = need(doc, key, dict, where)
     for k, v in value.items():
         check_text(k, f"{where}: field '{key}': a key")
-        check_text(v, f"{where}: field '{key}': '{k[:80]}'")
+        check_text(v, f"{where}: field '{key}': {quoted(k)}")
     return value
 
 
@@ -184,7 +185,7 @@ def exact_keys(
     extra = sorted(doc.keys() - set(required) - set(optional))
     if extra:
         raise InputError(
-            f"{where}: field '{extra[0][:80]}' is not one this file has; regenerate the file"
+            f"{where}: field {quoted(extra[0])} is not one this file has; regenerate the file"
         )
     return doc
 

@@ -29,6 +29,7 @@ from flipbot.fields import (
     need_text,
 )
 from flipbot.jsonfile import read_json, write_json
+from flipbot.untrusted_text import quoted
 
 # The records inside a verdict; other modules import them from here too.
 from flipbot.verdict_records import (
@@ -121,7 +122,7 @@ class Verdict:
             diagnosis=need_text(doc, "diagnosis", where, nullable=True),
             thresholds={
                 check_text(k, f"{where}: field 'thresholds': a key"): check_number(
-                    v, f"{where}: field 'thresholds': '{k[:80]}'", -RULE_BOUND, RULE_BOUND
+                    v, f"{where}: field 'thresholds': {quoted(k)}", -RULE_BOUND, RULE_BOUND
                 )
                 for k, v in need(doc, "thresholds", dict, where).items()
             },

@@ -26,6 +26,7 @@ from flipbot.fields import (
     need_text,
     need_text_map,
 )
+from flipbot.untrusted_text import quoted
 
 # Rule values and thresholds are PLCCs (in [-1, 1]) or a spread of two (in [0, 2]).
 RULE_BOUND = 2.0
@@ -81,14 +82,14 @@ def pins_from_json(doc: Any, where: str) -> Pins:
     for name, digest in loso_files.items():
         if not LOSO_NAME.fullmatch(name):
             raise InputError(
-                f"{where}: field 'loso_files' names {name[:80]!r}, not a loso_seed<N>.json file; "
+                f"{where}: field 'loso_files' names {quoted(name)}, not a loso_seed<N>.json file; "
                 "rerun the gate"
             )
         check_sha256(digest, f"{where}: field 'loso_files': '{name}'")
     commit = need_text(doc, "git_commit", where, nullable=True)
     if commit is not None and not GIT_COMMIT.fullmatch(commit):
         raise InputError(
-            f"{where}: field 'git_commit' is {commit[:80]!r}, not a commit sha; rerun the gate"
+            f"{where}: field 'git_commit' is {quoted(commit)}, not a commit sha; rerun the gate"
         )
     return Pins(
         loso_files=loso_files,
@@ -128,7 +129,7 @@ def source_row_from_json(doc: Any, where: str) -> SourceRow:
     for key, value in by_seed.items():
         if not SEED_KEY.fullmatch(key):
             raise InputError(
-                f"{where}: field 'plcc_by_seed' has key {key[:80]!r}, not a seed number; "
+                f"{where}: field 'plcc_by_seed' has key {quoted(key)}, not a seed number; "
                 "rerun the gate"
             )
         check_number(value, f"{where}: field 'plcc_by_seed': '{key}'", -1.0, 1.0)

@@ -16,6 +16,7 @@ from flipbot.cli import run_guarded
 from flipbot.errors import EXIT_NO, EXIT_OK, InputError
 from flipbot.input_bounds import check_path_length
 from flipbot.jsonfile import dumps
+from flipbot.untrusted_text import log_line
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 from gate.calibration import calibrate_run
 from gate.calibration_file import FILENAME as CALIBRATION_FILENAME
@@ -151,7 +152,8 @@ def _plots(run: LosoSet, out_dir: Path, th: Thresholds) -> list[Path]:
         )
     except Exception as exc:
         print(
-            f"gate: warning: plots were not rendered ({exc}); the verdict stands", file=sys.stderr
+            f"gate: warning: plots were not rendered ({log_line(str(exc))}); the verdict stands",
+            file=sys.stderr,
         )
         return []
 

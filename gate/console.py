@@ -1,9 +1,13 @@
-"""The gate's terminal output: a compact plain-text table and GitHub annotations."""
+"""The gate's terminal output: a compact plain-text table and GitHub annotations.
+
+Every line goes through ``flipbot.untrusted_text.log_line``: a source name or reason read from a
+loso file never splits a line or starts a workflow command."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from flipbot.untrusted_text import log_line
 from flipbot.verdict_file import Verdict
 from gate.calibration_file import Calibration
 from gate.render import describe_interval, format_rule_value, worst_source
@@ -41,7 +45,12 @@ def format_console(verdict: Verdict, written: Path | None = None) -> str:
         lines += ["", *(f"warning: {w}" for w in verdict.warnings)]
     if written is not None:
         lines += ["", f"verdict written to {written}"]
-    return "\n".join(lines) + "\n"
+    return _text(lines)
+
+
+def _text(lines: list[str]) -> str:
+    """The lines, each one line for the log: names and reasons come from the loso files."""
+    return "".join(log_line(line) + "\n" for line in lines)
 
 
 def _source_lines(verdict: Verdict) -> list[str]:
@@ -79,7 +88,7 @@ def format_calibration(cal: Calibration, written: Path) -> str:
         )
     lines.append(f"  to ship: {describe_interval(cal)}")
     lines += [f"  warning: {w}" for w in cal.warnings]
-    return "\n".join(lines) + "\n"
+    return _text(lines)
 
 
 def workflow_annotations(verdict: Verdict, cal: Calibration | None = None) -> list[str]:

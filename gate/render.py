@@ -7,10 +7,10 @@ escaped: a name must never break a table or inject markup.
 
 from __future__ import annotations
 
-import re
-
+from flipbot.untrusted_text import defuse_marker, markdown, one_line
 from flipbot.verdict_file import RuleResult, SourceRow, Verdict
 from gate.calibration_file import Calibration
+from gate.warning_list import IN_SUMMARY, warning_items
 
 _OPS = {">=": "≥", "<=": "≤"}
 _RULE_LABEL = {
@@ -18,26 +18,17 @@ _RULE_LABEL = {
     "plcc_spread": "PLCC spread across seeds (max − min)",
     "per_seed_min": "every seed's PLCC (lowest shown)",
 }
-_SPECIAL = re.compile(r"([\\`*|\[\]#!~])")
-# "_" is only emphasis next to a non-alphanumeric character (GFM intraword rule).
-_LOOSE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
 def escape_md(text: str) -> str:
-    """Escape text read from a file for Markdown and HTML (a table cell, a list item).
-
-    Newlines are folded (one would end a table row); ``\\ ` * | [ ] # ! ~`` and loose ``_``
-    are backslash-escaped; ``& < >`` become entities, so no tag, link or entity survives.
-    """
-    text = " ".join(str(text).split())
-    text = _SPECIAL.sub(r"\\\1", text)
-    text = _LOOSE_UNDERSCORE.sub(r"\\_", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape text read from a file for Markdown and HTML: see ``flipbot.untrusted_text``."""
+    return markdown(text)
 
 
 def _code(text: str) -> str:
     """``text`` as an inline code span it cannot leave (no backtick, pipe or newline inside)."""
-    return "`" + " ".join(str(text).split()).replace("`", "'").replace("|", "/") + "`"
+    inner = defuse_marker(one_line(" ".join(str(text).split())))
+    return "`" + inner.replace("`", "'").replace("|", "/") + "`"
 
 
 def _fmt(value: float | None, decimals: int) -> str:
@@ -139,7 +130,7 @@ def render_summary(verdict: Verdict) -> str:
         render_report_tables(verdict),
     ]
     if verdict.warnings:
-        parts += [*(f"- ⚠ {escape_md(w)}" for w in verdict.warnings), ""]
+        parts += [*warning_items(verdict.warnings, IN_SUMMARY), ""]
     return "\n".join(parts)
 
 
@@ -162,12 +153,13 @@ def describe_interval(cal: Calibration) -> str:
     parts = []
     for key, c in cal.interval.items():
         if c is None:
-            parts.append(f"{key}: n/a")
+            parts.append(f"{escape_md(key)}: n/a")
             continue
         half = ", ".join(f"{h:.3g}" for h in c["half_width"])
         edges = ", ".join(f"{e:g}" for e in c["mean_edges"])
         parts.append(
-            f"{key}: ±[{half}] VMAF by mean band " + (f"(edges {edges})" if edges else "(one band)")
+            f"{escape_md(key)}: ±[{half}] VMAF by mean band "
+            + (f"(edges {edges})" if edges else "(one band)")
         )
     return "; ".join(parts)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from types import ModuleType
 
 from flipbot.cli import run_guarded
 from flipbot.errors import EXIT_INPUT
+from flipbot.untrusted_text import configure_logging
 
 COMMANDS = {
     "loso": ("trainer.loso_cli", "train the LOSO seeds, write loso_seed{N}.json"),
@@ -55,7 +55,7 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = next((a for a in argv if a in COMMANDS), None)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    configure_logging("%(message)s")
     if command is not None and _load(command) is None:
         print(f"error: `{command}` is not available in this checkout", file=sys.stderr)
         return EXIT_INPUT

@@ -144,7 +144,7 @@ def _self_test(kern: Kernels) -> str:
     pool = (torch.rand(1000, generator=g) < 0.9).float() / 0.9
     offsets = torch.tensor([7, 0, 500, 0, 123, 0])
     masks = torch.stack([pool[o : o + rows * hidden].view(rows, hidden) for o in (7, 500, 123)])
-    gp, h = torch.empty(shape), torch.empty(shape)
+    gp, h = _poisoned(shape), _poisoned(shape)
     kern.gelu_forward(
         k, rows, hidden, z.data_ptr(), bias.data_ptr(), hidden, pool.data_ptr(),
         offsets.data_ptr(), 2, gp.data_ptr(), h.data_ptr(),
@@ -161,7 +161,7 @@ def _self_test(kern: Kernels) -> str:
     # w3 then b3 in one row per model, as in the trainer's flat parameters.
     params = torch.randn(k, hidden + 1, generator=g)
     y, w = torch.randn(k, rows, generator=g), torch.full((k, rows), 2.0 / rows)
-    outs = (torch.empty(shape), torch.empty(k, hidden), torch.empty(k), torch.empty(k, hidden))
+    outs = (_poisoned(shape), _poisoned((k, hidden)), _poisoned((k,)), _poisoned((k, hidden)))
     kern.head(
         k, rows, hidden, h.data_ptr(), params.data_ptr(), params[:, hidden].data_ptr(),
         hidden + 1, y.data_ptr(), rows, w.data_ptr(), rows, gp.data_ptr(),
@@ -171,9 +171,18 @@ def _self_test(kern: Kernels) -> str:
     checks += zip(("head d2", "head g3", "head gb3", "head gb2"), outs, want, strict=True)
     checks += _adam_checks(kern, g)
     for name, got_t, want_t in checks:
+        unwritten = int(torch.isnan(got_t).sum())
+        if unwritten:
+            return f"{name} differs: {unwritten} of {got_t.numel()} values are NaN (not written)"
         if not torch.allclose(got_t, want_t, atol=1e-5, rtol=1e-5):
             return f"{name} differs by {(got_t - want_t).abs().max().item():.2e}"
     return ""
+
+
+def _poisoned(shape: tuple[int, ...]) -> torch.Tensor:
+    """An output buffer full of NaN: a kernel that writes nothing cannot pass on memory
+    an earlier correct run left behind (``torch.empty`` may hand out that memory)."""
+    return torch.full(shape, float("nan"))
 
 
 def _adam_checks(kern: Kernels, g: torch.Generator) -> list[tuple[str, torch.Tensor, torch.Tensor]]:

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 
 from flipbot.corpus import Corpus
 from flipbot.features import Scaler, codec_block
 from flipbot.jsonfile import read_json, sha256_bytes
+from flipbot.onnx_limits import ModelRunError, Signature, run_bounded
 from flipbot.plan_file import DRIFT_FILENAME
 from trainer.drift_stats import THRESHOLDS, Breakdown
 from trainer.onnx_export import INPUT_SHAPES, OUTPUT_SHAPES
@@ -131,15 +131,22 @@ def measure_drift(
 
 
 def predict(data: bytes, corpus: Corpus, inputs: ModelInputs) -> np.ndarray:
-    """[n] float64 scores of one ONNX model on every corpus row (raises if it will not run)."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-    _check_signature(session)
+    """[n] float64 scores of one ONNX model on every corpus row (raises if it will not run).
+
+    The session is built and run in a child process under memory, CPU and wall-clock
+    limits (``flipbot.onnx_limits``): the current file is whatever the repository holds."""
     names = list(INPUT_SHAPES)
     feats = inputs.scaler.apply(corpus.features).astype(np.float32)  # [n, 6]
     codec = codec_block(corpus.encoder.tolist(), corpus.cq, inputs.cq_min, inputs.cq_max)
-    (out,) = session.run(list(OUTPUT_SHAPES), {names[0]: feats, names[1]: codec.astype(np.float32)})
+    feeds = {names[0]: feats, names[1]: codec.astype(np.float32)}
+    try:
+        run = run_bounded(data, feeds, list(OUTPUT_SHAPES))
+    except ModelRunError as exc:
+        if exc.signature is not None:
+            _check_signature(exc.signature)
+        raise
+    _check_signature(run.signature)
+    (out,) = run.outputs
     return np.asarray(out, dtype=np.float64).reshape(-1)
 
 
@@ -147,10 +154,10 @@ class SignatureMismatch(ValueError):
     pass
 
 
-def _check_signature(session: ort.InferenceSession) -> None:
+def _check_signature(signature: Signature) -> None:
     want_in = {n: s[-1] for n, s in INPUT_SHAPES.items()}
-    have_in = {i.name: i.shape[-1] if i.shape else None for i in session.get_inputs()}
-    have_out = [o.name for o in session.get_outputs()]
+    have_in = {name: shape[-1] if shape else None for name, shape in signature.inputs.items()}
+    have_out = signature.outputs
     if have_in != want_in or have_out != list(OUTPUT_SHAPES):
         raise SignatureMismatch(
             f"inputs {have_in} and outputs {have_out}, expected {want_in} and {list(OUTPUT_SHAPES)}"
@@ -188,7 +195,7 @@ def _compare_one(
         return row, old
     except SignatureMismatch as exc:
         return _with(row, reason=f"another input/output signature: {exc}"), None
-    except Exception as exc:  # onnxruntime raises several types for a corrupt file
+    except Exception as exc:  # ModelRunError: a corrupt file, a failed run, a limit
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return _with(row, reason=f"onnxruntime cannot load or run it: {first[:200]}"), None
 

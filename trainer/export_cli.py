@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import traceback
 from pathlib import Path
 
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+from flipbot.untrusted_text import configure_logging, log_line
 from trainer.onnx_check import ExportCheckError
 from trainer.pins import NothingToExport
 from trainer.registry_view import DEFAULT_ENSEMBLE_ID
@@ -79,7 +79,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from trainer.export import ExportRequest, run_export
 
-    logging.basicConfig(level=logging.INFO, format="export: %(message)s", stream=sys.stderr)
+    configure_logging("export: %(message)s")
     request = ExportRequest(
         corpus=args.corpus,
         verdict_dir=args.verdict_dir,
@@ -93,13 +93,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = run_export(request)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {log_line(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except NothingToExport as exc:
-        print(f"nothing to export: {exc}", file=sys.stderr)
+        print(f"nothing to export: {log_line(str(exc))}", file=sys.stderr)
         return EXIT_NO
     except ExportCheckError as exc:
-        print(f"export check failed (nothing written): {exc}; please report", file=sys.stderr)
+        print(
+            f"export check failed (nothing written): {log_line(str(exc))}; please report",
+            file=sys.stderr,
+        )
         return EXIT_BUG
     except Exception:
         traceback.print_exc()
