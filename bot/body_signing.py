@@ -1,0 +1,69 @@
+"""The body's word on signatures: signed or not (and why), and how to check them offline.
+
+The cosign line is the one libvmaf's ``--tiny-model-verify`` runs, with the
+pattern the runtime uses; ``python -m bot verify-signatures`` checks the whole
+checkout (models, sidecars, bundles and the promotion record) without network.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import PurePosixPath
+
+from bot.body_context import BodyContext
+
+
+def status(ctx: BodyContext) -> str:
+    """One paragraph: what is signed, or that the models are unsigned and why."""
+    signing = ctx.signing
+    if signing is None or not ctx.flip.changes:
+        return ""
+    if signing.unsigned is not None:
+        return (
+            "**Unsigned:** the flipped models carry no Sigstore bundle in this pull request: "
+            f"{signing.unsigned}. A runtime that verifies models (libvmaf's "
+            "`--tiny-model-verify`) refuses them until a run signs them.\n"
+        )
+    kept = f" ({len(signing.kept)} kept from an earlier run)" if signing.kept else ""
+    return (
+        f"**Signed:** {len(signing.slots)} model(s) and the promotion record, keyless "
+        f"(Sigstore), as the workflow that ran this job{kept}; identity checked against "
+        f"`{signing.policy.pattern}`.\n"
+    )
+
+
+def verify_signatures(ctx: BodyContext) -> str:
+    """The Verify section's part on signatures (empty when nothing is signed)."""
+    signing = ctx.signing
+    if signing is None or signing.unsigned is not None or not signing.slots:
+        return ""
+    policy = signing.policy
+    folder = PurePosixPath(ctx.registry).parent
+    lines = [
+        "",
+        "Signatures, offline (this checkout, the trusted root shipped with `sigstore`):",
+        "",
+        "```sh",
+        f"python -m bot verify-signatures --registry {shlex.quote(ctx.registry)} "
+        f"--identity-regexp {shlex.quote(policy.pattern)}",
+        "```",
+        "",
+        "What the runtime runs for each model (cosign ≥ 2.4.2):",
+        "",
+        "```sh",
+    ]
+    for slot in signing.slots:
+        lines.append(
+            f"cosign verify-blob --bundle {shlex.quote(slot.path)} \\\n"
+            f"  --certificate-identity-regexp {shlex.quote(policy.pattern)} \\\n"
+            f"  --certificate-oidc-issuer {shlex.quote(policy.issuer)} \\\n"
+            f"  {shlex.quote(slot.model_path)}"
+        )
+    lines += ["```", ""]
+    if signing.record:
+        lines.append(
+            f"The promotion record `{signing.record}` is an in-toto statement in a DSSE envelope "
+            "(subjects: the models and the verdict; predicate: the gate's evidence); "
+            f"`verify-signatures` checks it against the files in `{folder}`."
+        )
+    return "\n".join(lines) + "\n"
