@@ -24,10 +24,11 @@ def status(ctx: BodyContext) -> str:
             f"{signing.unsigned}. A runtime that verifies models (libvmaf's "
             "`--tiny-model-verify`) refuses them until a run signs them.\n"
         )
-    kept = f" ({len(signing.kept)} kept from an earlier run)" if signing.kept else ""
+    # Nothing here may depend on whether a bundle was kept or made anew: the body of an
+    # identical rerun must be the same text (no edit of the PR).
     return (
         f"**Signed:** {len(signing.slots)} model(s) and the promotion record, keyless "
-        f"(Sigstore), as the workflow that ran this job{kept}; identity checked against "
+        "(Sigstore), as the workflow that ran the bot; identity checked against "
         f"`{signing.policy.pattern}`.\n"
     )
 
