@@ -1,0 +1,123 @@
+"""Real Sigstore bundles signed by GitHub Actions workflows, verified offline with the
+policy the bot signs and checks with (cosign's unanchored identity match)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.sign_policy import GITHUB_ISSUER, IdentityPolicy, runtime_pattern
+from bot.signer import BundleRefused
+from bot.sigstore_backend import SigstoreChecker
+
+# Public test data copied unchanged from sigstore-python and sigstore-conformance
+# (Apache-2.0, data/sigstore/README.md says where from).
+FIXTURES = Path(__file__).resolve().parent / "data" / "sigstore"
+WHL = FIXTURES / "sigstore-python/bundle_v3_github.whl"
+WHL_BUNDLE = FIXTURES / "sigstore-python/bundle_v3_github.whl.sigstore"
+A_TXT = FIXTURES / "sigstore-conformance/a.txt"
+CONFORMANCE = FIXTURES / "sigstore-conformance"
+WHL_IDENTITY = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+BEACON = "sigstore-conformance/extremely-dangerous-public-oidc-beacon"
+
+
+@pytest.fixture(scope="module")
+def checker() -> SigstoreChecker:
+    return SigstoreChecker.production(offline=True)
+
+
+def test_a_real_github_bundle_verifies_for_the_runtime_pattern_of_its_repository(checker):
+    checker.check_blob(WHL.read_bytes(), WHL_BUNDLE.read_bytes(), IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")))
+
+
+@pytest.mark.parametrize("folder", ["happy-path-v0.3", "happy-path-v0.3-new-mediaType"])
+def test_conformance_bundles_verify(checker, folder):
+    bundle = (CONFORMANCE / folder / "bundle.sigstore.json").read_bytes()
+    checker.check_blob(A_TXT.read_bytes(), bundle, IdentityPolicy(runtime_pattern(BEACON)))
+
+
+def test_a_tampered_artifact_is_refused(checker):
+    with pytest.raises(BundleRefused):
+        checker.check_blob(WHL.read_bytes() + b"\0", WHL_BUNDLE.read_bytes(), IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")))
+
+
+def test_a_digest_mismatch_bundle_is_refused(checker):
+    bundle = (CONFORMANCE / "message-digest-mismatch_fail/bundle.sigstore.json").read_bytes()
+    with pytest.raises(BundleRefused, match="digest mismatch"):
+        checker.check_blob(A_TXT.read_bytes(), bundle, IdentityPolicy(runtime_pattern(BEACON)))
+
+
+@pytest.mark.parametrize(
+    "pattern, issuer",
+    [
+        (runtime_pattern("lusoris/vmaf"), GITHUB_ISSUER),  # another repository
+        (runtime_pattern("trailofbits/rfc8785.py"), "https://accounts.google.com"),  # another issuer
+        (r"^https://github\.com/trailofbits/rfc8785\.py/\.github/workflows/release\.yml@refs/heads/main$", GITHUB_ISSUER),
+    ],
+)
+def test_a_wrong_identity_or_issuer_is_refused(checker, pattern, issuer):
+    with pytest.raises(BundleRefused, match="issuer|identity"):
+        checker.check_blob(WHL.read_bytes(), WHL_BUNDLE.read_bytes(), IdentityPolicy(pattern, issuer))
+
+
+def test_the_identity_is_matched_unanchored_as_cosign_does_and_anchoring_works(checker):
+    data, bundle = WHL.read_bytes(), WHL_BUNDLE.read_bytes()
+    # Go's regexp.MatchString finds the pattern anywhere: a bare fragment matches.
+    checker.check_blob(data, bundle, IdentityPolicy("rfc8785"))
+    anchored = r"^https://github\.com/trailofbits/rfc8785\.py/\.github/workflows/release\.yml@refs/tags/v0\.1\.2$"
+    checker.check_blob(data, bundle, IdentityPolicy(anchored))
+    assert IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")).pattern + "" in runtime_pattern("trailofbits/rfc8785.py")
+
+
+def test_the_dsse_bundle_verifies_through_the_dsse_path_only(checker):
+    bundle = (CONFORMANCE / "happy-path-intoto-in-dsse-v3/bundle.sigstore.json").read_bytes()
+    policy = IdentityPolicy(runtime_pattern(BEACON))
+    statement = json.loads(checker.check_statement(bundle, policy))
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["subject"] == [
+        {"name": "a.txt", "digest": {"sha256": hashlib.sha256(A_TXT.read_bytes()).hexdigest()}}
+    ]
+    with pytest.raises(BundleRefused, match="Missing bundle message signature"):
+        checker.check_blob(A_TXT.read_bytes(), bundle, policy)
+    with pytest.raises(BundleRefused, match="identity"):
+        checker.check_statement(bundle, IdentityPolicy(runtime_pattern("lusoris/vmaf")))
+    with pytest.raises(BundleRefused, match="DSSE"):
+        checker.check_statement(WHL_BUNDLE.read_bytes(), IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")))
+
+
+def test_garbage_is_not_a_bundle(checker):
+    with pytest.raises(BundleRefused, match="not a Sigstore bundle"):
+        checker.check_blob(b"x", b"{\"mediaType\": 1}", IdentityPolicy("x"))
+
+
+def _checkout(root: Path) -> Path:
+    """A repository whose one production row's model is the real signed artifact."""
+    folder = root / "model/tiny"
+    folder.mkdir(parents=True)
+    data = WHL.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    (folder / "m.onnx").write_bytes(data)
+    (folder / "m.json").write_text(json.dumps({"sha256": digest}))
+    shutil.copy(WHL_BUNDLE, folder / "m.onnx.sigstore.json")
+    row = {"id": "m", "onnx": "m.onnx", "sha256": digest, "smoke": False, "sigstore_bundle": "m.onnx.sigstore.json"}
+    smoke = {"id": "s", "onnx": "s.onnx", "sha256": "0" * 64, "smoke": True, "sigstore_bundle": None}
+    (folder / "registry.json").write_text(json.dumps({"models": [row, smoke]}, indent=2) + "\n")
+    return root
+
+
+def test_verify_signatures_checks_a_checkout_offline(tmp_path, capsys):
+    root = _checkout(tmp_path)
+    args = ["verify-signatures", "--root", str(root), "--registry", "model/tiny/registry.json"]
+    assert main([*args, "--repo", "trailofbits/rfc8785.py"]) == 0
+    assert "1 verified, 0 failed" in capsys.readouterr().out
+    assert main([*args, "--repo", "lusoris/vmaf"]) == 1
+    assert "bundle m.onnx.sigstore.json does not verify" in capsys.readouterr().out
+    (root / "model/tiny/m.onnx").write_bytes(WHL.read_bytes() + b"\0")
+    assert main([*args, "--repo", "trailofbits/rfc8785.py"]) == 1
+    assert "m.onnx has sha256" in capsys.readouterr().out
+    assert main([*args, "--identity-regexp", "("]) == 2
