@@ -249,7 +249,7 @@ def build_config(
         draft_always=draft_always,
         branch_name=branch_name,
         verdict_file=verdict_file or None,
-        sign=sign,  # type: ignore[arg-type]
+        sign=sign,
         oidc=oidc,
         identity=policy,
     )

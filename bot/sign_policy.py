@@ -83,7 +83,7 @@ def cert_issuer(cert: Certificate) -> str | None:
     except ExtensionNotFound:
         pass
     try:
-        return cert.extensions.get_extension_for_oid(_ISSUER_V1).value.value.decode()  # type: ignore[attr-defined,no-any-return]
+        return cert.extensions.get_extension_for_oid(_ISSUER_V1).value.value.decode()  # type: ignore[attr-defined]
     except ExtensionNotFound:
         return None
 

@@ -56,6 +56,14 @@ def check_checkout(
     return found
 
 
+def _inside(root: Path, name: Any) -> Path | None:
+    """``root/name`` for a relative path without ``..``; None for anything else."""
+    if not isinstance(name, str) or not name:
+        return None
+    pure = PurePosixPath(name)
+    return None if pure.is_absolute() or ".." in pure.parts else root / name
+
+
 def _read(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() and not path.is_symlink() else None
 
@@ -88,8 +96,9 @@ def _row(
         return Finding(
             rid, False, f"field '{BUNDLE_KEY}' is {bundle_name!r}: the model is unsigned"
         )
-    bundle = _read(folder / bundle_name)
-    if bundle is None or ".." in PurePosixPath(bundle_name).parts:
+    where = _inside(folder, bundle_name)
+    bundle = _read(where) if where is not None else None
+    if bundle is None:
         return Finding(rid, False, f"bundle {bundle_name} is missing")
     try:
         checker.check_blob(data, bundle, policy)
@@ -129,19 +138,25 @@ def _record_problem(root: Path, doc: Any, rows: dict[str, dict[str, Any]]) -> st
     subjects = doc.get("subject")
     if not isinstance(pred, dict) or not isinstance(subjects, list):
         return "no predicate or subjects"
-    digests = {}
+    digests: dict[str, Any] = {}
     for subject in subjects:
         name = subject.get("name") if isinstance(subject, dict) else None
         want = subject.get("digest", {}).get("sha256") if isinstance(subject, dict) else None
-        data = _read(root / name) if isinstance(name, str) and ".." not in name.split("/") else None
+        where = _inside(root, name)
+        data = _read(where) if where is not None else None
         if data is None or sha256_bytes(data) != want:
             return f"subject {name!r} is missing or has other bytes than the record's sha256"
-        digests[name] = want
-    verdict = pred.get("verdict") if isinstance(pred.get("verdict"), dict) else {}
-    if digests.get(verdict.get("path")) != verdict.get("sha256"):
+        digests[str(name)] = want
+    verdict = pred.get("verdict")
+    if not isinstance(verdict, dict) or digests.get(str(verdict.get("path"))) != verdict.get(
+        "sha256"
+    ):
         return "the predicate's verdict is not one of its subjects"
-    committed = json.loads((root / verdict["path"]).read_bytes())
-    if committed.get("decision") != pred.get("decision"):
+    try:
+        committed = json.loads((root / verdict["path"]).read_bytes())
+    except ValueError:
+        committed = None
+    if not isinstance(committed, dict) or committed.get("decision") != pred.get("decision"):
         return f"decision {pred.get('decision')!r} differs from {verdict['path']}"
     for row in pred.get("rows") or []:
         have = rows.get(row.get("id"), {})

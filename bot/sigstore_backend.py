@@ -41,6 +41,8 @@ SIGSTORE_HOSTS = (
 )
 REKOR_VERSION = 1
 RETRIES = 4  # attempts after the first; waits 1, 2, 4, 8 s
+# Errors that are flipbot's own bugs, never a service's answer: they stay exit 3.
+_BUGS = (AssertionError, AttributeError, NameError, TypeError)
 
 
 def _unreachable(what: str, exc: BaseException) -> InputError:
@@ -85,7 +87,9 @@ def with_retries(
     for attempt in range(RETRIES + 1):
         try:
             return call()
-        except (SigstoreError, requests.RequestException, OSError) as exc:
+        except _BUGS:
+            raise
+        except Exception as exc:  # sigstore's Fulcio/Rekor clients raise plain Exceptions
             if not _transient(exc):
                 raise InputError(
                     f"signing: {what} failed ({type(exc).__name__}: {str(exc)[:200]}); "

@@ -62,6 +62,8 @@ class StubChecker:
         return base64.b64decode(doc["payload"])
 
 
-def stub_setup(signer: StubSigner, repo: str = "octo/models", pattern: str | None = None) -> SignSetup:
+def stub_setup(
+    signer: StubSigner, repo: str = "octo/models", pattern: str | None = None
+) -> SignSetup:
     policy = IdentityPolicy(pattern or f"https://github.com/{repo}/.github/workflows/.+")
     return SignSetup(policy, lambda: Backend(StubChecker(), lambda: signer))

@@ -61,10 +61,15 @@ def test_a_missing_field_is_added_after_sha256_in_other_json(newline):
     lines = edit.after.split(newline)
     at = next(i for i, line in enumerate(lines) if f'"{NEW}"' in line)
     assert lines[at + 1] == f'      "sigstore_bundle": "{SEED0}.onnx.sigstore.json",'
-    assert "\r\n" not in edit.after.replace(newline, "") and edit.after.count(newline) == text.count(newline) + 1
+    assert (
+        "\r\n" not in edit.after.replace(newline, "")
+        and edit.after.count(newline) == text.count(newline) + 1
+    )
     rows = {r["id"]: r for r in json.loads(edit.after)["models"]}
     before = {r["id"]: r for r in json.loads(text)["models"]}
-    assert {k: v for k, v in rows.items() if k != SEED0} == {k: v for k, v in before.items() if k != SEED0}
+    assert {k: v for k, v in rows.items() if k != SEED0} == {
+        k: v for k, v in before.items() if k != SEED0
+    }
 
 
 def _yaml(text: str) -> str:
@@ -92,4 +97,6 @@ def test_yaml_rows_get_the_field_set_or_added_as_one_line(missing):
 def test_a_flow_style_yaml_row_without_the_field_is_refused():
     text = "models:\n  - {id: a, sha256: x, smoke: true}\n"
     with pytest.raises(InputError, match="block style"):
-        flip_registry(text, [RowChange("a", NEW, False, (("sigstore_bundle", "a.sigstore.json"),))], "r.yaml")
+        flip_registry(
+            text, [RowChange("a", NEW, False, (("sigstore_bundle", "a.sigstore.json"),))], "r.yaml"
+        )

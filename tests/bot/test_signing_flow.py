@@ -37,7 +37,10 @@ BRANCH = "flipbot/registry"
 SEEDS = ("fr_regressor_v2_ensemble_v1_seed0", "fr_regressor_v2_ensemble_v1_seed1")
 RECORD = "model/tiny/fr_regressor_v2_ensemble_v1.promotion.sigstore.json"
 VERDICT = "model/tiny/fr_regressor_v2_ensemble_v1.verdict.json"
-OIDC = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://t.invalid/token", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x"}
+OIDC = {
+    "ACTIONS_ID_TOKEN_REQUEST_URL": "https://t.invalid/token",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x",
+}
 
 
 def seed_repo(standin, registry: bytes | None = None) -> str:
@@ -114,8 +117,12 @@ def test_signed_flip_commits_a_bundle_per_model_the_registry_field_and_the_recor
     before = SHIPPED_REGISTRY.read_text().splitlines()
     after = files[REGISTRY].decode().splitlines()
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
-    assert len(changed) == 6 and all("sha256" in a or "smoke" in a or "sigstore_bundle" in a for a, _ in changed)
-    assert rows(github_standin)["vmaf_tiny_v2"]["sigstore_bundle"] == "vmaf_tiny_v2.onnx.sigstore.json"
+    assert len(changed) == 6 and all(
+        "sha256" in a or "smoke" in a or "sigstore_bundle" in a for a, _ in changed
+    )
+    assert (
+        rows(github_standin)["vmaf_tiny_v2"]["sigstore_bundle"] == "vmaf_tiny_v2.onnx.sigstore.json"
+    )
     doc = statement(files[RECORD])
     assert (doc["_type"], doc["predicateType"]) == (STATEMENT_TYPE, PREDICATE_TYPE)
     assert {s["name"]: s["digest"]["sha256"] for s in doc["subject"]} == {
@@ -124,7 +131,9 @@ def test_signed_flip_commits_a_bundle_per_model_the_registry_field_and_the_recor
         VERDICT: sha256_file(inputs / "loso" / "PROMOTE.json"),
     }
     pred = doc["predicate"]
-    assert pred["decision"] == "PROMOTE" and pred["base_commit"] == github_standin.branch_sha("main")
+    assert pred["decision"] == "PROMOTE" and pred["base_commit"] == github_standin.branch_sha(
+        "main"
+    )
     assert [s["seed"] for s in pred["seeds"]] == [0, 1] and pred["audit"] is None
     assert pred["workflow_run"] == "https://github.com/octo/models/actions/runs/7"
     assert sorted(signer.signed) == sorted(
@@ -180,7 +189,9 @@ def test_a_bundle_that_does_not_verify_for_the_identity_stops_before_any_write(
 ):
     seed_repo(github_standin)
     github_standin.clear_journal()
-    other = StubSigner(identity="https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main")
+    other = StubSigner(
+        identity="https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main"
+    )
     with pytest.raises(InputError, match="does not verify for issuer"):
         bot_run(github_standin, inputs, other)
     assert writes(github_standin) == []
@@ -211,7 +222,9 @@ def test_the_rows_own_bundle_path_is_used_and_its_line_left_alone(github_standin
 
 
 @pytest.mark.parametrize("value", ["../../x.sigstore.json", "seed0.json", 7])
-def test_a_bundle_path_outside_the_folder_or_of_another_kind_is_refused(github_standin, inputs, value):
+def test_a_bundle_path_outside_the_folder_or_of_another_kind_is_refused(
+    github_standin, inputs, value
+):
     doc = json.loads(SHIPPED_REGISTRY.read_text())
     for row in doc["models"]:
         if row["id"] == SEEDS[0]:
@@ -223,7 +236,9 @@ def test_a_bundle_path_outside_the_folder_or_of_another_kind_is_refused(github_s
     assert writes(github_standin) == []
 
 
-def test_sign_required_without_a_token_exits_2_before_any_write(github_standin, inputs, monkeypatch, capsys):
+def test_sign_required_without_a_token_exits_2_before_any_write(
+    github_standin, inputs, monkeypatch, capsys
+):
     seed_repo(github_standin)
     github_standin.clear_journal()
     for name in ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "GITHUB_TOKEN"):
@@ -246,6 +261,8 @@ def test_sign_modes_and_patterns_are_checked_at_start():
         build_config(mode="dry-run", env={}, sign="maybe", **common)
     with pytest.raises(InputError, match="not a regular expression"):
         build_config(mode="dry-run", env={}, identity_regexp="(", **common)
-    config = build_config(mode="dry-run", env={}, sign="required", **common)  # a dry run signs nothing
+    config = build_config(
+        mode="dry-run", env={}, sign="required", **common
+    )  # a dry run signs nothing
     assert config.policy.pattern == "https://github.com/o/r/.github/workflows/.+"
     assert build_config(mode="apply-local", env=OIDC, sign="required", **common).oidc is True

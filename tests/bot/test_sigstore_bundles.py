@@ -22,7 +22,9 @@ WHL = FIXTURES / "sigstore-python/bundle_v3_github.whl"
 WHL_BUNDLE = FIXTURES / "sigstore-python/bundle_v3_github.whl.sigstore"
 A_TXT = FIXTURES / "sigstore-conformance/a.txt"
 CONFORMANCE = FIXTURES / "sigstore-conformance"
-WHL_IDENTITY = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+WHL_IDENTITY = (
+    "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+)
 BEACON = "sigstore-conformance/extremely-dangerous-public-oidc-beacon"
 
 
@@ -32,7 +34,11 @@ def checker() -> SigstoreChecker:
 
 
 def test_a_real_github_bundle_verifies_for_the_runtime_pattern_of_its_repository(checker):
-    checker.check_blob(WHL.read_bytes(), WHL_BUNDLE.read_bytes(), IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")))
+    checker.check_blob(
+        WHL.read_bytes(),
+        WHL_BUNDLE.read_bytes(),
+        IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")),
+    )
 
 
 @pytest.mark.parametrize("folder", ["happy-path-v0.3", "happy-path-v0.3-new-mediaType"])
@@ -43,7 +49,11 @@ def test_conformance_bundles_verify(checker, folder):
 
 def test_a_tampered_artifact_is_refused(checker):
     with pytest.raises(BundleRefused):
-        checker.check_blob(WHL.read_bytes() + b"\0", WHL_BUNDLE.read_bytes(), IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")))
+        checker.check_blob(
+            WHL.read_bytes() + b"\0",
+            WHL_BUNDLE.read_bytes(),
+            IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")),
+        )
 
 
 def test_a_digest_mismatch_bundle_is_refused(checker):
@@ -56,13 +66,21 @@ def test_a_digest_mismatch_bundle_is_refused(checker):
     "pattern, issuer",
     [
         (runtime_pattern("lusoris/vmaf"), GITHUB_ISSUER),  # another repository
-        (runtime_pattern("trailofbits/rfc8785.py"), "https://accounts.google.com"),  # another issuer
-        (r"^https://github\.com/trailofbits/rfc8785\.py/\.github/workflows/release\.yml@refs/heads/main$", GITHUB_ISSUER),
+        (
+            runtime_pattern("trailofbits/rfc8785.py"),
+            "https://accounts.google.com",
+        ),  # another issuer
+        (
+            r"^https://github\.com/trailofbits/rfc8785\.py/\.github/workflows/release\.yml@refs/heads/main$",
+            GITHUB_ISSUER,
+        ),
     ],
 )
 def test_a_wrong_identity_or_issuer_is_refused(checker, pattern, issuer):
     with pytest.raises(BundleRefused, match="issuer|identity"):
-        checker.check_blob(WHL.read_bytes(), WHL_BUNDLE.read_bytes(), IdentityPolicy(pattern, issuer))
+        checker.check_blob(
+            WHL.read_bytes(), WHL_BUNDLE.read_bytes(), IdentityPolicy(pattern, issuer)
+        )
 
 
 def test_the_identity_is_matched_unanchored_as_cosign_does_and_anchoring_works(checker):
@@ -71,7 +89,9 @@ def test_the_identity_is_matched_unanchored_as_cosign_does_and_anchoring_works(c
     checker.check_blob(data, bundle, IdentityPolicy("rfc8785"))
     anchored = r"^https://github\.com/trailofbits/rfc8785\.py/\.github/workflows/release\.yml@refs/tags/v0\.1\.2$"
     checker.check_blob(data, bundle, IdentityPolicy(anchored))
-    assert IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")).pattern + "" in runtime_pattern("trailofbits/rfc8785.py")
+    assert IdentityPolicy(
+        runtime_pattern("trailofbits/rfc8785.py")
+    ).pattern + "" in runtime_pattern("trailofbits/rfc8785.py")
 
 
 def test_the_dsse_bundle_verifies_through_the_dsse_path_only(checker):
@@ -87,12 +107,14 @@ def test_the_dsse_bundle_verifies_through_the_dsse_path_only(checker):
     with pytest.raises(BundleRefused, match="identity"):
         checker.check_statement(bundle, IdentityPolicy(runtime_pattern("lusoris/vmaf")))
     with pytest.raises(BundleRefused, match="DSSE"):
-        checker.check_statement(WHL_BUNDLE.read_bytes(), IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py")))
+        checker.check_statement(
+            WHL_BUNDLE.read_bytes(), IdentityPolicy(runtime_pattern("trailofbits/rfc8785.py"))
+        )
 
 
 def test_garbage_is_not_a_bundle(checker):
     with pytest.raises(BundleRefused, match="not a Sigstore bundle"):
-        checker.check_blob(b"x", b"{\"mediaType\": 1}", IdentityPolicy("x"))
+        checker.check_blob(b"x", b'{"mediaType": 1}', IdentityPolicy("x"))
 
 
 def _checkout(root: Path) -> Path:
@@ -104,8 +126,20 @@ def _checkout(root: Path) -> Path:
     (folder / "m.onnx").write_bytes(data)
     (folder / "m.json").write_text(json.dumps({"sha256": digest}))
     shutil.copy(WHL_BUNDLE, folder / "m.onnx.sigstore.json")
-    row = {"id": "m", "onnx": "m.onnx", "sha256": digest, "smoke": False, "sigstore_bundle": "m.onnx.sigstore.json"}
-    smoke = {"id": "s", "onnx": "s.onnx", "sha256": "0" * 64, "smoke": True, "sigstore_bundle": None}
+    row = {
+        "id": "m",
+        "onnx": "m.onnx",
+        "sha256": digest,
+        "smoke": False,
+        "sigstore_bundle": "m.onnx.sigstore.json",
+    }
+    smoke = {
+        "id": "s",
+        "onnx": "s.onnx",
+        "sha256": "0" * 64,
+        "smoke": True,
+        "sigstore_bundle": None,
+    }
     (folder / "registry.json").write_text(json.dumps({"models": [row, smoke]}, indent=2) + "\n")
     return root
 
@@ -121,3 +155,46 @@ def test_verify_signatures_checks_a_checkout_offline(tmp_path, capsys):
     assert main([*args, "--repo", "trailofbits/rfc8785.py"]) == 1
     assert "m.onnx has sha256" in capsys.readouterr().out
     assert main([*args, "--identity-regexp", "("]) == 2
+
+
+def _http_error(status: int) -> Exception:
+    import requests
+
+    response = requests.Response()
+    response.status_code = status
+    try:
+        raise requests.HTTPError(f"{status}", response=response)
+    except requests.HTTPError as inner:
+        try:
+            raise RuntimeError("sigstore wrapped it") from inner
+        except RuntimeError as outer:
+            return outer
+
+
+def test_signing_retries_429_and_5xx_with_backoff_then_names_the_hosts():
+    from bot.sigstore_backend import with_retries
+    from flipbot.errors import InputError
+
+    waits: list[float] = []
+    answers = iter([_http_error(429), _http_error(503)])
+
+    def flaky() -> str:
+        for exc in answers:
+            raise exc
+        return "signed"
+
+    def failing(status: int):
+        def call() -> str:
+            raise _http_error(status)
+
+        return call
+
+    assert with_retries("signing", flaky, waits.append) == "signed"
+    assert waits == [1.0, 2.0]
+    waits.clear()
+    with pytest.raises(InputError, match="must reach fulcio.sigstore.dev, rekor.sigstore.dev"):
+        with_retries("signing", failing(502), waits.append)
+    assert waits == [1.0, 2.0, 4.0, 8.0]
+    with pytest.raises(InputError, match="id-token: write") as refused:
+        with_retries("signing", failing(400), waits.append)
+    assert "must reach" not in str(refused.value) and len(waits) == 4
