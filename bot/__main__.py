@@ -18,7 +18,7 @@ from bot.config import BotConfig, Mode, build_config
 from bot.conventions import build_conventions
 from bot.flip import Flip
 from bot.outcome import Outcome
-from bot.sign_setup import NO_TOKEN
+from bot.sign_setup import sign_setup
 from bot.verify import TrustOptions, verify
 from bot.workflow import annotate_error, annotate_warning, append_summary, mask, write_outputs
 from flipbot.cli import run_guarded
@@ -232,8 +232,11 @@ def _run(config: BotConfig) -> int:
         annotate_warning(f"recipe override: {note}")
     refused = flip.verdict.refused or not flip.changes
     reason = flip.verdict.refusal_reason or "no seed cleared the gate"
-    if not refused and config.sign == "auto" and config.mode != "dry-run" and not config.oidc:
-        note = f"the flipped models are not signed: {NO_TOKEN}"
+    unsigned = sign_setup(
+        config.sign, config.mode, config.oidc, config.policy, ghes=config.ghes
+    ).unsigned
+    if not refused and config.sign == "auto" and config.mode != "dry-run" and unsigned:
+        note = f"the flipped models are not signed: {unsigned}"
         log.warning(note)
         annotate_warning(note)
     if config.mode != "pr":

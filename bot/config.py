@@ -78,6 +78,11 @@ class BotConfig:
     identity: IdentityPolicy | None = None
 
     @property
+    def ghes(self) -> bool:
+        """The API is a GitHub Enterprise Server's (``https://HOST/api/v3``)."""
+        return urlsplit(self.api_url).path.rstrip("/") == "/api/v3"
+
+    @property
     def policy(self) -> IdentityPolicy:
         return self.identity or identity_policy(
             self.repo, "https://github.com", None, GITHUB_ISSUER

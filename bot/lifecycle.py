@@ -82,7 +82,7 @@ class Base:
 
 
 def setup_for(config: BotConfig) -> SignSetup:
-    return sign_setup(config.sign, config.mode, config.oidc, config.policy)
+    return sign_setup(config.sign, config.mode, config.oidc, config.policy, ghes=config.ghes)
 
 
 def read_base(

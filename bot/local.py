@@ -87,7 +87,9 @@ def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> 
     conventions = config.conventions
     prior = prior_from_registry(raw.text, registry)
     rendered = render_conventions(conventions, flip, base_sha="", registry=registry, prior=prior)
-    setup = setup or sign_setup(config.sign, config.mode, config.oidc, config.policy)
+    setup = setup or sign_setup(
+        config.sign, config.mode, config.oidc, config.policy, ghes=config.ghes
+    )
     slots = plan_bundles(flip.targets, registry, raw.text) if setup.backend else ()
     # Row updates (and sigstore_bundle of rows that had none) are part of the bot's own
     # registry rewrite: check_commit sees only that.

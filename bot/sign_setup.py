@@ -34,7 +34,15 @@ def identity_policy(repo: str, server: str, pattern: str | None, issuer: str) ->
     return IdentityPolicy(pattern or runtime_pattern(repo, server), issuer)
 
 
-def sign_setup(sign: SignMode, mode: str, oidc: bool, policy: IdentityPolicy) -> SignSetup:
+GHES = (
+    "this is GitHub Enterprise Server, whose OIDC tokens the public Sigstore instance does not "
+    "trust (set input `sign: off` to say so, or `required` to try anyway)"
+)
+
+
+def sign_setup(
+    sign: SignMode, mode: str, oidc: bool, policy: IdentityPolicy, *, ghes: bool = False
+) -> SignSetup:
     """The production setup: Sigstore's public instance, only when this run may sign."""
     if sign == "off":
         return SignSetup(policy, None, "signing is off (input `sign: off`)")
@@ -44,6 +52,8 @@ def sign_setup(sign: SignMode, mode: str, oidc: bool, policy: IdentityPolicy) ->
         )
     if not oidc:
         return SignSetup(policy, None, NO_TOKEN)
+    if ghes and sign == "auto":
+        return SignSetup(policy, None, GHES)
 
     def backend() -> Backend:
         from bot.sigstore_backend import sigstore_backend

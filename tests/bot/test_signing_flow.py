@@ -266,3 +266,18 @@ def test_sign_modes_and_patterns_are_checked_at_start():
     )  # a dry run signs nothing
     assert config.policy.pattern == "https://github.com/o/r/.github/workflows/.+"
     assert build_config(mode="apply-local", env=OIDC, sign="required", **common).oidc is True
+
+
+def test_sign_setup_signs_only_where_a_token_is_trusted():
+    from bot.sign_setup import GHES, NO_TOKEN, sign_setup
+
+    policy = IdentityPolicy("x")
+    assert sign_setup("auto", "pr", True, policy).backend is not None
+    assert sign_setup("auto", "pr", False, policy).unsigned == NO_TOKEN
+    assert sign_setup("auto", "pr", True, policy, ghes=True).unsigned == GHES
+    assert sign_setup("required", "pr", True, policy, ghes=True).backend is not None
+    assert "dry run" in str(sign_setup("required", "dry-run", True, policy).unsigned)
+    assert sign_setup("off", "apply-local", True, policy).backend is None
+    common = dict(verdict_dir="v", artifacts="a", registry=REGISTRY, repo="o/r", base="main")
+    ghes = build_config(mode="dry-run", env={}, api_url="https://git.example.com/api/v3", **common)
+    assert ghes.ghes and not build_config(mode="dry-run", env={}, **common).ghes
