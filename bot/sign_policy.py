@@ -15,25 +15,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from cryptography.x509 import (
-    Certificate,
-    ExtensionNotFound,
-    ObjectIdentifier,
-    OtherName,
-    RFC822Name,
-    SubjectAlternativeName,
-    UniformResourceIdentifier,
-)
-from sigstore.errors import VerificationError
+from typing import TYPE_CHECKING
 
 from flipbot.errors import InputError
 
+if TYPE_CHECKING:  # sigstore and cryptography load only where a certificate is checked
+    from cryptography.x509 import Certificate
+
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 # Fulcio's issuer extensions: v2 (a DER UTF8String) is what cosign reads first; v1 is raw text.
-_ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
-_ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
-_OTHERNAME_SAN = ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
+_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8"
+_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1"
+_OTHERNAME_SAN = "1.3.6.1.4.1.57264.1.7"
 _MAX_PATTERN = 500
 
 
@@ -65,6 +58,8 @@ class IdentityPolicy:
 
     def verify(self, cert: Certificate) -> None:
         """Raise sigstore's VerificationError unless ``cert`` matches (cosign's semantics)."""
+        from sigstore.errors import VerificationError
+
         issuer = cert_issuer(cert)
         if issuer != self.issuer:
             raise VerificationError(f"certificate issuer is {issuer!r}, expected {self.issuer!r}")
@@ -77,19 +72,32 @@ class IdentityPolicy:
 
 def cert_issuer(cert: Certificate) -> str | None:
     """The OIDC issuer Fulcio wrote into ``cert`` (extension v2, else v1)."""
+    from cryptography.x509 import ExtensionNotFound, ObjectIdentifier
+
     try:
-        raw = cert.extensions.get_extension_for_oid(_ISSUER_V2).value.value  # type: ignore[attr-defined]
+        raw = cert.extensions.get_extension_for_oid(ObjectIdentifier(_ISSUER_V2)).value.value  # type: ignore[attr-defined]
         return _der_utf8(raw)
     except ExtensionNotFound:
         pass
     try:
-        return cert.extensions.get_extension_for_oid(_ISSUER_V1).value.value.decode()  # type: ignore[attr-defined]
+        return cert.extensions.get_extension_for_oid(
+            ObjectIdentifier(_ISSUER_V1)
+        ).value.value.decode()  # type: ignore[attr-defined]
     except ExtensionNotFound:
         return None
 
 
 def cert_identities(cert: Certificate) -> set[str]:
     """Every SAN of ``cert``: URIs (GitHub workflows), e-mails, Sigstore's other-names."""
+    from cryptography.x509 import (
+        ExtensionNotFound,
+        ObjectIdentifier,
+        OtherName,
+        RFC822Name,
+        SubjectAlternativeName,
+        UniformResourceIdentifier,
+    )
+
     try:
         san = cert.extensions.get_extension_for_class(SubjectAlternativeName).value
     except ExtensionNotFound:
@@ -99,13 +107,15 @@ def cert_identities(cert: Certificate) -> set[str]:
     names.update(
         other.value.decode("utf-8", "replace")
         for other in san.get_values_for_type(OtherName)
-        if other.type_id == _OTHERNAME_SAN
+        if other.type_id == ObjectIdentifier(_OTHERNAME_SAN)
     )
     return names
 
 
 def _der_utf8(raw: bytes) -> str:
     """Decode one DER UTF8String (tag 0x0C, short or long length)."""
+    from sigstore.errors import VerificationError
+
     if len(raw) < 2 or raw[0] != 0x0C:
         raise VerificationError("certificate issuer extension is not a UTF8String")
     length, start = raw[1], 2
