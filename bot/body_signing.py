@@ -11,6 +11,8 @@ import shlex
 from pathlib import PurePosixPath
 
 from bot.body_context import BodyContext
+from bot.body_sections import code
+from bot.registry import BUNDLE_KEY
 
 
 def status(ctx: BodyContext) -> str:
@@ -19,10 +21,18 @@ def status(ctx: BodyContext) -> str:
     if signing is None or not ctx.flip.changes:
         return ""
     if signing.unsigned is not None:
+        stale = _stale_bundles(ctx)
         return (
             "**Unsigned:** the flipped models carry no Sigstore bundle in this pull request: "
             f"{signing.unsigned}. A runtime that verifies models (libvmaf's "
-            "`--tiny-model-verify`) refuses them until a run signs them.\n"
+            "`--tiny-model-verify`) refuses them until a run signs them."
+            + (
+                f" The registry still names {', '.join(code(b) for b in stale)}, which "
+                "signed the previous bytes and does not verify for the new ones."
+                if stale
+                else ""
+            )
+            + "\n"
         )
     # Nothing here may depend on whether a bundle was kept or made anew: the body of an
     # identical rerun must be the same text (no edit of the PR).
@@ -31,6 +41,14 @@ def status(ctx: BodyContext) -> str:
         "(Sigstore), as the workflow that ran the bot; identity checked against "
         f"`{signing.policy.pattern}`.\n"
     )
+
+
+def _stale_bundles(ctx: BodyContext) -> list[str]:
+    """Bundle paths the flipped rows named before the flip (they sign the old bytes)."""
+    if ctx.prior is None:
+        return []
+    names = (ctx.prior.rows.get(c.id, {}).get(BUNDLE_KEY) for c in ctx.flip.changes)
+    return [n for n in names if isinstance(n, str)]
 
 
 def verify_signatures(ctx: BodyContext) -> str:

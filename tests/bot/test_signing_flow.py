@@ -281,3 +281,15 @@ def test_sign_setup_signs_only_where_a_token_is_trusted():
     common = dict(verdict_dir="v", artifacts="a", registry=REGISTRY, repo="o/r", base="main")
     ghes = build_config(mode="dry-run", env={}, api_url="https://git.example.com/api/v3", **common)
     assert ghes.ghes and not build_config(mode="dry-run", env={}, **common).ghes
+
+
+def test_unsigned_flip_says_the_bundle_the_row_names_no_longer_matches(github_standin, inputs):
+    doc = json.loads(SHIPPED_REGISTRY.read_text())
+    for row in doc["models"]:
+        if row["id"] == SEEDS[0]:
+            row["sigstore_bundle"] = "seed0.old.sigstore.json"
+    seed_repo(github_standin, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
+    out = bot_run(github_standin, inputs, None)
+    body = github_standin.pull(out.number).body
+    assert "The registry still names `seed0.old.sigstore.json`, which signed the previous" in body
+    assert rows(github_standin)[SEEDS[0]]["sigstore_bundle"] == "seed0.old.sigstore.json"

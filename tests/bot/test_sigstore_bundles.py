@@ -198,3 +198,51 @@ def test_signing_retries_429_and_5xx_with_backoff_then_names_the_hosts():
     with pytest.raises(InputError, match="id-token: write") as refused:
         with_retries("signing", failing(400), waits.append)
     assert "must reach" not in str(refused.value) and len(waits) == 4
+
+
+def _job_token() -> str:
+    """A GitHub Actions OIDC token's shape (unsigned claims are all sigstore reads locally)."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "iss": GITHUB_ISSUER,
+        "aud": "sigstore",
+        "sub": "repo:octo/models:ref:refs/heads/main",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "job_workflow_ref": "octo/models/.github/workflows/flip.yml@refs/heads/main",
+    }
+    return jwt.encode(claims, "k" * 32, algorithm="HS256")
+
+
+def test_the_signer_pins_rekor_v1_even_when_the_signing_config_offers_v2():
+    from sigstore._internal.rekor.client import RekorClient
+    from sigstore.models import ClientTrustConfig
+
+    from bot.sigstore_backend import SigstoreSigner
+
+    trust = ClientTrustConfig.production(offline=True)
+    v1 = trust._inner.signing_config.rekor_tlog_urls[0]
+    v2 = v1.model_copy(
+        update={"url": "https://log2025-1.rekor.sigstore.dev", "major_api_version": 2}
+    )
+    trust._inner.signing_config.rekor_tlog_urls.append(v2)
+    assert [t.major_api_version for t in trust.signing_config._tlogs] == [2]  # unpinned: v2
+    signer = SigstoreSigner(trust, _job_token())
+    rekor = signer._context._rekor
+    assert isinstance(rekor, RekorClient) and rekor.url.startswith("https://rekor.sigstore.dev")
+    assert signer._context._fulcio.url == "https://fulcio.sigstore.dev"
+
+
+def test_a_token_sigstore_cannot_use_is_exit_2_with_the_fix():
+    from sigstore.models import ClientTrustConfig
+
+    from bot.sigstore_backend import SigstoreSigner
+    from flipbot.errors import InputError
+
+    with pytest.raises(InputError, match="id-token: write"):
+        SigstoreSigner(ClientTrustConfig.production(offline=True), "not-a-jwt")
