@@ -12,7 +12,8 @@ writes nothing; only changed models are signed again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from bot.bundle_plan import BundleSlot, record_path
@@ -85,7 +86,8 @@ def sign_flip(
         bundle = _kept_blob(backend.checker, data, existing(slot.path), policy)
         if bundle is None:
             bundle = signer_box.get().sign_blob(data)
-            _fresh_blob(backend.checker, data, bundle, policy, slot.path)
+            with _must_verify(slot.path, policy):
+                backend.checker.check_blob(data, bundle, policy)
         else:
             kept.append(slot.path)
         files.append(ShippedFile(slot.path, bundle, sha256_bytes(bundle)))
@@ -103,7 +105,8 @@ def sign_flip(
     record = _kept_record(backend.checker, statement, existing(where), policy)
     if record is None:
         record = signer_box.get().sign_statement(statement_bytes(statement))
-        payload = _checked(lambda: backend.checker.check_statement(record, policy), where, policy)
+        with _must_verify(where, policy):
+            payload = backend.checker.check_statement(record, policy)
         if payload != statement_bytes(statement):
             raise InputError(f"signing: {where} signs another statement than the flip's; rerun")
     else:
@@ -150,9 +153,11 @@ def _kept_record(
     return None
 
 
-def _checked(call: Callable[[], bytes], where: str, policy: IdentityPolicy) -> bytes:
+@contextmanager
+def _must_verify(where: str, policy: IdentityPolicy) -> Iterator[None]:
+    """A bundle just made must verify with the runtime's policy, or the flip stops (exit 2)."""
     try:
-        return call()
+        yield
     except BundleRefused as exc:
         raise InputError(
             f"signing: the bundle just made for {where} does not verify for issuer "
@@ -160,16 +165,6 @@ def _checked(call: Callable[[], bytes], where: str, policy: IdentityPolicy) -> b
             "The job signs as its calling workflow: check --identity-regexp (input "
             "'identity-regexp') against that workflow's path and ref"
         ) from None
-
-
-def _fresh_blob(
-    checker: BundleChecker, data: bytes, bundle: bytes, policy: IdentityPolicy, where: str
-) -> None:
-    def call() -> bytes:
-        checker.check_blob(data, bundle, policy)
-        return b""
-
-    _checked(call, where, policy)
 
 
 def with_bundle_fields(
