@@ -92,6 +92,8 @@ def sign_flip(
             kept.append(slot.path)
         files.append(ShippedFile(slot.path, bundle, sha256_bytes(bundle)))
     models = [by_path[s.model_path] for s in slots]
+    # The predicate's "audit" stays null until the trusted side's audit of the predictions
+    # reaches the Flip; then pass its result here as build_statement(..., audit=...).
     statement = build_statement(
         flip,
         models,

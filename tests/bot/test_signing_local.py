@@ -141,3 +141,16 @@ def test_default_dry_run_and_apply_local_without_a_token_sign_nothing_and_say_wh
         r for r in json.loads((workdir / REGISTRY).read_text())["models"] if r["id"] == SEED0
     )
     assert row["sigstore_bundle"] is None and row["smoke"] is False
+
+
+def test_apply_local_with_sign_required_and_no_token_is_exit_2_and_writes_nothing(
+    workdir, capsys, monkeypatch
+):
+    for name in ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    before = tree(workdir)
+    argv = ["--verdict-dir", "in/loso", "--artifacts", "in/export", "--registry", REGISTRY]
+    argv += ["--repo", "octo/models", "--base", "main", "--apply-local", "--sign", "required"]
+    assert main(argv) == 2
+    assert "--sign required: the job has no OIDC token" in capsys.readouterr().err
+    assert tree(workdir) == before
