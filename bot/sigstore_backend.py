@@ -28,6 +28,7 @@ from sigstore.verify import Verifier
 from bot.sign_policy import IdentityPolicy
 from bot.signer import IN_TOTO_PAYLOAD_TYPE, BundleRefused
 from bot.signing_flow import Backend
+from bot.workflow import mask
 from flipbot.errors import InputError
 
 log = logging.getLogger("bot")
@@ -110,6 +111,7 @@ def oidc_token(sleep: Callable[[float], None] = time.sleep) -> str:
             "signing: the job has no OIDC token; add `permissions: id-token: write` to the job "
             "that runs the bot, or set input 'sign' to off"
         )
+    mask(token)  # a credential like the write token: hidden in every later log line
     return token
 
 
