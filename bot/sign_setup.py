@@ -26,7 +26,7 @@ NO_TOKEN = (
 
 def has_oidc(env: Mapping[str, str]) -> bool:
     """The job may request an OIDC token (GitHub sets both variables under ``id-token: write``)."""
-    return all(env.get(name) for name in OIDC_ENV)
+    return env.get("GITHUB_ACTIONS") == "true" and all(env.get(name) for name in OIDC_ENV)
 
 
 def identity_policy(repo: str, server: str, pattern: str | None, issuer: str) -> IdentityPolicy:

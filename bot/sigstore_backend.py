@@ -13,6 +13,7 @@ uses the root shipped inside the package (no network).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -67,10 +68,16 @@ def _status(exc: BaseException) -> int | None:
     return None
 
 
+# The OIDC token request (package ``id``, urllib3) reports its status only in its message.
+_MESSAGE_STATUS = re.compile(r"code=(429|5[0-9][0-9])\b|timed out")
+
+
 def _transient(exc: BaseException) -> bool:
     status = _status(exc)
     if status is not None:
         return status == 429 or status >= 500
+    if _MESSAGE_STATUS.search(str(exc)):
+        return True
     seen: BaseException | None = exc
     for _ in range(8):
         if isinstance(seen, (requests.ConnectionError, requests.Timeout)):

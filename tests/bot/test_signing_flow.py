@@ -40,6 +40,7 @@ VERDICT = "model/tiny/fr_regressor_v2_ensemble_v1.verdict.json"
 OIDC = {
     "ACTIONS_ID_TOKEN_REQUEST_URL": "https://t.invalid/token",
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x",
+    "GITHUB_ACTIONS": "true",
 }
 
 

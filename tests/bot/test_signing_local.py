@@ -30,6 +30,7 @@ RECORD = "model/tiny/fr_regressor_v2_ensemble_v1.promotion.sigstore.json"
 OIDC = {
     "ACTIONS_ID_TOKEN_REQUEST_URL": "https://t.invalid/token",
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "x",
+    "GITHUB_ACTIONS": "true",
 }
 
 

@@ -246,3 +246,70 @@ def test_a_token_sigstore_cannot_use_is_exit_2_with_the_fix():
 
     with pytest.raises(InputError, match="id-token: write"):
         SigstoreSigner(ClientTrustConfig.production(offline=True), "not-a-jwt")
+
+
+class _TokenEndpoint:
+    """GitHub's OIDC token endpoint on localhost: answers with the queued statuses, then 200."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        import http.server
+        import threading
+
+        self.statuses, self.seen = list(statuses), []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.seen.append((self.path, self.headers.get("Authorization")))
+                status = outer.statuses.pop(0) if outer.statuses else 200
+                body = json.dumps({"value": _job_token()} if status == 200 else {"m": "no"})
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/token?api-version=2.0"
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.mark.parametrize("statuses, waits", [([], []), ([503, 429], [1.0, 2.0])])
+def test_the_job_token_is_requested_retried_and_masked(monkeypatch, capsys, statuses, waits):
+    from bot.sigstore_backend import oidc_token
+
+    endpoint = _TokenEndpoint(statuses)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", endpoint.url)
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-secret")
+    slept: list[float] = []
+    try:
+        token = oidc_token(slept.append)
+    finally:
+        endpoint.close()
+    assert token.count(".") == 2 and slept == waits
+    assert endpoint.seen[-1] == (
+        "/token?api-version=2.0&audience=sigstore",
+        "bearer request-secret",
+    )
+    assert f"::add-mask::{token}" in capsys.readouterr().out
+
+
+def test_a_job_without_token_permission_is_exit_2_with_the_fix(monkeypatch):
+    from bot.sigstore_backend import oidc_token
+    from flipbot.errors import InputError
+
+    endpoint = _TokenEndpoint([403])
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", endpoint.url)
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-secret")
+    try:
+        with pytest.raises(InputError, match="code=403.*id-token: write"):
+            oidc_token(lambda s: None)
+    finally:
+        endpoint.close()
