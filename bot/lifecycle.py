@@ -172,7 +172,8 @@ def _earlier(
     trees.append(base_tree)
 
     def read(path: str) -> list[bytes]:
-        return [api.blob(t[path].sha) for t in trees if path in t and t[path].type == "blob"]
+        shas = [t[path].sha for t in trees if path in t and t[path].type == "blob"]
+        return [api.blob(sha) for sha in dict.fromkeys(shas)]  # one read per distinct blob
 
     return read
 
