@@ -24,6 +24,7 @@ from bot.__main__ import main
 from bot.config import build_config
 from bot.local import run_local
 from bot.verify_signatures import main as verify_signatures
+from flipbot.jsonfile import sha256_bytes
 
 SEED0 = "fr_regressor_v2_ensemble_v1_seed0"
 RECORD = "model/tiny/fr_regressor_v2_ensemble_v1.promotion.sigstore.json"
@@ -155,3 +156,17 @@ def test_apply_local_with_sign_required_and_no_token_is_exit_2_and_writes_nothin
     assert main(argv) == 2
     assert "--sign required: the job has no OIDC token" in capsys.readouterr().err
     assert tree(workdir) == before
+
+
+def test_verify_signatures_takes_an_ensemble_row_by_its_manifest(tmp_path, capsys):
+    folder = tmp_path / "model/tiny"
+    folder.mkdir(parents=True)
+    manifest = b'{"kind": "fr_ensemble"}\n'
+    (folder / "ens.json").write_bytes(manifest)
+    row = {"id": "ens", "onnx": "ens.onnx", "sha256": sha256_bytes(manifest), "smoke": False}
+    (folder / "registry.json").write_text(json.dumps({"models": [row]}))
+    args = ["--root", str(tmp_path), "--registry", REGISTRY, "--repo", "octo/models"]
+    assert verify_signatures(args, checker=StubChecker()) == 0
+    assert "ok   ens: ensemble row" in capsys.readouterr().out
+    (folder / "ens.json").write_bytes(manifest + b" ")
+    assert verify_signatures(args, checker=StubChecker()) == 1
