@@ -313,3 +313,27 @@ def test_a_job_without_token_permission_is_exit_2_with_the_fix(monkeypatch):
             oidc_token(lambda s: None)
     finally:
         endpoint.close()
+
+
+def test_the_promotion_record_is_a_statement_sigstore_signs_as_dsse(tmp_path):
+    """sigstore's own Statement model accepts the record, and its DSSE envelope round-trips
+    with a key (what ``Signer.sign_dsse`` does after Fulcio hands out the certificate)."""
+    from bot_inputs import make_verdict, unverified_flip, write_inputs
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from sigstore import dsse
+
+    from bot.flip import ShippedFile
+    from bot.promotion_record import build_statement, statement_bytes
+
+    write_inputs(tmp_path, make_verdict(seeds=(0, 1)))
+    flip = unverified_flip(tmp_path)
+    verdict = ShippedFile("model/tiny/e.verdict.json", b"{}", hashlib.sha256(b"{}").hexdigest())
+    models = [f for f in flip.files if f.path.endswith(".onnx")]
+    doc = build_statement(
+        flip, models, verdict, registry="model/tiny/registry.json", repository="o/r",
+        base_sha="ab" * 20, run_url=None,
+    )  # fmt: skip
+    key = ec.generate_private_key(ec.SECP256R1())
+    envelope = dsse._sign(key, dsse.Statement(statement_bytes(doc)))
+    assert dsse._verify(key.public_key(), envelope) == statement_bytes(doc)
+    assert json.loads(statement_bytes(doc))["subject"][0]["name"] == "model/tiny/e.verdict.json"
