@@ -18,6 +18,7 @@ from bot.config import BotConfig, Mode, build_config
 from bot.conventions import build_conventions
 from bot.flip import Flip
 from bot.outcome import Outcome
+from bot.sign_setup import sign_setup
 from bot.verify import TrustOptions, verify
 from bot.workflow import (
     annotate_error,
@@ -104,6 +105,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="GitHub API URL (default: $GITHUB_API_URL or api.github.com)",
     )
+    parser.add_argument(
+        "--sign",
+        default="auto",
+        choices=("auto", "required", "off"),
+        help="Sigstore-sign the flipped models and the promotion record with the job's OIDC token: "
+        "auto (default) when the job has one, else warn; required: exit 2 without one; off",
+    )
+    parser.add_argument(
+        "--identity-regexp",
+        default=None,
+        help="identity a bundle must match (unanchored, as cosign); default the runtime's "
+        "https://github.com/<repo>/.github/workflows/.+",
+    )
+    parser.add_argument(
+        "--issuer", default=None, help="OIDC issuer of the signatures (default: GitHub Actions)"
+    )
     add_convention_flags(parser)
     return parser
 
@@ -182,6 +199,9 @@ def _config(args: argparse.Namespace) -> BotConfig:
         draft_always=args.draft == "always-true",
         branch=args.branch,
         verdict_file=args.verdict_file,
+        sign=args.sign,
+        identity_regexp=args.identity_regexp,
+        issuer=args.issuer,
     )
 
 
@@ -220,6 +240,13 @@ def _run(config: BotConfig) -> int:
         annotate_warning(f"recipe override: {note}")
     refused = flip.verdict.refused or not flip.changes
     reason = flip.verdict.refusal_reason or "no seed cleared the gate"
+    unsigned = sign_setup(
+        config.sign, config.mode, config.oidc, config.policy, ghes=config.ghes
+    ).unsigned
+    if not refused and config.sign == "auto" and config.mode != "dry-run" and unsigned:
+        note = f"the flipped models are not signed: {unsigned}"
+        log.warning(note)
+        annotate_warning(note)
     if config.mode != "pr":
         if refused:
             return _refusal(config, flip, Outcome("refused", refusal_reason=reason))
@@ -258,6 +285,11 @@ def _run(config: BotConfig) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     configure_logging("%(name)s: %(message)s")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["verify-signatures"]:
+        from bot.verify_signatures import main as verify_signatures
+
+        return verify_signatures(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         config = _config(args)

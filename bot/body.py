@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot import body_howto, body_sections
+from bot import body_howto, body_sections, body_signing
 from bot.body_chart import render_chart
 from bot.body_context import BodyContext
 from bot.body_drift import render_drift
@@ -138,6 +138,7 @@ def body_parts(ctx: BodyContext, tier: int = 0, *, full_drift: bool = False) -> 
         "chart": render_chart(ctx.flip.verdict) if tier < 2 else "",
         "drift": "" if last and not full_drift else render_drift(ctx, full=full_drift),
         "changes": body_sections.changes(ctx),
+        "signatures": body_signing.status(ctx),
         "calibration": "" if last else body_sections.calibration(ctx),
         "provenance": body_sections.provenance(ctx),
         "verify": body_howto.verify_locally(ctx),
@@ -150,6 +151,7 @@ def default_body(parts: dict[str, str]) -> str:
     details = body_sections.details
     sections = [
         parts["summary"],
+        parts["signatures"],
         "### Gate\n\n" + parts["gate_table"],
         "### Per held-out source\n\n" + parts["source_table"],
         parts["chart"],

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.body_prior import Prior
 from bot.flip import Flip, ShippedFile
+from bot.signing_flow import Signed
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,12 @@ class BodyContext:
     # Other fields of the flipped rows that the row-updates input changes: id -> field -> value.
     row_updates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     branch: str = ""  # the flip branch, for the controls footer ("" in a local run)
+    # The Sigstore bundles and the promotion record the commit adds, or why there are none.
+    signing: Signed | None = None
+
+    @property
+    def signed_files(self) -> tuple[ShippedFile, ...]:
+        return self.signing.files if self.signing is not None else ()
 
     @property
     def ensemble_id(self) -> str:

@@ -11,6 +11,7 @@ import shlex
 from pathlib import PurePosixPath
 
 from bot.body_context import BodyContext
+from bot.body_signing import verify_signatures
 
 
 def verify_locally(ctx: BodyContext) -> str:
@@ -45,11 +46,11 @@ def verify_locally(ctx: BodyContext) -> str:
         "Byte-identical files need the same library versions and CPU kernels (each sidecar "
         "records them); on other hardware compare the gate table instead.",
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + verify_signatures(ctx)
 
 
 def revert(ctx: BodyContext) -> str:
-    files = (*ctx.flip.files, *ctx.derived_files, *ctx.extra_files)
+    files = (*ctx.flip.files, *ctx.derived_files, *ctx.signed_files, *ctx.extra_files)
     known = ctx.prior.paths if ctx.prior is not None else None
     new = [f.path for f in files if known is not None and f.path not in known]
     paths = [ctx.registry, *(f.path for f in files if f.path not in new)]

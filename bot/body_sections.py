@@ -204,7 +204,8 @@ def changes(ctx: BodyContext) -> str:
             if name:
                 onnx_to_row[str(folder / name)] = row_id
     lines += ["", "| file | before | after |", "|---|---|---|"]
-    for f in (*ctx.flip.files, *ctx.derived_files, *ctx.extra_files):
+    signing = ctx.signing
+    for f in (*ctx.flip.files, *ctx.derived_files, *ctx.signed_files, *ctx.extra_files):
         if f.path in onnx_to_row and prior is not None:
             before = _short(prior.sha256(onnx_to_row[f.path]))
         elif prior is not None and prior.paths is not None:
@@ -214,6 +215,10 @@ def changes(ctx: BodyContext) -> str:
         extra = (
             " (repository template)"
             if f in ctx.extra_files
+            else " (Sigstore bundle)"
+            if signing is not None and signing.is_bundle(f.path)
+            else " (signed promotion record)"
+            if signing is not None and f.path == signing.record
             else " (the verdict, kept as evidence)"
             if f in ctx.derived_files and f.sha256 == ctx.flip.verdict_sha256
             else " (ensemble manifest, synced)"

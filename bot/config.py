@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from bot.conventions import Conventions, parse_identity
 from bot.destinations import clean_repo_path
 from bot.git_objects import BOT_IDENTITY, Identity
+from bot.sign_policy import GITHUB_ISSUER, IdentityPolicy
+from bot.sign_setup import NO_TOKEN, SIGN_MODES, SignMode, has_oidc, identity_policy
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
 
@@ -68,6 +70,23 @@ class BotConfig:
     # Where the commit keeps the verdict (audit trail), inside the registry's folder;
     # None: <registry folder>/<ensemble_id>.verdict.json.
     verdict_file: str | None = None
+    # Sigstore signing (--sign): auto signs when the job has an OIDC token, required refuses
+    # to start without one, off never signs. ``oidc``: the job may request a token.
+    sign: SignMode = "auto"
+    oidc: bool = False
+    # Who may have signed (--identity-regexp, --issuer); None: the runtime's pattern for repo.
+    identity: IdentityPolicy | None = None
+
+    @property
+    def ghes(self) -> bool:
+        """The API is a GitHub Enterprise Server's (``https://HOST/api/v3``)."""
+        return urlsplit(self.api_url).path.rstrip("/") == "/api/v3"
+
+    @property
+    def policy(self) -> IdentityPolicy:
+        return self.identity or identity_policy(
+            self.repo, "https://github.com", None, GITHUB_ISSUER
+        )
 
     @property
     def branch(self) -> str:
@@ -143,6 +162,9 @@ def build_config(
     draft_always: bool = False,
     branch: str | None = None,
     verdict_file: str | None = None,
+    sign: str = "auto",
+    identity_regexp: str | None = None,
+    issuer: str | None = None,
 ) -> BotConfig:
     env = os.environ if env is None else env
     for flag, path in (
@@ -198,6 +220,15 @@ def build_config(
                 f"--verdict-file '{verdict_file[:80]}' must name a .json file in the registry's "
                 "folder; pass e.g. model/tiny/fr_regressor_v2_ensemble_v1.verdict.json"
             )
+    if sign not in SIGN_MODES:
+        raise InputError(f"--sign '{sign[:20]}' is not one of {', '.join(SIGN_MODES)}; fix --sign")
+    oidc = has_oidc(env)
+    if sign == "required" and mode != "dry-run" and not oidc:
+        raise InputError(f"--sign required: {NO_TOKEN}; nothing was written")
+    server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+    check_length("--identity-regexp", identity_regexp or "")
+    check_length("--issuer", issuer or "")
+    policy = identity_policy(repo, server, identity_regexp, issuer or GITHUB_ISSUER)
     author_id = parse_identity("author", author) or BOT_IDENTITY
     committer_id = parse_identity("committer", committer) or author_id
     return BotConfig(
@@ -223,6 +254,9 @@ def build_config(
         draft_always=draft_always,
         branch_name=branch_name,
         verdict_file=verdict_file or None,
+        sign=sign,
+        oidc=oidc,
+        identity=policy,
     )
 
 

@@ -29,7 +29,7 @@ LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")  # a GitHub user name
 TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")  # a team slug
 FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 IDENTITY = re.compile(r"^([^<>\x00-\x1f]{1,100}) <([^<>\s@]{1,64}@[^<>\s@]{1,190})>$")
-NOT_UPDATABLE = ("id", "sha256", "smoke")  # the flip itself owns these
+NOT_UPDATABLE = ("id", "sha256", "smoke", "sigstore_bundle")  # the flip itself owns these
 MAX_REVIEWERS, MAX_ASSIGNEES, MAX_ENTRIES = 15, 10, 20
 
 

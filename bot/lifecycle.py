@@ -17,12 +17,14 @@ The ``stop-updating`` label wins over every other action.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from bot.body import BodyContext, build_body, read_hidden
 from bot.body_prior import Prior, prior_from_registry
 from bot.branch_guard import move_branch
+from bot.bundle_plan import plan_bundles
 from bot.config import STALE_LABEL, STOP_LABEL, BotConfig
 from bot.conventions_render import Rendered, render_conventions
 from bot.flip import Flip, ShippedFile
@@ -44,6 +46,14 @@ from bot.outcome import Operation, Outcome
 from bot.pull_people import on_create, on_update
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
 from bot.registry_schema import schema_path_for
+from bot.sign_setup import sign_setup
+from bot.signing_flow import (
+    Signed,
+    SignSetup,
+    check_bundle_fields,
+    sign_flip,
+    with_bundle_fields,
+)
 from bot.verify import check_commit
 from flipbot.errors import InputError
 from flipbot.registry_text import decode_registry
@@ -68,9 +78,16 @@ class Base:
     derived: tuple[ShippedFile, ...]  # the verdict (audit trail) and the synced manifest
     rendered: Rendered  # title, commit message, extra files, row updates
     manifest_notes: tuple[str, ...] = ()  # what the manifest sync changed, what is stale
+    signed: Signed | None = None  # the bundles and the promotion record (or why there are none)
 
 
-def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
+def setup_for(config: BotConfig) -> SignSetup:
+    return sign_setup(config.sign, config.mode, config.oidc, config.policy, ghes=config.ghes)
+
+
+def read_base(
+    api: GitHubRepo, config: BotConfig, flip: Flip, setup: SignSetup | None = None
+) -> Base:
     """The base tip, its registry (never a local checkout) and the files the flip still changes."""
     assert flip.plan is not None
     sha = api.ref_sha(config.base)
@@ -107,8 +124,12 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
             raise InputError(
                 f"input 'extra-files': '{added.path}' is a folder on {config.base}; choose a file path"
             )
-    # Row updates are part of the bot's own registry rewrite: check_commit sees only that.
-    edit = flip_registry(raw.text, rendered.changes(flip), registry, schema=schema, bom=raw.bom)
+    setup = setup or setup_for(config)
+    slots = plan_bundles(flip.targets, registry, raw.text) if setup.backend else ()
+    # Row updates (and sigstore_bundle of rows that had none) are part of the bot's own
+    # registry rewrite: check_commit sees only that.
+    changes = with_bundle_fields(rendered.changes(flip), slots)
+    edit = flip_registry(raw.text, changes, registry, schema=schema, bom=raw.bom)
 
     def base_text(path: str) -> str | None:
         return api.blob(tree[path].sha).decode("utf-8") if path in tree else None
@@ -116,27 +137,57 @@ def read_base(api: GitHubRepo, config: BotConfig, flip: Flip) -> Base:
     extra = ensemble_files(
         flip, edit.after, base_text, verdict_to=config.verdict_file
     )  # manifest in sync + the verdict
-    shipped = (*flip.files, *extra.files, *rendered.extra_files)
+    signed = sign_flip(
+        setup,
+        flip,
+        slots,
+        next(f for f in extra.files if f.sha256 == flip.verdict_sha256),
+        _earlier(api, config, tree) if setup.backend else lambda path: (),
+        registry=registry,
+        repository=config.repo,
+        base_sha=sha,
+        run_url=config.run_url,
+    )
+    check_bundle_fields(edit.after, registry, signed)
+    shipped = (*flip.files, *extra.files, *signed.files, *rendered.extra_files)
     # The registry's bytes are only ever the bot's own rewrite: listed last, nothing replaces them.
     desired = {**{f.path: f.data for f in shipped}, registry: edit.after_bytes()}
-    check_commit(flip, registry, edit, desired, own=extra.files, extra=rendered.extra_files)
+    own = (*extra.files, *signed.files)
+    check_commit(flip, registry, edit, desired, own=own, extra=rendered.extra_files)
     pending = {
         path: data
         for path, data in sorted(desired.items())
         if path not in tree or tree[path].sha != git_blob_sha(data)
     }
     notes = tuple(describe(extra.manifest)) if extra.manifest else ()
-    return Base(sha, tree, edit, pending, prior, extra.files, rendered, notes)
+    return Base(sha, tree, edit, pending, prior, extra.files, rendered, notes, signed)
 
 
-def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
+def _earlier(
+    api: GitHubRepo, config: BotConfig, base_tree: dict[str, TreeEntry]
+) -> Callable[[str], list[bytes]]:
+    """Bytes an earlier run left at a path: on the flip branch's head, then on the base."""
+    head = api.ref_sha(config.branch)
+    trees = [api.tree(api.commit(head).tree_sha)] if head else []
+    trees.append(base_tree)
+
+    def read(path: str) -> list[bytes]:
+        shas = [t[path].sha for t in trees if path in t and t[path].type == "blob"]
+        return [api.blob(sha) for sha in dict.fromkeys(shas)]  # one read per distinct blob
+
+    return read
+
+
+def run_pr(
+    config: BotConfig, flip: Flip, api: GitHubRepo, setup: SignSetup | None = None
+) -> Outcome:
     branch = config.branch
     pull = api.find_pull(branch, config.base)
     if pull is not None and STOP_LABEL in pull.labels:
         return frozen(config, flip, pull)  # wins over everything: update, close, stale mark
     if flip.verdict.refused or not flip.changes:
         return mark_stale(config, flip, api, pull)
-    base = read_base(api, config, flip)
+    base = read_base(api, config, flip, setup)
     head_sha = api.ref_sha(branch)
     if not base.pending:
         return close_done(config, flip, api, pull, head_sha, base.sha)
@@ -217,6 +268,7 @@ def run_pr(config: BotConfig, flip: Flip, api: GitHubRepo) -> Outcome:
         manifest_notes=base.manifest_notes,
         row_updates=base.rendered.row_updates,
         branch=branch,
+        signing=base.signed,
     )
     body = build_body(context, layout=config.conventions.layout)
     title = base.rendered.title

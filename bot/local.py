@@ -16,6 +16,7 @@ from typing import Any
 from bot.base_view import confined
 from bot.body import Body, BodyContext, build_body
 from bot.body_prior import prior_from_registry
+from bot.bundle_plan import plan_bundles
 from bot.config import BotConfig
 from bot.conventions_render import Rendered, render_conventions
 from bot.flip import Flip
@@ -24,6 +25,8 @@ from bot.manifest_flip import ensemble_files
 from bot.outcome import Outcome
 from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json, write_registry
 from bot.registry_schema import schema_path_for
+from bot.sign_setup import sign_setup
+from bot.signing_flow import SignSetup, check_bundle_fields, sign_flip, with_bundle_fields
 from bot.verify import check_commit
 from flipbot.errors import InputError
 from flipbot.jsonfile import write_atomic
@@ -67,7 +70,12 @@ def _read_text(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
-def run_local(config: BotConfig, flip: Flip) -> LocalRun:
+def _read_bytes(root: Path, path: str) -> bytes | None:
+    target = root / path
+    return target.read_bytes() if target.is_file() and not target.is_symlink() else None
+
+
+def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> LocalRun:
     assert flip.plan is not None
     root = repo_root(config.registry, flip.plan.registry)
     # Bytes in, bytes out: no newline translation, the BOM kept (flipbot.registry_text).
@@ -79,14 +87,33 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     conventions = config.conventions
     prior = prior_from_registry(raw.text, registry)
     rendered = render_conventions(conventions, flip, base_sha="", registry=registry, prior=prior)
-    # Row updates are part of the bot's own registry rewrite: check_commit sees only that.
-    edit = flip_registry(raw.text, rendered.changes(flip), registry, schema=schema, bom=raw.bom)
+    setup = setup or sign_setup(
+        config.sign, config.mode, config.oidc, config.policy, ghes=config.ghes
+    )
+    slots = plan_bundles(flip.targets, registry, raw.text) if setup.backend else ()
+    # Row updates (and sigstore_bundle of rows that had none) are part of the bot's own
+    # registry rewrite: check_commit sees only that.
+    changes = with_bundle_fields(rendered.changes(flip), slots)
+    edit = flip_registry(raw.text, changes, registry, schema=schema, bom=raw.bom)
     extra = ensemble_files(
         flip, edit.after, lambda p: _read_text(root / p), verdict_to=config.verdict_file
     )
-    shipped_files = (*flip.files, *extra.files, *rendered.extra_files)
+    signed = sign_flip(
+        setup,
+        flip,
+        slots,
+        next(f for f in extra.files if f.sha256 == flip.verdict_sha256),
+        lambda p: [b] if (b := _read_bytes(root, p)) is not None else [],
+        registry=registry,
+        repository=config.repo,
+        base_sha="",
+        run_url=config.run_url,
+    )
+    check_bundle_fields(edit.after, registry, signed)
+    own = (*extra.files, *signed.files)
+    shipped_files = (*flip.files, *own, *rendered.extra_files)
     committed = {**{f.path: f.data for f in shipped_files}, registry: edit.after_bytes()}
-    check_commit(flip, registry, edit, committed, own=extra.files, extra=rendered.extra_files)
+    check_commit(flip, registry, edit, committed, own=own, extra=rendered.extra_files)
     for added in rendered.extra_files:
         _confined(root, added.path)
     targets = {f.path: confined(root.resolve(), f.path) for f in shipped_files}
@@ -102,6 +129,7 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
         derived_files=extra.files,
         manifest_notes=tuple(describe(extra.manifest)) if extra.manifest else (),
         row_updates=rendered.row_updates,
+        signing=signed,
     )
     body = build_body(context, layout=conventions.layout)
     if config.mode == "dry-run":

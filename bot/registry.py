@@ -24,6 +24,8 @@ from flipbot.registry_text import RegistryText
 from flipbot.registry_text import is_yaml as is_yaml
 
 FLIPPED_KEYS = ("sha256", "smoke")
+# Set by signing (bot.bundle_plan): may be null or missing before; the rewrite adds it then.
+BUNDLE_KEY = "sigstore_bundle"
 
 
 class RewriteInvariantError(AssertionError):
@@ -88,13 +90,19 @@ def flip_registry(
     file had a BOM, so :meth:`RegistryEdit.after_bytes` differs from the file's
     bytes only in the targeted values.
     """
+    signed = [c.id for c in changes if any(k == BUNDLE_KEY for k, _ in c.updates)]
+    work = text
+    if signed:
+        from bot.registry_insert import add_null_field
+
+        work = add_null_field(text, signed, BUNDLE_KEY, where)
     if is_yaml(where):
         from bot.registry_yaml import flip_yaml
 
-        edit = flip_yaml(text, changes, where, schema=schema)
+        edit = flip_yaml(work, changes, where, schema=schema)
     else:
-        edit = flip_json(text, changes, where, schema=schema)
-    return replace(edit, bom=bom)
+        edit = flip_json(work, changes, where, schema=schema)
+    return replace(edit, before=text, bom=bom)
 
 
 def write_registry(path: str | Path, edit: RegistryEdit) -> None:
@@ -136,7 +144,8 @@ def validate_rows(
             if key not in doc["models"][hits[0]]:
                 raise InputError(f"{where}: row '{change.id}' has no '{key}' field; add it")
         for key, _ in change.updates:
-            if not isinstance(doc["models"][hits[0]][key], str):
+            value = doc["models"][hits[0]][key]
+            if not isinstance(value, str) and not (key == BUNDLE_KEY and value is None):
                 raise InputError(
                     f"{where}: row '{change.id}' field '{key}' is not a string; row-updates "
                     "rewrites string fields only, fix --row-updates"

@@ -111,7 +111,10 @@ def flip_yaml(
             allowed.add(line)
         for key, value in change.updates:  # row-updates: a double-quoted (JSON) string
             line, col = row.lc.value(key)
-            end = _string_end(lines[line], col, row[key], f"{where}: row '{change.id}' {key}")
+            if row[key] is None:  # sigstore_bundle: null (or ~) before the first signing
+                end = _token_end(lines[line], col)
+            else:
+                end = _string_end(lines[line], col, row[key], f"{where}: row '{change.id}' {key}")
             edits.append((line, col, end, json.dumps(value, ensure_ascii=False)))
             allowed.add(line)
     for line, col, end, new in sorted(edits, reverse=True):

@@ -57,6 +57,27 @@ class PrInputs:
     draft: str = "false"  # true | false | always-true
     branch: str = ""
     verdict_file: str = ""  # repository-relative, inside the registry's folder, or ""
+    sign: str = "auto"  # auto | required | off (Sigstore signing with the job's OIDC token)
+    identity_regexp: str = ""  # the identity bundles must match; "" means the runtime's pattern
+
+
+SIGN_MODES = ("auto", "required", "off")
+
+
+def _sign_inputs(get: Callable[[str, str], str]) -> tuple[str, str]:
+    sign = get("SIGN", "auto").strip().lower() or "auto"
+    if sign not in SIGN_MODES:
+        raise InputError(f"input 'sign': {sign[:20]!r} is not one of {', '.join(SIGN_MODES)}")
+    pattern = get("IDENTITY_REGEXP", "").strip()
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise InputError(
+            f"input 'identity-regexp': not a regular expression ({exc}); fix the pattern"
+        ) from None
+    if len(pattern) > 500 or "\n" in pattern or "\x00" in pattern:
+        raise InputError("input 'identity-regexp': one line of at most 500 characters")
+    return sign, pattern
 
 
 def _text(name: str, value: str, most: int = MAX_TEMPLATE) -> str:
@@ -144,6 +165,7 @@ def parse_pr_inputs(
             f"input 'verdict-file': {verdict_file[:80]!r} is not a clean repository-relative "
             "*.json path; give e.g. model/tiny/fr_regressor_v2_ensemble_v1.verdict.json"
         )
+    sign, identity_regexp = _sign_inputs(get)
     reviewers = _names("reviewers", get("REVIEWERS", ""), LOGIN, 15)
     teams = _names("team-reviewers", get("TEAM_REVIEWERS", ""), TEAM, 15)
     if len(reviewers) + len(teams) > 15:
@@ -168,6 +190,8 @@ def parse_pr_inputs(
         draft=draft,
         branch=branch,
         verdict_file=verdict_file,
+        sign=sign,
+        identity_regexp=identity_regexp,
     )
 
 
@@ -191,6 +215,8 @@ def pr_outputs(pr: PrInputs) -> dict[str, str]:
         "draft": pr.draft,
         "branch": pr.branch,
         "verdict-file": pr.verdict_file,
+        "sign": pr.sign,
+        "identity-regexp": pr.identity_regexp,
     }
 
 

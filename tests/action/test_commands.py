@@ -64,6 +64,8 @@ def test_pr_convention_flags_pass_each_value_as_one_argument() -> None:
         "MILESTONE": "3",
         "SIGNOFF": "true",
         "BRANCH": "",
+        "SIGN": "required",
+        "IDENTITY_REGEXP": "^https://github\\.com/o/r/.+$",
     }
     argv = stage_argv("bot", env)
     assert argv[argv.index("--draft") + 1] == "always-true"
@@ -76,6 +78,7 @@ def test_pr_convention_flags_pass_each_value_as_one_argument() -> None:
     args = build_parser().parse_args(argv[2:])
     assert args.title_template == "-feat: {{ ensemble }}" and args.draft == "always-true"
     assert args.extra_files == "a/{{ ensemble }}.md=t/a.md\nb.md=t/b.md" and args.signoff
+    assert (args.sign, args.identity_regexp) == ("required", "^https://github\\.com/o/r/.+$")
 
 
 def test_a_hostile_value_stays_one_argument() -> None:

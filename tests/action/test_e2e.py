@@ -197,6 +197,9 @@ def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
         assert f"| {name} |" in pull.body or f"**{name}**" in pull.body
     for seed in PROMOTE_SEEDS.split(","):
         assert f"PLCC seed {seed}" in pull.body
+    # sign: auto (the default) in a job without an OIDC token: unsigned, and the PR says why
+    assert "**Unsigned:**" in pull.body and "the job has no OIDC token" in pull.body
+    assert "::warning::the flipped models are not signed" in run.log
 
     plan = FlipPlan.read(run.artifacts / "export" / "flip_plan.json")
     flipped_ids = {row.id for row in plan.rows}

@@ -56,10 +56,13 @@ def test_valid_convention_inputs_become_step_outputs(workspace):
             draft="always-true",
             branch="refs/heads/models/flip",
             verdict_file="model/tiny/audit/flip.verdict.json",
+            sign="Required",
+            identity_regexp=r"^https://github\.com/o/r/\.github/workflows/flip\.yml@refs/heads/main$",
         ),
         workspace,
     )
     out = input_outputs(inputs)
+    assert (out["sign"], out["identity-regexp"][-11:]) == ("required", "heads/main$")
     assert out["verdict-file"] == "model/tiny/audit/flip.verdict.json"
     assert inputs.draft is True and out["draft"] == "always-true"
     assert out["body-template"] == ".github/flipbot/body.md"
@@ -87,6 +90,8 @@ BAD = {
     "draft": ("maybe", "input 'draft': not one of true, false, always-true"),
     "branch": ("main", "input 'branch': 'main' is not a usable branch name"),
     "verdict_file": ("../x.json", "input 'verdict-file': '../x.json' is not a clean"),
+    "sign": ("maybe", "input 'sign': 'maybe' is not one of auto, required, off"),
+    "identity_regexp": ("(", "input 'identity-regexp': not a regular expression"),
     "title_template": ("x" * 1025, "input 'title-template': more than 1024 characters"),
     "body_header": (
         "x" * 70_000,
