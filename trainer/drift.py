@@ -213,7 +213,7 @@ def _old_inputs(
             float(doc["corpus"]["cq_min"]),
             float(doc["corpus"]["cq_max"]),
         )
-        plcc = doc.get("gate", {}).get("seed_loso_plcc")
+        plcc = doc.get("gate", {}).get("this_seed_loso_plcc")  # the repository's key (SPEC §14)
         return inputs, f"its sidecar {sidecar.name}", plcc if isinstance(plcc, float) else None
     except Exception as exc:  # an unreadable sidecar is a finding, not a crash
         return (

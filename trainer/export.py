@@ -17,6 +17,7 @@ Linear on purpose:
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -27,6 +28,7 @@ from flipbot.errors import InputError
 from flipbot.jsonfile import dumps, read_json, sha256_bytes, sha256_file
 from flipbot.plan_file import FlipPlan, PlanFile, PlanRow
 from flipbot.registry_text import load_registry_doc
+from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS, check_sidecar
 from flipbot.verdict_file import Verdict
 from trainer.drift import FILENAME as DRIFT_FILENAME
 from trainer.drift import Candidate, ModelInputs, measure_drift
@@ -67,6 +69,7 @@ class ExportRequest:
     device: str = "auto"  # auto | cpu | cuda
     epochs: int | None = None  # None: the verdict's recipe
     threads: int | None = None  # CPU threads for torch; None: torch's choice
+    parent_adrs: tuple[str, ...] = DEFAULT_PARENT_ADRS  # the sidecars' `parent_adrs`
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def run_export(request: ExportRequest) -> ExportReport:
     corpus_pin = CorpusPin(
         path=repo_relative(Path(request.corpus)),
         sha256=verdict.pins.corpus_sha256,
-        rows=data.rows,
+        n_rows=data.rows,
         cq_min=data.cq_min,
         cq_max=data.cq_max,
     )
@@ -128,16 +131,18 @@ def run_export(request: ExportRequest) -> ExportReport:
                 corpus=corpus_pin,
                 scaler=data.scaler,
                 training=fit.training,
-                gate=gate_numbers(verdict, pinned.path.name, pinned.sha256, seed),
+                verdict=verdict,
+                gate_evidence=gate_numbers(verdict, pinned.path.name, pinned.sha256, seed),
                 parity=parity[seed],
                 provenance=made_by,
                 calibration=calibration,
+                parent_adrs=request.parent_adrs,
             )
             files.append(_write(stage, targets, onnx_name, data_bytes))
-            files.append(_write(stage, targets, sidecar_name(onnx_name), _text(sidecar.to_json())))
+            files.append(_write(stage, targets, sidecar_name(onnx_name), _sidecar_text(sidecar)))
             rows.append(PlanRow(id=sidecar.id, seed=seed, sha256=sidecar.sha256, smoke=False))
             new_inputs = ModelInputs(data.scaler, data.cq_min, data.cq_max)
-            plcc = sidecar.gate.get("seed_loso_plcc")
+            plcc = sidecar.gate_evidence.get("seed_loso_plcc")
             candidates.append(Candidate(sidecar.id, seed, onnx_name, data_bytes, new_inputs, plcc))
             log.info(
                 "seed %d: %s sha256 %s, onnxruntime vs torch %.3g",
@@ -223,6 +228,16 @@ def checked_parity(data: bytes, name: str, model: Any, corpus: FullCorpus) -> Pa
     return parity
 
 
+def _sidecar_text(sidecar: Sidecar) -> bytes:
+    """The sidecar's bytes, once the repository's reader and libvmaf's scan read them right."""
+    data = _text(sidecar.to_json())
+    try:
+        check_sidecar(json.loads(data), data.decode("ascii"), sidecar_name(sidecar.onnx))
+    except InputError as exc:
+        raise ExportCheckError(str(exc)) from None
+    return data
+
+
 def sidecar_name(onnx_name: str) -> str:
     return Path(onnx_name).stem + ".json"
 
@@ -271,4 +286,12 @@ def read_calibration(folder: Path, verdict: Verdict) -> dict[str, Any] | None:
                 "rerun the gate or remove it"
             )
     constants = {k: v for k, v in doc.items() if k not in _CALIBRATION_PER_RUN}
-    return {"file": CALIBRATION_FILE, "sha256": sha256_file(path), "constants": constants}
+    # libvmaf's sidecar scan reads the first "kind" anywhere: the document's kind is kept
+    # under another key so that only the sidecar's own `kind` is ever read.
+    document = constants.pop("kind", None)
+    return {
+        "file": CALIBRATION_FILE,
+        "sha256": sha256_file(path),
+        "document": document,
+        "constants": constants,
+    }

@@ -18,6 +18,7 @@ from pathlib import Path
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
 from trainer.onnx_check import ExportCheckError
 from trainer.pins import NothingToExport
+from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS
 from trainer.registry_view import DEFAULT_ENSEMBLE_ID
 
 DESCRIPTION = """\
@@ -73,6 +74,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)"
     )
+    parser.add_argument(
+        "--parent-adrs",
+        default=",".join(DEFAULT_PARENT_ADRS),
+        help="the sidecars' parent_adrs, comma-separated (default: %(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
 
@@ -89,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         epochs=args.epochs,
         threads=args.threads,
+        parent_adrs=tuple(a.strip() for a in args.parent_adrs.split(",") if a.strip()),
     )
     try:
         report = run_export(request)

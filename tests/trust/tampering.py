@@ -115,6 +115,7 @@ def recipe_epochs_50(root: Path) -> None:
     for sidecar in sorted(export.glob(f"{ENSEMBLE}_seed*.json")):
         doc = load(sidecar)
         doc["training"]["recipe"]["epochs"] = 50
+        doc["training_recipe"]["epochs"] = 50  # the repository's summary of the same recipe
         doc["training"]["epochs_from"] = "--epochs"
         refile(export, sidecar.name, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
     plan = load(export / PLAN)
@@ -261,6 +262,7 @@ def _no_recipe(plan: dict[str, Any], export: Path) -> None:
 
 def _lr(doc: dict[str, Any]) -> None:
     doc["training"]["recipe"]["lr"] = 0.01
+    doc["training_recipe"]["lr"] = 0.01  # the repository's summary, as export writes it
 
 
 def _outside_pin(doc: dict[str, Any]) -> None:
