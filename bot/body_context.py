@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.body_prior import Prior
+from bot.external_data import Removal
 from bot.flip import Flip, ShippedFile
 
 
@@ -27,6 +28,8 @@ class BodyContext:
     # Other fields of the flipped rows that the row-updates input changes: id -> field -> value.
     row_updates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     branch: str = ""  # the flip branch, for the controls footer ("" in a local run)
+    # Data files of replaced models that nothing uses after the flip: the commit deletes them.
+    removed: tuple[Removal, ...] = ()
 
     @property
     def ensemble_id(self) -> str:

@@ -18,6 +18,7 @@ from bot.body import Body, BodyContext, build_body
 from bot.body_prior import prior_from_registry
 from bot.config import BotConfig
 from bot.conventions_render import Rendered, render_conventions
+from bot.external_data import other_models, stale_data_files
 from bot.flip import Flip
 from bot.manifest import describe
 from bot.manifest_flip import ensemble_files
@@ -63,6 +64,15 @@ def _local_schema(registry: Path, doc: Any) -> dict[str, Any] | None:
         raise InputError(f"{path}: not valid JSON ({exc}); fix the schema file") from None
 
 
+def _read_plain(root: Path, path: str) -> bytes | None:
+    """A regular file of the working tree inside ``root``; None for a symlink or anything else."""
+    target = root / path
+    inside = root.resolve() in target.resolve().parents
+    if target.is_symlink() or not target.is_file() or not inside:
+        return None
+    return target.read_bytes()
+
+
 def _read_text(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
@@ -82,9 +92,19 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
     # Row updates are part of the bot's own registry rewrite: check_commit sees only that.
     edit = flip_registry(raw.text, rendered.changes(flip), registry, schema=schema, bom=raw.bom)
     extra = ensemble_files(
-        flip, edit.after, lambda p: _read_text(root / p), verdict_to=config.verdict_file
+        flip,
+        edit.after,
+        lambda p: _read_text(root / p),
+        verdict_to=config.verdict_file,
+        read_bytes=lambda p: _read_plain(root, p),
     )
     shipped_files = (*flip.files, *extra.files, *rendered.extra_files)
+    removed = stale_data_files(
+        flip.targets,
+        other_models(raw.text, registry, flip),
+        lambda p: _read_plain(root, p),
+        [f.path for f in shipped_files] + [registry],
+    )
     committed = {**{f.path: f.data for f in shipped_files}, registry: edit.after_bytes()}
     check_commit(flip, registry, edit, committed, own=extra.files, extra=rendered.extra_files)
     for added in rendered.extra_files:
@@ -102,6 +122,7 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
         derived_files=extra.files,
         manifest_notes=tuple(describe(extra.manifest)) if extra.manifest else (),
         row_updates=rendered.row_updates,
+        removed=removed,
     )
     body = build_body(context, layout=conventions.layout)
     if config.mode == "dry-run":
@@ -116,6 +137,9 @@ def run_local(config: BotConfig, flip: Flip) -> LocalRun:
             wrote = True
     if edit.after != edit.before:
         write_registry(config.registry, edit)
+        wrote = True
+    for gone in removed:  # data files only the replaced models used
+        (root / gone.path).unlink()
         wrote = True
     outcome = Outcome("updated" if wrote else "unchanged", flipped=flip.flipped_ids)
     return LocalRun(outcome, edit, body, rendered, context, root)

@@ -48,7 +48,9 @@ def check_seed_sidecar(doc: Any, raw: bytes, where: str, verdict: Verdict, seed:
         try:
             expected["training_recipe"] = training_recipe(recipe, len(FEATURE_ORDER), NUM_CODECS)
         except (KeyError, TypeError, ValueError):
-            raise InputError(f"{where}: field 'training.recipe' is incomplete; rerun export") from None
+            raise InputError(
+                f"{where}: field 'training.recipe' is incomplete; rerun export"
+            ) from None
     for key, want in expected.items():
         found = first_difference(doc.get(key), want, key)
         if found is not None:

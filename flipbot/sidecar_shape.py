@@ -183,9 +183,7 @@ def check_sidecar(doc: Any, text: str, where: str) -> None:
         )
 
 
-def _types(
-    doc: Any, keys: Mapping[str, type | tuple[type, ...]], where: str, prefix: str
-) -> None:
+def _types(doc: Any, keys: Mapping[str, type | tuple[type, ...]], where: str, prefix: str) -> None:
     if not isinstance(doc, dict):
         raise InputError(f"{where}: field '{prefix.rstrip('.')}' must be an object; rerun export")
     for key, kind in keys.items():

@@ -16,9 +16,9 @@ import traceback
 from pathlib import Path
 
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS
 from trainer.onnx_check import ExportCheckError
 from trainer.pins import NothingToExport
-from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS
 from trainer.registry_view import DEFAULT_ENSEMBLE_ID
 
 DESCRIPTION = """\

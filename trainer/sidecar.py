@@ -29,6 +29,7 @@ from flipbot.features import (
     Scaler,
 )
 from flipbot.onnx_contract import INPUT_SHAPES, OPSET, OUTPUT_SHAPES
+from flipbot.provenance import git_commit
 from flipbot.sidecar_shape import (
     DEFAULT_PARENT_ADRS,
     INPUT_NAMES,
@@ -36,7 +37,6 @@ from flipbot.sidecar_shape import (
     gate_block,
     training_recipe,
 )
-from flipbot.provenance import git_commit
 from flipbot.verdict_file import Verdict
 from trainer.onnx_check import PARITY_TOLERANCE, Parity
 
