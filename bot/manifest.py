@@ -136,20 +136,31 @@ def sync_manifest(text: str, where: str, given: ManifestInputs) -> ManifestEdit:
     changes += [((k,), v) for k, v in given.inputs.items() if k in doc]
     flipped = {m.id for m in given.members}
     every = all(m.get("id") in flipped for m in members)
+    caveats: list[str] = []  # said only when the flip changes the manifest
     if given.codec_vocab is not None:
-        changes += _codec_vocab(doc, where, given, notes)
+        changes += _codec_vocab(doc, where, given, notes, caveats)
     stale: list[str] = []
     confidence = dict(doc["confidence"]) if isinstance(doc.get("confidence"), dict) else {}
     if given.confidence is not None:
         confidence.update(given.confidence)
     if given.loader_confidence is not None and every:
         confidence.update(given.loader_confidence)
+        caveats.append(
+            f"{where}: `confidence.conformal_q_residual` is calibrated on the LOSO held-out "
+            "predictions (the fold models of the judged seeds), not on the shipped full-corpus "
+            "fits, which no held-out data is left to calibrate."
+        )
     elif given.loader_confidence is not None and confidence.get("conformal_q_residual") is not None:
         stale.append("confidence.conformal_q_residual")
     if confidence != doc.get("confidence") and (given.confidence or given.loader_confidence):
         changes.append((("confidence",), confidence))
     if given.eval is not None and every:
         changes.append((("eval",), dict(given.eval)))
+        caveats.append(
+            f"{where}: `eval` now describes the new members: `in_sample_*` and "
+            "`mean_sigma_train` on the corpus they were fitted on (in-sample), `loso_*` on "
+            "held-out sources."
+        )
     changes.append((("gate",), dict(given.gate)))
     if "smoke" in doc and all(m.get("id") in production for m in members):
         changes.append((("smoke",), False))
@@ -159,13 +170,14 @@ def sync_manifest(text: str, where: str, given: ManifestInputs) -> ManifestEdit:
         replaced = {p[0] for p, _ in changes}
         stale = [k for k in STALE_FIELDS if k in doc and k not in replaced] + stale
     unvouched = tuple(k for k in doc if k not in OWNED_FIELDS and k not in STALE_FIELDS)
+    notes += caveats if changed else []
     return ManifestEdit(
         where, text, after, changed, tuple(stale) if changed else (), tuple(notes), unvouched
     )
 
 
 def _codec_vocab(
-    doc: dict[str, Any], where: str, given: ManifestInputs, notes: list[str]
+    doc: dict[str, Any], where: str, given: ManifestInputs, notes: list[str], caveats: list[str]
 ) -> list[tuple[tuple[str | int, ...], Any]]:
     """``codec_vocab`` (+ version) for the members' codec input; exit 2 if a kept member differs."""
     assert given.codec_vocab is not None
@@ -184,6 +196,12 @@ def _codec_vocab(
             f"{where}: codec_vocab had {len(old)} entries but the members' codec input has "
             f"{width} columns (a loader's one-hot of that width fails in onnxruntime); corrected"
         )
+    caveats.append(
+        f"{where}: `codec_vocab` names the members' {width} codec columns (the encoder slots, "
+        "then `preset_norm`, `crf_norm`); a loader that one-hots the last two feeds 0 or 1 "
+        "where the members were fitted with 0.5 and the CQ position: flipbot cannot vouch for "
+        "scores built that way (build the block from a seed sidecar's `codec_block_layout`)."
+    )
     out: list[tuple[tuple[str | int, ...], Any]] = [(("codec_vocab",), list(given.codec_vocab))]
     if given.codec_vocab_version is not None:
         out.append((("codec_vocab_version",), given.codec_vocab_version))
