@@ -265,6 +265,18 @@ def _lr(doc: dict[str, Any]) -> None:
     doc["training_recipe"]["lr"] = 0.01  # the repository's summary, as export writes it
 
 
+def _gate_verdict(doc: dict[str, Any]) -> None:
+    doc["gate"]["this_seed_loso_plcc"] = 0.9999  # a better number than the verdict's
+
+
+def _nested_kind(doc: dict[str, Any]) -> None:
+    doc["calibration"] = {"kind": "nr"}  # sorted before the top-level kind: libvmaf reads nr
+
+
+def _no_input_names(doc: dict[str, Any]) -> None:
+    doc.pop("input_names")
+
+
 def _outside_pin(doc: dict[str, Any]) -> None:
     doc["pins"]["loso_files"]["../loso_seed9.json"] = "0" * 64
 
@@ -381,6 +393,21 @@ CASES = (
         "one sidecar fitted with another lr",
         edit_sidecar(_lr),
         (f"{SEED0}.json", "training.recipe"),
+    ),
+    Case(
+        "sidecar claims a better LOSO PLCC than the verdict",
+        edit_sidecar(_gate_verdict),
+        (f"{SEED0}.json", "gate.this_seed_loso_plcc"),
+    ),
+    Case(
+        "sidecar hides a kind for libvmaf's scan",
+        edit_sidecar(_nested_kind),
+        (f"{SEED0}.json", "calibration.kind", "libvmaf"),
+    ),
+    Case(
+        "sidecar without input_names (the model audit's key)",
+        edit_sidecar(_no_input_names),
+        (f"{SEED0}.json", "'input_names'"),
     ),
     # --- the verdict: re-judged by the gate on the loso files it pins --------------------------
     Case("decision MAYBE", edit_verdict(_set("decision", "MAYBE")), ("PROMOTE.json", "'decision'")),
