@@ -222,7 +222,9 @@ def _old_inputs(
             float(doc["corpus"]["cq_min"]),
             float(doc["corpus"]["cq_max"]),
         )
-        plcc = doc.get("gate", {}).get("this_seed_loso_plcc")  # the repository's key (SPEC §14)
+        gate = doc.get("gate", {})
+        # The repository's key (SPEC §14); flipbot's sidecars of schema 1 named it seed_loso_plcc.
+        plcc = gate.get("this_seed_loso_plcc", gate.get("seed_loso_plcc"))
         return inputs, f"its sidecar {sidecar.name}", plcc if isinstance(plcc, float) else None
     except Exception as exc:  # an unreadable sidecar is a finding, not a crash
         return (
