@@ -78,27 +78,33 @@ def stale_data_files(
     repository paths of every other model the registry lists (their references keep a file).
     """
     writes = set(shipped)
-    still_used: set[str] = set()
-    for path in other_models:
-        data = read(path)
-        if data is not None:
-            folder = PurePosixPath(path).parent
-            still_used |= {str(folder / loc) for loc in external_locations(data) if _plain(loc)}
-    out: dict[str, Removal] = {}
+    candidates: dict[str, str] = {}  # data file -> the replaced model that named it
     for t in targets:
-        if t.seed is None:
-            continue
-        old = read(t.path)
+        old = read(t.path) if t.seed is not None else None
         if old is None:
             continue
         folder = PurePosixPath(t.path).parent
         for loc in external_locations(old):
             path = str(folder / loc) if str(folder) != "." else loc
-            if not _plain(loc) or path in writes or path in still_used or path in out:
-                continue
-            data = read(path)
-            if data is not None:
-                out[path] = Removal(path, len(data), git_sha(path), t.path)
+            if _plain(loc) and path not in writes:
+                candidates.setdefault(path, t.path)
+    if not candidates:
+        return ()  # nothing to remove: the other models need not be read
+    still_used: set[str] = set()
+    for path in other_models:
+        data = read(path)
+        if data is not None:
+            folder = PurePosixPath(path).parent
+            still_used |= {
+                str(folder / loc) if str(folder) != "." else loc
+                for loc in external_locations(data)
+                if _plain(loc)
+            }
+    out: dict[str, Removal] = {}
+    for path, model in candidates.items():
+        data = None if path in still_used else read(path)
+        if data is not None:
+            out[path] = Removal(path, len(data), git_sha(path), model)
     return tuple(out[p] for p in sorted(out))
 
 

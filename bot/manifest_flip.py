@@ -27,12 +27,8 @@ from bot.manifest import (
     verdict_path,
     verify_manifest,
 )
-from bot.manifest_numbers import (
-    CODEC_VOCAB,
-    kept_member_widths,
-    loso_numbers,
-    members_eval,
-)
+from bot.manifest_numbers import kept_member_widths, loso_numbers, members_eval
+from flipbot.ensemble_numbers import CODEC_VOCAB
 from flipbot.errors import InputError
 from flipbot.features import ENCODER_VOCAB_VERSION
 from flipbot.jsonfile import sha256_bytes

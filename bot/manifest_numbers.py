@@ -20,61 +20,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import onnx
 
 from bot.flip import Flip
 from bot.manifest import ManifestInputs
-from flipbot.ensemble_numbers import DEFAULT_COVERAGE, conformal_q, ensemble_eval, gaussian_z
-from flipbot.features import ENCODER_VOCAB_V2
+from flipbot.ensemble_numbers import DEFAULT_COVERAGE
 from flipbot.onnx_contract import INPUT_CODEC, MAX_BYTES
+from gate.ensemble_loso import LosoNumbers
+from gate.ensemble_loso import loso_numbers as gate_loso_numbers
 from gate.loso_set import load_loso_set
 from gate.rejudge import pinned_seeds
 
-CODEC_VOCAB: tuple[str, ...] = (*ENCODER_VOCAB_V2, "preset_norm", "crf_norm")
-CONFORMAL_METHOD = "ensemble+conformal"  # the loader's name for mu ± q·sigma
-
-
-@dataclass(frozen=True)
-class LosoNumbers:
-    confidence: dict[str, Any] | None  # the loader's confidence keys, None if q is undefined
-    eval: dict[str, Any]
-
 
 def loso_numbers(flip: Flip, coverage: float = DEFAULT_COVERAGE) -> LosoNumbers:
-    """The flipped seeds' LOSO held-out predictions (the files the verdict pins, re-read)."""
+    """The flipped seeds' LOSO held-out numbers (the files the verdict pins, re-read)."""
     verdict, path = flip.verdict, flip.verdict_path
     run = load_loso_set(path.parent, pinned_seeds(verdict, path))
-    seeds = [a for a in run.artefacts if a.seed in set(verdict.flip)]
-    y = np.concatenate([np.asarray(f.y_true, dtype=np.float64) for f in seeds[0].folds])
-    preds = np.vstack(
-        [np.concatenate([np.asarray(f.y_pred, dtype=np.float64) for f in a.folds]) for a in seeds]
-    )
-    numbers = ensemble_eval(y, preds)
-    q = conformal_q(y, preds, coverage)
-    evaluation = {
-        "loso_plcc": numbers["plcc"],
-        "loso_rmse": numbers["rmse"],
-        "loso_mean_sigma": numbers["mean_sigma"],
-        "loso_frames": int(y.size),
-        "loso_seeds": [a.seed for a in seeds],
-    }
-    if q is None:
-        return LosoNumbers(None, evaluation)
-    confidence = {
-        "conformal_q_residual": q,
-        "gaussian_z": gaussian_z(coverage),
-        "method": CONFORMAL_METHOD,
-        "nominal_coverage": coverage,
-        "conformal_q_from": (
-            f"LOSO held-out predictions of seeds {[a.seed for a in seeds]} ({y.size} frames): "
-            "quantile of |y - mu| / sigma, sigma the sample std across seeds"
-        ),
-    }
-    return LosoNumbers(confidence, evaluation)
+    return gate_loso_numbers(run, verdict.flip, coverage)
 
 
 def members_eval(in_sample: dict[str, Any] | None, loso: dict[str, Any]) -> dict[str, Any]:

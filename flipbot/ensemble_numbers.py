@@ -21,8 +21,12 @@ from statistics import NormalDist
 
 import numpy as np
 
+from flipbot.features import ENCODER_VOCAB_V2
 from flipbot.metrics import score
 
+# The repository loader's one-hot vocabulary: one name per codec column of the members
+# (the 12 encoder slots of vocabulary v2, then the two continuous columns).
+CODEC_VOCAB: tuple[str, ...] = (*ENCODER_VOCAB_V2, "preset_norm", "crf_norm")
 SIGMA_FLOOR = 1e-6  # VMAF points
 DEFAULT_COVERAGE = 0.95
 

@@ -25,11 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from flipbot.errors import InputError
+from flipbot.features import Scaler
 from flipbot.jsonfile import dumps, read_json, sha256_bytes, sha256_file
 from flipbot.plan_file import FlipPlan, PlanFile, PlanRow
 from flipbot.registry_text import load_registry_doc
 from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS, check_sidecar
 from flipbot.verdict_file import Verdict
+from gate.ensemble_loso import loso_numbers
+from gate.loso_set import load_loso_set
+from gate.rejudge import pinned_seeds
 from trainer.drift import FILENAME as DRIFT_FILENAME
 from trainer.drift import Candidate, ModelInputs, measure_drift
 from trainer.full_fit import FullCorpus, fit_seeds, load_full_corpus
@@ -167,7 +171,9 @@ def run_export(request: ExportRequest) -> ExportReport:
                 "member was judged and cleared; manifest left out"
             )
         else:
-            manifest = _manifest(request.ensemble_id, rows, targets, pinned, calibration)
+            manifest = _manifest(
+                request.ensemble_id, rows, targets, pinned, calibration, data.scaler
+            )
             files.append(_write(stage, targets, sidecar_name(targets.ensemble_onnx), manifest))
             rows.append(PlanRow(request.ensemble_id, None, files[-1].sha256, smoke=False))
         for note in notes:
@@ -257,12 +263,17 @@ def _manifest(
     targets: RegistryTargets,
     pinned: PinnedVerdict,
     calibration: dict[str, Any] | None,
+    scaler: Scaler,
 ) -> bytes:
     members = [
         (r.id, r.seed, targets.seed_onnx[r.seed], r.sha256) for r in rows if r.seed is not None
     ]
     gate = gate_numbers(pinned.verdict, pinned.path.name, pinned.sha256)
-    return _text(ensemble_manifest(ensemble_id, members, gate, calibration))
+    verdict = pinned.verdict
+    run = load_loso_set(pinned.path.parent, pinned_seeds(verdict, pinned.path))
+    loso = loso_numbers(run, verdict.flip)
+    doc = ensemble_manifest(ensemble_id, members, gate, calibration, scaler=scaler, loso=loso)
+    return _text(doc)
 
 
 def read_calibration(folder: Path, verdict: Verdict) -> dict[str, Any] | None:

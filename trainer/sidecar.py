@@ -20,6 +20,7 @@ import onnxruntime
 import torch
 
 import flipbot
+from flipbot.ensemble_numbers import CODEC_VOCAB
 from flipbot.features import (
     CODEC_BLOCK_LAYOUT,
     ENCODER_VOCAB_V2,
@@ -38,6 +39,7 @@ from flipbot.sidecar_shape import (
     training_recipe,
 )
 from flipbot.verdict_file import Verdict
+from gate.ensemble_loso import LosoNumbers
 from trainer.onnx_check import PARITY_TOLERANCE, Parity
 
 SIDECAR_SCHEMA_VERSION = 2
@@ -181,16 +183,37 @@ def ensemble_manifest(
     members: list[tuple[str, int, str, str]],
     gate: dict[str, Any],
     calibration: dict[str, Any] | None,
+    *,
+    scaler: Scaler,
+    loso: LosoNumbers,
 ) -> dict[str, Any]:
-    """members: (row id, seed, onnx file name, sha256) per seed, in seed order."""
+    """members: (row id, seed, onnx file name, sha256) per seed, in seed order.
+
+    Besides flipbot's own keys it carries what the repository's ensemble loader reads
+    (SPEC §14): ``codec_vocab`` (one name per codec column of the members), the scaler,
+    and ``confidence`` with ``conformal_q_residual`` from the LOSO predictions; ``eval``
+    holds the LOSO held-out numbers (no in-sample ones: export does not run the ONNX files
+    on the corpus as an ensemble).
+    """
     doc: dict[str, Any] = {
         "schema_version": SIDECAR_SCHEMA_VERSION,
         "kind": MANIFEST_KIND,
         "id": ensemble_id,
         "aggregation": "mean",
         "members": [{"id": i, "seed": s, "onnx": f, "sha256": h} for i, s, f, h in members],
+        "ensemble_size": len(members),
+        "codec_vocab": list(CODEC_VOCAB),
+        "codec_vocab_version": ENCODER_VOCAB_VERSION,
+        "feature_order": list(FEATURE_ORDER),
+        "feature_mean": list(scaler.mean),
+        "feature_std": list(scaler.std),
+        "eval": loso.eval,
         "gate": gate,
     }
+    confidence: dict[str, Any] = dict(loso.confidence or {})
     if calibration is not None:
         doc["calibration"] = calibration
+        confidence["flipbot_intervals"] = calibration["constants"].get("interval")
+    if confidence:
+        doc["confidence"] = confidence
     return doc

@@ -457,6 +457,13 @@ def test_ensemble_row_gets_a_manifest_when_the_verdict_lets_it_flip(
     assert ensemble_rows[0].sha256 == sha256_file(manifest_path)
     manifest = json.loads(manifest_path.read_text())
     assert manifest["aggregation"] == "mean"
+    # What the repository's ensemble loader reads (SPEC §14): one-hot width == codec input.
+    assert len(manifest["codec_vocab"]) == 14 and manifest["codec_vocab"][-1] == "crf_norm"
+    side = json.loads((out / f"{ENSEMBLE}_seed0.json").read_text())
+    assert manifest["feature_mean"] == side["feature_mean"]
+    assert manifest["confidence"]["conformal_q_residual"] > 0
+    assert manifest["confidence"]["nominal_coverage"] == 0.95
+    assert manifest["eval"]["loso_seeds"] == list(SEEDS)
     assert [(m["seed"], m["sha256"]) for m in manifest["members"]] == [
         (s, sha256_file(out / f"{ENSEMBLE}_seed{s}.onnx")) for s in SEEDS
     ]
