@@ -57,7 +57,7 @@ STALE_FIELDS = ("eval", "evaluation", "metrics", "training", "corpus", "calibrat
 # kept as it was and named in the PR as one flipbot cannot vouch for.
 OWNED_FIELDS = frozenset(
     {"kind", "id", "members", "smoke", "gate", "confidence", "eval", "codec_vocab",
-     "codec_vocab_version", *INPUT_FIELDS}
+     "codec_vocab_version", "schema_version", "aggregation", *INPUT_FIELDS}
 )  # fmt: skip
 # The loader's confidence keys (SPEC §14).
 LOADER_CONFIDENCE = ("conformal_q_residual", "gaussian_z", "method", "nominal_coverage")
@@ -169,7 +169,13 @@ def sync_manifest(text: str, where: str, given: ManifestInputs) -> ManifestEdit:
     if changed:
         replaced = {p[0] for p, _ in changes}
         stale = [k for k in STALE_FIELDS if k in doc and k not in replaced] + stale
-    unvouched = tuple(k for k in doc if k not in OWNED_FIELDS and k not in STALE_FIELDS)
+    unvouched = tuple(
+        k
+        for k in doc
+        if k not in OWNED_FIELDS
+        and k not in STALE_FIELDS
+        and not (k == "ensemble_size" and doc[k] == len(members))  # checked: it holds
+    )
     notes += caveats if changed else []
     return ManifestEdit(
         where, text, after, changed, tuple(stale) if changed else (), tuple(notes), unvouched
