@@ -38,6 +38,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.manifest_loader import loader_fields
 from bot.manifest_text import set_values
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
@@ -134,41 +135,18 @@ def sync_manifest(text: str, where: str, given: ManifestInputs) -> ManifestEdit:
             f"{ONE_HOT_SLOTS} vocabulary slots: it was wrong, not merely old; corrected"
         )
     changes += [((k,), v) for k, v in given.inputs.items() if k in doc]
-    flipped = {m.id for m in given.members}
-    every = all(m.get("id") in flipped for m in members)
-    caveats: list[str] = []  # said only when the flip changes the manifest
-    if given.codec_vocab is not None:
-        changes += _codec_vocab(doc, where, given, notes, caveats)
-    stale: list[str] = []
-    confidence = dict(doc["confidence"]) if isinstance(doc.get("confidence"), dict) else {}
-    if given.confidence is not None:
-        confidence.update(given.confidence)
-    if given.loader_confidence is not None and every:
-        confidence.update(given.loader_confidence)
-        caveats.append(
-            f"{where}: `confidence.conformal_q_residual` is calibrated on the LOSO held-out "
-            "predictions (the fold models of the judged seeds), not on the shipped full-corpus "
-            "fits, which no held-out data is left to calibrate."
-        )
-    elif given.loader_confidence is not None and confidence.get("conformal_q_residual") is not None:
-        stale.append("confidence.conformal_q_residual")
-    if confidence != doc.get("confidence") and (given.confidence or given.loader_confidence):
-        changes.append((("confidence",), confidence))
-    if given.eval is not None and every:
-        changes.append((("eval",), dict(given.eval)))
-        caveats.append(
-            f"{where}: `eval` now describes the new members: `in_sample_*` and "
-            "`mean_sigma_train` on the corpus they were fitted on (in-sample), `loso_*` on "
-            "held-out sources."
-        )
+    found = loader_fields(doc, where, given)
+    changes += found.changes
+    notes += found.notes
     changes.append((("gate",), dict(given.gate)))
     if "smoke" in doc and all(m.get("id") in production for m in members):
         changes.append((("smoke",), False))
     after = set_values(text, changes)
     changed = tuple(_name(p) for p, v in changes if _get(doc, p) != v)
+    stale: list[str] = []
     if changed:
         replaced = {p[0] for p, _ in changes}
-        stale = [k for k in STALE_FIELDS if k in doc and k not in replaced] + stale
+        stale = [k for k in STALE_FIELDS if k in doc and k not in replaced] + list(found.stale)
     unvouched = tuple(
         k
         for k in doc
@@ -176,42 +154,10 @@ def sync_manifest(text: str, where: str, given: ManifestInputs) -> ManifestEdit:
         and k not in STALE_FIELDS
         and not (k == "ensemble_size" and doc[k] == len(members))  # checked: it holds
     )
-    notes += caveats if changed else []
+    notes += list(found.caveats) if changed else []
     return ManifestEdit(
         where, text, after, changed, tuple(stale) if changed else (), tuple(notes), unvouched
     )
-
-
-def _codec_vocab(
-    doc: dict[str, Any], where: str, given: ManifestInputs, notes: list[str], caveats: list[str]
-) -> list[tuple[tuple[str | int, ...], Any]]:
-    """``codec_vocab`` (+ version) for the members' codec input; exit 2 if a kept member differs."""
-    assert given.codec_vocab is not None
-    width = len(given.codec_vocab)
-    odd = {i: w for i, w in given.kept_widths.items() if w is not None and w != width}
-    if odd:
-        shown = ", ".join(f"'{i}' takes {w}" for i, w in sorted(odd.items()))
-        raise InputError(
-            f"{where}: the loader feeds every member a one-hot of width len(codec_vocab), but the "
-            f"flipped members take {width} codec columns while kept members differ ({shown}); "
-            "no codec_vocab fits both: flip every member, or remove the others from the manifest"
-        )
-    old = doc.get("codec_vocab")
-    if isinstance(old, list) and len(old) != width:
-        notes.append(
-            f"{where}: codec_vocab had {len(old)} entries but the members' codec input has "
-            f"{width} columns (a loader's one-hot of that width fails in onnxruntime); corrected"
-        )
-    caveats.append(
-        f"{where}: `codec_vocab` names the members' {width} codec columns (the encoder slots, "
-        "then `preset_norm`, `crf_norm`); a loader that one-hots the last two feeds 0 or 1 "
-        "where the members were fitted with 0.5 and the CQ position: flipbot cannot vouch for "
-        "scores built that way (build the block from a seed sidecar's `codec_block_layout`)."
-    )
-    out: list[tuple[tuple[str | int, ...], Any]] = [(("codec_vocab",), list(given.codec_vocab))]
-    if given.codec_vocab_version is not None:
-        out.append((("codec_vocab_version",), given.codec_vocab_version))
-    return out
 
 
 def describe(edit: ManifestEdit) -> list[str]:

@@ -25,17 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from flipbot.errors import InputError
-from flipbot.features import Scaler
-from flipbot.jsonfile import dumps, read_json, sha256_bytes, sha256_file
+from flipbot.jsonfile import dumps, sha256_bytes, sha256_file
 from flipbot.plan_file import FlipPlan, PlanFile, PlanRow
 from flipbot.registry_text import load_registry_doc
 from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS, check_sidecar
-from flipbot.verdict_file import Verdict
-from gate.ensemble_loso import loso_numbers
-from gate.loso_set import load_loso_set
-from gate.rejudge import pinned_seeds
 from trainer.drift import FILENAME as DRIFT_FILENAME
 from trainer.drift import Candidate, ModelInputs, measure_drift
+from trainer.export_manifest import manifest_bytes, read_calibration
 from trainer.full_fit import FullCorpus, fit_seeds, load_full_corpus
 from trainer.onnx_check import (
     PARITY_TOLERANCE,
@@ -45,7 +41,7 @@ from trainer.onnx_check import (
     measure_parity,
 )
 from trainer.onnx_export import to_onnx_bytes
-from trainer.pins import PinnedVerdict, read_pinned_verdict, seeds_to_export
+from trainer.pins import read_pinned_verdict, seeds_to_export
 from trainer.registry_view import (
     DEFAULT_ENSEMBLE_ID,
     RegistryTargets,
@@ -53,14 +49,10 @@ from trainer.registry_view import (
     repo_relative,
     seed_row_id,
 )
-from trainer.sidecar import CorpusPin, Sidecar, ensemble_manifest, gate_numbers, provenance
+from trainer.sidecar import CorpusPin, Sidecar, gate_numbers, provenance
 from trainer.staging import check_out_dir, staged_folder
 
 log = logging.getLogger(__name__)
-CALIBRATION_FILE = "calibration.json"
-# Keys of calibration.json that are not ensemble-level constants: per-source
-# detail, and the pins (checked against the verdict's instead).
-_CALIBRATION_PER_RUN = frozenset({"sources", "loso_files", "corpus_sha256"})
 
 
 @dataclass(frozen=True)
@@ -171,7 +163,7 @@ def run_export(request: ExportRequest) -> ExportReport:
                 "member was judged and cleared; manifest left out"
             )
         else:
-            manifest = _manifest(
+            manifest = manifest_bytes(
                 request.ensemble_id, rows, targets, pinned, calibration, data.scaler
             )
             files.append(_write(stage, targets, sidecar_name(targets.ensemble_onnx), manifest))
@@ -255,54 +247,3 @@ def _text(doc: dict[str, Any]) -> bytes:
 def _write(stage: Path, targets: RegistryTargets, name: str, data: bytes) -> PlanFile:
     (stage / name).write_bytes(data)
     return PlanFile(path=targets.repo_path(name), artifact=name, sha256=sha256_bytes(data))
-
-
-def _manifest(
-    ensemble_id: str,
-    rows: list[PlanRow],
-    targets: RegistryTargets,
-    pinned: PinnedVerdict,
-    calibration: dict[str, Any] | None,
-    scaler: Scaler,
-) -> bytes:
-    members = [
-        (r.id, r.seed, targets.seed_onnx[r.seed], r.sha256) for r in rows if r.seed is not None
-    ]
-    gate = gate_numbers(pinned.verdict, pinned.path.name, pinned.sha256)
-    verdict = pinned.verdict
-    run = load_loso_set(pinned.path.parent, pinned_seeds(verdict, pinned.path))
-    loso = loso_numbers(run, verdict.flip)
-    doc = ensemble_manifest(ensemble_id, members, gate, calibration, scaler=scaler, loso=loso)
-    return _text(doc)
-
-
-def read_calibration(folder: Path, verdict: Verdict) -> dict[str, Any] | None:
-    """The gate's ensemble-level calibration constants, if it wrote ``calibration.json``.
-
-    Per-source rows stay in the gate's file; the sidecar gets the constants to
-    ship (scale factors, levels, pooled coverage) and the file's sha256. A file
-    made from other loso files than the verdict's is stale: refused.
-    """
-    path = folder / CALIBRATION_FILE
-    if not path.is_file():
-        return None
-    doc = read_json(path)
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: expected a JSON object; rerun the gate")
-    pins = verdict.pins
-    for key, pinned in (("loso_files", pins.loso_files), ("corpus_sha256", pins.corpus_sha256)):
-        if key in doc and doc[key] != pinned:
-            raise InputError(
-                f"{path}: its {key} differ from the verdict's pins, so it belongs to another run; "
-                "rerun the gate or remove it"
-            )
-    constants = {k: v for k, v in doc.items() if k not in _CALIBRATION_PER_RUN}
-    # libvmaf's sidecar scan reads the first "kind" anywhere: the document's kind is kept
-    # under another key so that only the sidecar's own `kind` is ever read.
-    document = constants.pop("kind", None)
-    return {
-        "file": CALIBRATION_FILE,
-        "sha256": sha256_file(path),
-        "document": document,
-        "constants": constants,
-    }
