@@ -144,6 +144,15 @@ def scan_shadows(doc: Any, path: str = "") -> list[str]:
     return found
 
 
+def text_shadows(text: str) -> list[str]:
+    """Scanned words other than ``kind`` anywhere in the text (the sidecar has none of them).
+
+    A string ending in an escaped quote and such a word (a path ``x\\"name``) puts
+    ``"name"`` in the text without any key or value being that word.
+    """
+    return [f'"{k}" in the text' for k in SCANNED_KEYS if k != "kind" and f'"{k}"' in text]
+
+
 def libvmaf_scan(text: str, key: str) -> str | None:
     """The string libvmaf reads for ``key``: first ``"key"`` anywhere, next ``:``, a quoted value."""
     at = text.find(f'"{key}"')
@@ -175,7 +184,7 @@ def check_sidecar(doc: Any, text: str, where: str) -> None:
             f"{where}: fields 'input_names'/'output_names' must be {list(INPUT_NAMES)} and "
             f"{list(OUTPUT_NAMES)}, the graph's names; rerun export"
         )
-    shadows = scan_shadows(doc)
+    shadows = scan_shadows(doc) + text_shadows(text)
     if shadows or libvmaf_scan(text, "kind") != "fr":
         raise InputError(
             f"{where}: libvmaf's sidecar scan would read a wrong value ({', '.join(shadows)} "

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from flipbot.errors import InputError
-from flipbot.sidecar_shape import check_sidecar, libvmaf_scan, scan_shadows
+from flipbot.sidecar_shape import check_sidecar, libvmaf_scan, scan_shadows, text_shadows
 
 
 def test_the_first_occurrence_wins_as_in_libvmaf() -> None:
@@ -36,3 +36,12 @@ def test_a_sidecar_over_1_mib_or_not_an_object_is_refused() -> None:
         check_sidecar([], "[]", "s.json")
     with pytest.raises(InputError, match="field 'codec_aware' is missing"):
         check_sidecar({"kind": "fr"}, '{"kind": "fr"}', "s.json")
+
+
+def test_an_escaped_quote_cannot_smuggle_a_scanned_word_into_the_text() -> None:
+    doc = {"corpus": {"path": 'runs/x"name'}, "kind": "fr"}
+    text = json.dumps(doc)
+    assert scan_shadows(doc) == []  # no key or value is the word, yet the text has it
+    assert libvmaf_scan(text, "name") == "fr"  # libvmaf would read a name, and a wrong one
+    assert text_shadows(text) == ['"name" in the text']
+    assert text_shadows(json.dumps({"kind": "fr", "input_names": ["features"]})) == []
