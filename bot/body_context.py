@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.body_prior import Prior
+from bot.external_data import Removal
 from bot.flip import Flip, ShippedFile
 from bot.signing_flow import Signed
 
@@ -30,6 +31,8 @@ class BodyContext:
     branch: str = ""  # the flip branch, for the controls footer ("" in a local run)
     # The Sigstore bundles and the promotion record the commit adds, or why there are none.
     signing: Signed | None = None
+    # Data files of replaced models that nothing uses after the flip: the commit deletes them.
+    removed: tuple[Removal, ...] = ()
 
     @property
     def signed_files(self) -> tuple[ShippedFile, ...]:

@@ -53,7 +53,8 @@ def revert(ctx: BodyContext) -> str:
     files = (*ctx.flip.files, *ctx.derived_files, *ctx.signed_files, *ctx.extra_files)
     known = ctx.prior.paths if ctx.prior is not None else None
     new = [f.path for f in files if known is not None and f.path not in known]
-    paths = [ctx.registry, *(f.path for f in files if f.path not in new)]
+    removed = [r.path for r in ctx.removed]
+    paths = [ctx.registry, *(f.path for f in files if f.path not in new), *removed]
     base = ctx.base_sha or "<the base commit>"
     quoted = " \\\n  ".join(shlex.quote(p) for p in paths)
     lines = [
@@ -69,6 +70,13 @@ def revert(ctx: BodyContext) -> str:
     ]
     if new:
         lines += ["", f"The `git rm` line deletes the {len(new)} files this flip adds."]
+    if removed:
+        lines += [
+            "",
+            f"The checkout also restores the {len(removed)} external-data file"
+            f"{'s' if len(removed) > 1 else ''} this flip deletes (the weights of the replaced "
+            "models, which the new self-contained models do not use).",
+        ]
     return "\n".join(lines) + "\n"
 
 

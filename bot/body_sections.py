@@ -226,6 +226,11 @@ def changes(ctx: BodyContext) -> str:
             else ""
         )
         lines.append(f"| {code(f.path)}{extra} | {before} | {_short(f.sha256)} |")
+    for gone in ctx.removed:
+        lines.append(
+            f"| {code(gone.path)} (weights of the replaced {code(PurePosixPath(gone.model).name)}, "
+            f"used by nothing after the flip) | {gone.size:,} bytes | **removed** |"
+        )
     if ctx.manifest_notes:
         lines += ["", "Ensemble manifest:", "", *ctx.manifest_notes]
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.destinations import Target
 from bot.drift_report import DriftReport
@@ -42,6 +43,9 @@ class Flip:
     recipe_override: tuple[str, ...] = ()
     # Export's informational drift.json (pinned by the plan), when it measured one.
     drift: DriftReport | None = None
+    # The flipped members run on the whole pinned corpus (bot.verify_models.in_sample): the
+    # ensemble manifest's in-sample `eval`.
+    in_sample: dict[str, Any] | None = None
 
     @property
     def changes(self) -> tuple[RowChange, ...]:

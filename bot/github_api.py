@@ -220,7 +220,7 @@ class GitHubRepo:
     def write_commit(
         self,
         parent_sha: str,
-        files: Sequence[tuple[str, bytes]],
+        files: Sequence[tuple[str, bytes | None]],
         message: str,
         known_blobs: Collection[str] = (),
         *,
@@ -232,7 +232,9 @@ class GitHubRepo:
             parent = self._commits.get(parent_sha) or self._repo.get_git_commit(parent_sha)
             elements = []
             for path, data in files:
-                if _plain_text(data):
+                if data is None:  # the commit deletes this path (a tree entry with sha null)
+                    elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
+                elif _plain_text(data):
                     elements.append(
                         InputGitTreeElement(path, "100644", "blob", content=data.decode("utf-8"))
                     )

@@ -27,6 +27,7 @@ from bot.branch_guard import move_branch
 from bot.bundle_plan import plan_bundles
 from bot.config import STALE_LABEL, STOP_LABEL, BotConfig
 from bot.conventions_render import Rendered, render_conventions
+from bot.external_data import Removal, other_models, stale_data_files
 from bot.flip import Flip, ShippedFile
 from bot.git_objects import CommitInfo, PullInfo, TreeEntry, git_blob_sha
 from bot.github_api import GitHubRepo
@@ -73,12 +74,15 @@ class Base:
     sha: str
     tree: dict[str, TreeEntry]
     edit: RegistryEdit
-    pending: dict[str, bytes]  # files whose bytes differ from the base: what the commit writes
+    # Files whose bytes differ from the base: what the commit writes (None: the commit
+    # deletes it, a data file only a replaced model used; bot.external_data).
+    pending: dict[str, bytes | None]
     prior: Prior  # the base registry's rows and the base tree's paths
     derived: tuple[ShippedFile, ...]  # the verdict (audit trail) and the synced manifest
     rendered: Rendered  # title, commit message, extra files, row updates
     manifest_notes: tuple[str, ...] = ()  # what the manifest sync changed, what is stale
     signed: Signed | None = None  # the bundles and the promotion record (or why there are none)
+    removed: tuple[Removal, ...] = ()  # data files the flip deletes
 
 
 def setup_for(config: BotConfig) -> SignSetup:
@@ -134,8 +138,14 @@ def read_base(
     def base_text(path: str) -> str | None:
         return api.blob(tree[path].sha).decode("utf-8") if path in tree else None
 
+    def base_bytes(path: str) -> bytes | None:
+        entry = tree.get(path)
+        if entry is None or entry.type != "blob" or entry.mode == "120000":
+            return None  # absent, a folder or a symlink: never read through, never removed
+        return api.blob(entry.sha)
+
     extra = ensemble_files(
-        flip, edit.after, base_text, verdict_to=config.verdict_file
+        flip, edit.after, base_text, verdict_to=config.verdict_file, read_bytes=base_bytes
     )  # manifest in sync + the verdict
     signed = sign_flip(
         setup,
@@ -154,13 +164,21 @@ def read_base(
     desired = {**{f.path: f.data for f in shipped}, registry: edit.after_bytes()}
     own = (*extra.files, *signed.files)
     check_commit(flip, registry, edit, desired, own=own, extra=rendered.extra_files)
-    pending = {
+    pending: dict[str, bytes | None] = {
         path: data
         for path, data in sorted(desired.items())
         if path not in tree or tree[path].sha != git_blob_sha(data)
     }
+    removed = stale_data_files(
+        flip.targets,
+        other_models(raw.text, registry, flip),
+        base_bytes,
+        desired,
+        lambda p: tree[p].sha if p in tree else None,
+    )
+    pending.update({r.path: None for r in removed})
     notes = tuple(describe(extra.manifest)) if extra.manifest else ()
-    return Base(sha, tree, edit, pending, prior, extra.files, rendered, notes, signed)
+    return Base(sha, tree, edit, pending, prior, extra.files, rendered, notes, signed, removed)
 
 
 def _earlier(
@@ -269,6 +287,7 @@ def run_pr(
         row_updates=base.rendered.row_updates,
         branch=branch,
         signing=base.signed,
+        removed=base.removed,
     )
     body = build_body(context, layout=config.conventions.layout)
     title = base.rendered.title
@@ -336,7 +355,9 @@ def _branch_holds(
     """The branch is one bot commit on the current base tip with exactly the desired files."""
     if len(extra) != 1 or extra[0].sha != head_sha or extra[0].parents != (base.sha,):
         return False
-    wanted = {path: git_blob_sha(data) for path, data in base.pending.items()}
+    wanted = {
+        path: None if data is None else git_blob_sha(data) for path, data in base.pending.items()
+    }
     old = {p: e.sha for p, e in base.tree.items() if e.type != "tree"}
     new = {p: e.sha for p, e in tree.items() if e.type != "tree"}
     differ = {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}

@@ -19,6 +19,7 @@ from bot.body_prior import prior_from_registry
 from bot.bundle_plan import plan_bundles
 from bot.config import BotConfig
 from bot.conventions_render import Rendered, render_conventions
+from bot.external_data import other_models, stale_data_files
 from bot.flip import Flip
 from bot.manifest import describe
 from bot.manifest_flip import ensemble_files
@@ -66,6 +67,15 @@ def _local_schema(registry: Path, doc: Any) -> dict[str, Any] | None:
         raise InputError(f"{path}: not valid JSON ({exc}); fix the schema file") from None
 
 
+def _read_plain(root: Path, path: str) -> bytes | None:
+    """A regular file of the working tree inside ``root``; None for a symlink or anything else."""
+    target = root / path
+    inside = root.resolve() in target.resolve().parents
+    if target.is_symlink() or not target.is_file() or not inside:
+        return None
+    return target.read_bytes()
+
+
 def _read_text(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
@@ -96,7 +106,11 @@ def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> 
     changes = with_bundle_fields(rendered.changes(flip), slots)
     edit = flip_registry(raw.text, changes, registry, schema=schema, bom=raw.bom)
     extra = ensemble_files(
-        flip, edit.after, lambda p: _read_text(root / p), verdict_to=config.verdict_file
+        flip,
+        edit.after,
+        lambda p: _read_text(root / p),
+        verdict_to=config.verdict_file,
+        read_bytes=lambda p: _read_plain(root, p),
     )
     signed = sign_flip(
         setup,
@@ -112,6 +126,12 @@ def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> 
     check_bundle_fields(edit.after, registry, signed)
     own = (*extra.files, *signed.files)
     shipped_files = (*flip.files, *own, *rendered.extra_files)
+    removed = stale_data_files(
+        flip.targets,
+        other_models(raw.text, registry, flip),
+        lambda p: _read_plain(root, p),
+        [f.path for f in shipped_files] + [registry],
+    )
     committed = {**{f.path: f.data for f in shipped_files}, registry: edit.after_bytes()}
     check_commit(flip, registry, edit, committed, own=own, extra=rendered.extra_files)
     for added in rendered.extra_files:
@@ -130,6 +150,7 @@ def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> 
         manifest_notes=tuple(describe(extra.manifest)) if extra.manifest else (),
         row_updates=rendered.row_updates,
         signing=signed,
+        removed=removed,
     )
     body = build_body(context, layout=conventions.layout)
     if config.mode == "dry-run":
@@ -144,6 +165,9 @@ def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> 
             wrote = True
     if edit.after != edit.before:
         write_registry(config.registry, edit)
+        wrote = True
+    for gone in removed:  # data files only the replaced models used
+        (root / gone.path).unlink()
         wrote = True
     outcome = Outcome("updated" if wrote else "unchanged", flipped=flip.flipped_ids)
     return LocalRun(outcome, edit, body, rendered, context, root)

@@ -11,22 +11,34 @@ must not leave it describing the old ones. flipbot owns, and changes only:
   ``feature_mean``/``feature_std``, ``encoder_vocab`` (+ version) and
   ``codec_block_layout``; a vocabulary whose length differs from the
   members' codec input is *wrong*, not merely old, and is said so;
-- ``confidence`` (the gate's shipped interval constants) and ``gate`` (the
-  verdict's evidence), added when missing;
+- ``codec_vocab`` and ``codec_vocab_version``: the repository's loader builds
+  the codec input as a one-hot of width ``len(codec_vocab)`` and feeds it to every
+  member, so ``codec_vocab`` names the members' 14 codec columns (docs/EXPORT.md,
+  "The ensemble manifest"); a kept member whose codec input has another width
+  cannot match any vocabulary: refused (exit 2);
+- ``confidence``: the keys the loader reads (``conformal_q_residual``,
+  ``gaussian_z``, ``method``, ``nominal_coverage``) from this run's LOSO
+  predictions, and flipbot's own interval constants beside them; the other keys
+  of the block are kept;
+- ``eval``: the new members' numbers, named ``in_sample_*`` or ``loso_*`` as
+  they are; ``gate`` (the verdict's evidence), added when missing;
 - ``smoke: false`` once every member is production.
 
+The conformal quantile and ``eval`` describe the whole ensemble: they are only
+written when the flip replaces every member; otherwise they are named stale.
 Every other byte stays (:mod:`bot.manifest_text`); fields flipbot knows but
-cannot vouch for (an old in-sample evaluation) are named as stale. The
-verdict itself is committed beside it as the audit trail.
+cannot vouch for are named as stale, fields it does not know as not vouched
+for. The verdict itself is committed beside it as the audit trail.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from bot.manifest_loader import loader_fields
 from bot.manifest_text import set_values
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
@@ -41,7 +53,15 @@ INPUT_FIELDS = (
     "codec_block_layout",
 )
 # Fields a manifest may carry that describe the old members and that a flip cannot vouch for.
-STALE_FIELDS = ("evaluation", "metrics", "training", "corpus", "calibration")
+STALE_FIELDS = ("eval", "evaluation", "metrics", "training", "corpus", "calibration")
+# Fields a flip writes or that name the manifest itself; any other top-level field is
+# kept as it was and named in the PR as one flipbot cannot vouch for.
+OWNED_FIELDS = frozenset(
+    {"kind", "id", "members", "smoke", "gate", "confidence", "eval", "codec_vocab",
+     "codec_vocab_version", "schema_version", "aggregation", *INPUT_FIELDS}
+)  # fmt: skip
+# The loader's confidence keys (SPEC §14).
+LOADER_CONFIDENCE = ("conformal_q_residual", "gaussian_z", "method", "nominal_coverage")
 ONE_HOT_SLOTS = 12  # the members' codec input: 12 vocabulary slots, preset_norm, crf_norm
 
 
@@ -71,6 +91,14 @@ class ManifestInputs:
     confidence: Mapping[str, Any] | None  # the shipped interval constants, if calibrated
     gate: Mapping[str, Any]
     production_ids: frozenset[str]  # registry ids with smoke: false after the flip
+    # The loader's one-hot vocabulary: one name per column of the members' codec input.
+    codec_vocab: tuple[str, ...] | None = None
+    codec_vocab_version: int | None = None
+    # The loader's confidence keys from this run (only written when every member flips).
+    loader_confidence: Mapping[str, Any] | None = None
+    eval: Mapping[str, Any] | None = None  # the new members' numbers (every member flips)
+    # Members the flip keeps: id -> the width of their codec input on the base (None: unknown).
+    kept_widths: Mapping[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,6 +109,7 @@ class ManifestEdit:
     changed: tuple[str, ...]  # owned fields whose value changed ("members[2].sha256", ...)
     stale: tuple[str, ...]  # known fields the flip cannot vouch for, kept as they were
     notes: tuple[str, ...]
+    unvouched: tuple[str, ...] = ()  # fields flipbot does not know, kept as they were
 
 
 def sync_manifest(text: str, where: str, given: ManifestInputs) -> ManifestEdit:
@@ -90,6 +119,7 @@ def sync_manifest(text: str, where: str, given: ManifestInputs) -> ManifestEdit:
     by_id = {m.get("id"): i for i, m in enumerate(members)}
     changes: list[tuple[tuple[str | int, ...], Any]] = []
     notes = []
+    production = given.production_ids
     for member in given.members:
         i = by_id.get(member.id)
         if i is None:
@@ -105,15 +135,29 @@ def sync_manifest(text: str, where: str, given: ManifestInputs) -> ManifestEdit:
             f"{ONE_HOT_SLOTS} vocabulary slots: it was wrong, not merely old; corrected"
         )
     changes += [((k,), v) for k, v in given.inputs.items() if k in doc]
-    if given.confidence is not None:
-        changes.append((("confidence",), dict(given.confidence)))
+    found = loader_fields(doc, where, given)
+    changes += found.changes
+    notes += found.notes
     changes.append((("gate",), dict(given.gate)))
-    if "smoke" in doc and all(m.get("id") in given.production_ids for m in members):
+    if "smoke" in doc and all(m.get("id") in production for m in members):
         changes.append((("smoke",), False))
     after = set_values(text, changes)
     changed = tuple(_name(p) for p, v in changes if _get(doc, p) != v)
-    stale = tuple(k for k in STALE_FIELDS if k in doc) if changed else ()
-    return ManifestEdit(where, text, after, changed, stale, tuple(notes))
+    stale: list[str] = []
+    if changed:
+        replaced = {p[0] for p, _ in changes}
+        stale = [k for k in STALE_FIELDS if k in doc and k not in replaced] + list(found.stale)
+    unvouched = tuple(
+        k
+        for k in doc
+        if k not in OWNED_FIELDS
+        and k not in STALE_FIELDS
+        and not (k == "ensemble_size" and doc[k] == len(members))  # checked: it holds
+    )
+    notes += list(found.caveats) if changed else []
+    return ManifestEdit(
+        where, text, after, changed, tuple(stale) if changed else (), tuple(notes), unvouched
+    )
 
 
 def describe(edit: ManifestEdit) -> list[str]:
@@ -125,7 +169,11 @@ def describe(edit: ManifestEdit) -> list[str]:
         f"- `{edit.where}`: `{k}` describes the old members and was kept; it is **stale** now."
         for k in edit.stale
     ]
-    return lines + [f"- {n}" for n in edit.notes]
+    lines += [f"- {n}" for n in edit.notes]
+    if edit.unvouched:
+        shown = ", ".join(f"`{k}`" for k in edit.unvouched)
+        lines.append(f"- `{edit.where}`: kept as they were, not vouched for by this flip: {shown}.")
+    return lines
 
 
 def verify_manifest(text: str, where: str, folder: str, committed: Mapping[str, str]) -> None:

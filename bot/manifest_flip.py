@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -27,7 +27,10 @@ from bot.manifest import (
     verdict_path,
     verify_manifest,
 )
+from bot.manifest_numbers import kept_member_widths, loso_numbers, members_eval
+from flipbot.ensemble_numbers import CODEC_VOCAB
 from flipbot.errors import InputError
+from flipbot.features import ENCODER_VOCAB_VERSION
 from flipbot.jsonfile import sha256_bytes
 
 
@@ -43,8 +46,10 @@ def ensemble_files(
     read: Callable[[str], str | None],
     *,
     verdict_to: str | None = None,
+    read_bytes: Callable[[str], bytes | None] | None = None,
 ) -> EnsembleFiles:
-    """``read(repo_path)`` gives the base's text of a file, or None when it has none."""
+    """``read(repo_path)`` gives the base's text of a file, or None when it has none;
+    ``read_bytes`` its bytes (the kept members' ONNX files, to check their codec width)."""
     assert flip.plan is not None
     parent = str(PurePosixPath(flip.plan.registry).parent)
     folder = "" if parent == "." else parent
@@ -65,7 +70,9 @@ def ensemble_files(
     text = read(where)
     if text is None:
         return EnsembleFiles(tuple(files), None)
-    edit = sync_manifest(text, where, inputs_from_flip(flip, registry_after))
+    given = inputs_from_flip(flip, registry_after)
+    kept = kept_member_widths(text, where, folder, given, read_bytes)
+    edit = sync_manifest(text, where, replace(given, kept_widths=kept))
     data = edit.after.encode("utf-8")
     committed = {f.path: f.sha256 for f in flip.files}
     verify_manifest(edit.after, where, folder, committed)
@@ -101,18 +108,26 @@ def inputs_from_flip(flip: Flip, registry_after: str) -> ManifestInputs:
     }
     confidence = None
     if flip.calibration is not None:
+        # flipbot's own interval constants, beside the loader's keys (never in their place).
         confidence = {
-            "method": flip.calibration.method,
-            "levels": list(flip.calibration.levels),
-            "interval": flip.calibration.interval,
-            "docs": "docs/CALIBRATION.md",
+            "flipbot_intervals": {
+                "method": flip.calibration.method,
+                "levels": list(flip.calibration.levels),
+                "interval": flip.calibration.interval,
+                "docs": "docs/CALIBRATION.md",
+            }
         }
+    loso = loso_numbers(flip)
     return ManifestInputs(
         members=members,
         inputs=inputs_from_sidecars(sidecars, flip.plan.registry),
         confidence=confidence,
         gate=gate,
         production_ids=_production_ids(registry_after),
+        codec_vocab=CODEC_VOCAB,
+        codec_vocab_version=ENCODER_VOCAB_VERSION,
+        loader_confidence=loso.confidence,
+        eval=members_eval(flip.in_sample, loso.eval),
     )
 
 

@@ -2,7 +2,8 @@
 
 Each artefact is a regular file (never through a symlink) whose bytes hash to the plan's
 sha256; each row's sha256 is its file's; each seed's sidecar names that row, seed, ONNX
-file and sha256; the recipe the models were fitted with (the plan's and every sidecar's
+file and sha256, and has the target repository's shape with the verdict's gate numbers
+(``bot.sidecar_check``); the recipe the models were fitted with (the plan's and every sidecar's
 ``training.recipe``) equals the recipe the verdict judged, unless an override is allowed.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from bot.destinations import Target
 from bot.flip import ShippedFile
+from bot.sidecar_check import check_seed_sidecar
 from bot.verify_models import ShippedModel
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
@@ -84,6 +86,7 @@ def read_artifacts(
                 raise InputError(
                     f"{where}: field '{key}' is {got!r} but the row gives {value!r}; rerun export"
                 )
+        check_seed_sidecar(sidecar, data[t.sidecar_path], where, verdict, t.seed)
         training = sidecar.get("training")
         shipped = training.get("recipe") if isinstance(training, dict) else None
         override += recipe_differences(verdict.recipe, shipped, f"{where}: field 'training.recipe'")

@@ -94,7 +94,7 @@ def verify(
         plan, Path(artifacts_dir), targets, verdict, options.allow_recipe_override
     )
     corpus = _read_corpus(verdict, view, verdict_path)
-    check_models(
+    in_sample = check_models(
         models, corpus, f"{verdict.pins.corpus} ({view.where})", verdict.thresholds["per_seed_min"]
     )
     return Flip(
@@ -107,6 +107,7 @@ def verify(
         targets,
         tuple(override),
         drift=load_drift(artifacts_dir, plan),
+        in_sample=in_sample,
     )
 
 

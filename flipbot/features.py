@@ -36,7 +36,7 @@ ENCODER_VOCAB_V2: tuple[str, ...] = (
 )
 # 12 encoder slots, then preset_norm, then crf_norm.
 CODEC_BLOCK_LAYOUT: tuple[str, ...] = (
-    *(f"encoder:{e}" for e in ENCODER_VOCAB_V2),
+    *(f"encoder_onehot[{e}]" for e in ENCODER_VOCAB_V2),
     "preset_norm",
     "crf_norm",
 )

@@ -58,7 +58,11 @@ def run(spec: dict[str, Any]) -> int:
     options.log_severity_level = 4  # failures are reported below, not as stderr noise
     for i in range(spec["jobs"]):
         with np.load(work / f"in{i}.npz", allow_pickle=False) as archive:
-            model = archive["model"].tobytes()
+            model: bytes | str = (
+                str(archive["model_path"])
+                if "model_path" in archive.files
+                else archive["model"].tobytes()
+            )
             feeds = {k[3:]: archive[k] for k in archive.files if k.startswith("in:")}
         try:
             session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])

@@ -96,7 +96,7 @@ def _killed_reason(code: int, stderr: str, limits: Limits) -> str:
 
 
 def run_bounded(
-    model: bytes,
+    model: bytes | str,
     feeds: dict[str, np.ndarray],
     outputs: list[str],
     limits: Limits = DEFAULT_LIMITS,
@@ -106,7 +106,7 @@ def run_bounded(
 
 
 def run_bounded_all(
-    jobs: Sequence[tuple[bytes, dict[str, np.ndarray]]],
+    jobs: Sequence[tuple[bytes | str, dict[str, np.ndarray]]],
     outputs: list[str],
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[BoundedRun]:
@@ -117,7 +117,10 @@ def run_bounded_all(
         work = Path(tmp)
         for i, (model, feeds) in enumerate(jobs):
             arrays: dict[str, np.ndarray] = {f"in:{k}": v for k, v in feeds.items()}
-            arrays["model"] = np.frombuffer(model, dtype=np.uint8)
+            if isinstance(model, str):  # the path of a private copy with its external data
+                arrays["model_path"] = np.array(model)
+            else:
+                arrays["model"] = np.frombuffer(model, dtype=np.uint8)
             with open(work / f"in{i}.npz", "wb") as fh:
                 np.savez(fh, allow_pickle=False, **arrays)
         spec = asdict(limits) | {"work": str(work), "outputs": list(outputs), "jobs": len(jobs)}

@@ -12,8 +12,11 @@ encoder: mean Δ, mean |Δ|, p95 |Δ|, max |Δ|, and the share of frames moving
 by more than 1 and by more than ``drift_stats.JND_VMAF`` points (docs/EXPORT.md names the
 source of 6 ≈ one just-noticeable difference).
 
-A current file that is missing, has another input/output signature or fails
-to load is reported with the reason; nothing here raises for it.
+The current file is loaded from its path in the registry's folder, its
+external data files too (``<model>.onnx.data``, regular files of that folder
+only: ``trainer.current_model``). A current file that is missing, has another
+input/output signature, names data files it may not, or fails to load is
+reported with the reason; nothing here raises for it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from flipbot.features import Scaler, codec_block
 from flipbot.jsonfile import read_json, sha256_bytes
 from flipbot.onnx_limits import ModelRunError, Signature, run_bounded
 from flipbot.plan_file import DRIFT_FILENAME
+from trainer.current_model import CurrentModelError, loadable
 from trainer.drift_stats import THRESHOLDS, Breakdown
 from trainer.onnx_export import INPUT_SHAPES, OUTPUT_SHAPES
 
@@ -130,8 +134,9 @@ def measure_drift(
     return Drift(corpus.sha256, corpus.rows, tuple(rows), compared, ensemble, tuple(notes))
 
 
-def predict(data: bytes, corpus: Corpus, inputs: ModelInputs) -> np.ndarray:
-    """[n] float64 scores of one ONNX model on every corpus row (raises if it will not run).
+def predict(data: bytes | str, corpus: Corpus, inputs: ModelInputs) -> np.ndarray:
+    """[n] float64 scores of one ONNX model (its bytes, or the path of a private copy with its
+    external data: trainer.current_model) on every corpus row (raises if it will not run).
 
     The session is built and run in a child process under memory, CPU and wall-clock
     limits (``flipbot.onnx_limits``): the current file is whatever the repository holds."""
@@ -181,20 +186,24 @@ def _compare_one(
         new_loso_plcc=c.new_loso_plcc,
     )
     path = folder / c.onnx
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return _with(row, reason=f"no current file {path.name} in the working tree"), None
-    data = path.read_bytes()
-    row = _with(row, old_sha256=sha256_bytes(data))
-    inputs, where, plcc = _old_inputs(folder / (Path(c.onnx).stem + ".json"), row.old_sha256, c)
-    row = _with(row, old_inputs=where, old_loso_plcc=plcc)
     try:
-        old = predict(data, corpus, inputs)
+        with loadable(folder, c.onnx) as (data, model):
+            row = _with(row, old_sha256=sha256_bytes(data))
+            inputs, where, plcc = _old_inputs(
+                folder / (Path(c.onnx).stem + ".json"), row.old_sha256, c
+            )
+            row = _with(row, old_inputs=where, old_loso_plcc=plcc)
+            old = predict(model, corpus, inputs)
         if not np.all(np.isfinite(old)):
             bad = int(np.count_nonzero(~np.isfinite(old)))
             return _with(row, reason=f"its scores are not finite on {bad} corpus rows"), None
         return row, old
     except SignatureMismatch as exc:
         return _with(row, reason=f"another input/output signature: {exc}"), None
+    except CurrentModelError as exc:
+        return _with(row, reason=f"{path.name} cannot be loaded safely: {exc}"), None
     except Exception as exc:  # ModelRunError: a corrupt file, a failed run, a limit
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return _with(row, reason=f"onnxruntime cannot load or run it: {first[:200]}"), None
@@ -220,7 +229,9 @@ def _old_inputs(
             float(doc["corpus"]["cq_min"]),
             float(doc["corpus"]["cq_max"]),
         )
-        plcc = doc.get("gate", {}).get("seed_loso_plcc")
+        gate = doc.get("gate", {})
+        # The repository's key (SPEC §14); flipbot's sidecars of schema 1 named it seed_loso_plcc.
+        plcc = gate.get("this_seed_loso_plcc", gate.get("seed_loso_plcc"))
         return inputs, f"its sidecar {sidecar.name}", plcc if isinstance(plcc, float) else None
     except Exception as exc:  # an unreadable sidecar is a finding, not a crash
         return (

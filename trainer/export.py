@@ -17,6 +17,7 @@ Linear on purpose:
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -24,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from flipbot.errors import InputError
-from flipbot.jsonfile import dumps, read_json, sha256_bytes, sha256_file
+from flipbot.jsonfile import dumps, sha256_bytes, sha256_file
 from flipbot.plan_file import FlipPlan, PlanFile, PlanRow
 from flipbot.registry_text import load_registry_doc
-from flipbot.verdict_file import Verdict
+from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS, check_sidecar
 from trainer.drift import FILENAME as DRIFT_FILENAME
 from trainer.drift import Candidate, ModelInputs, measure_drift
+from trainer.export_manifest import manifest_bytes, read_calibration
 from trainer.full_fit import FullCorpus, fit_seeds, load_full_corpus
 from trainer.onnx_check import (
     PARITY_TOLERANCE,
@@ -39,7 +41,7 @@ from trainer.onnx_check import (
     measure_parity,
 )
 from trainer.onnx_export import to_onnx_bytes
-from trainer.pins import PinnedVerdict, read_pinned_verdict, seeds_to_export
+from trainer.pins import read_pinned_verdict, seeds_to_export
 from trainer.registry_view import (
     DEFAULT_ENSEMBLE_ID,
     RegistryTargets,
@@ -47,14 +49,10 @@ from trainer.registry_view import (
     repo_relative,
     seed_row_id,
 )
-from trainer.sidecar import CorpusPin, Sidecar, ensemble_manifest, gate_numbers, provenance
+from trainer.sidecar import CorpusPin, Sidecar, gate_numbers, provenance
 from trainer.staging import check_out_dir, staged_folder
 
 log = logging.getLogger(__name__)
-CALIBRATION_FILE = "calibration.json"
-# Keys of calibration.json that are not ensemble-level constants: per-source
-# detail, and the pins (checked against the verdict's instead).
-_CALIBRATION_PER_RUN = frozenset({"sources", "loso_files", "corpus_sha256"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,7 @@ class ExportRequest:
     device: str = "auto"  # auto | cpu | cuda
     epochs: int | None = None  # None: the verdict's recipe
     threads: int | None = None  # CPU threads for torch; None: torch's choice
+    parent_adrs: tuple[str, ...] = DEFAULT_PARENT_ADRS  # the sidecars' `parent_adrs`
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def run_export(request: ExportRequest) -> ExportReport:
     corpus_pin = CorpusPin(
         path=repo_relative(Path(request.corpus)),
         sha256=verdict.pins.corpus_sha256,
-        rows=data.rows,
+        n_rows=data.rows,
         cq_min=data.cq_min,
         cq_max=data.cq_max,
     )
@@ -128,16 +127,18 @@ def run_export(request: ExportRequest) -> ExportReport:
                 corpus=corpus_pin,
                 scaler=data.scaler,
                 training=fit.training,
-                gate=gate_numbers(verdict, pinned.path.name, pinned.sha256, seed),
+                verdict=verdict,
+                gate_evidence=gate_numbers(verdict, pinned.path.name, pinned.sha256, seed),
                 parity=parity[seed],
                 provenance=made_by,
                 calibration=calibration,
+                parent_adrs=request.parent_adrs,
             )
             files.append(_write(stage, targets, onnx_name, data_bytes))
-            files.append(_write(stage, targets, sidecar_name(onnx_name), _text(sidecar.to_json())))
+            files.append(_write(stage, targets, sidecar_name(onnx_name), _sidecar_text(sidecar)))
             rows.append(PlanRow(id=sidecar.id, seed=seed, sha256=sidecar.sha256, smoke=False))
             new_inputs = ModelInputs(data.scaler, data.cq_min, data.cq_max)
-            plcc = sidecar.gate.get("seed_loso_plcc")
+            plcc = sidecar.gate_evidence.get("seed_loso_plcc")
             candidates.append(Candidate(sidecar.id, seed, onnx_name, data_bytes, new_inputs, plcc))
             log.info(
                 "seed %d: %s sha256 %s, onnxruntime vs torch %.3g",
@@ -162,7 +163,9 @@ def run_export(request: ExportRequest) -> ExportReport:
                 "member was judged and cleared; manifest left out"
             )
         else:
-            manifest = _manifest(request.ensemble_id, rows, targets, pinned, calibration)
+            manifest = manifest_bytes(
+                request.ensemble_id, rows, targets, pinned, calibration, data.scaler
+            )
             files.append(_write(stage, targets, sidecar_name(targets.ensemble_onnx), manifest))
             rows.append(PlanRow(request.ensemble_id, None, files[-1].sha256, smoke=False))
         for note in notes:
@@ -223,6 +226,16 @@ def checked_parity(data: bytes, name: str, model: Any, corpus: FullCorpus) -> Pa
     return parity
 
 
+def _sidecar_text(sidecar: Sidecar) -> bytes:
+    """The sidecar's bytes, once the repository's reader and libvmaf's scan read them right."""
+    data = _text(sidecar.to_json())
+    try:
+        check_sidecar(json.loads(data), data.decode("ascii"), sidecar_name(sidecar.onnx))
+    except InputError as exc:
+        raise ExportCheckError(str(exc)) from None
+    return data
+
+
 def sidecar_name(onnx_name: str) -> str:
     return Path(onnx_name).stem + ".json"
 
@@ -234,41 +247,3 @@ def _text(doc: dict[str, Any]) -> bytes:
 def _write(stage: Path, targets: RegistryTargets, name: str, data: bytes) -> PlanFile:
     (stage / name).write_bytes(data)
     return PlanFile(path=targets.repo_path(name), artifact=name, sha256=sha256_bytes(data))
-
-
-def _manifest(
-    ensemble_id: str,
-    rows: list[PlanRow],
-    targets: RegistryTargets,
-    pinned: PinnedVerdict,
-    calibration: dict[str, Any] | None,
-) -> bytes:
-    members = [
-        (r.id, r.seed, targets.seed_onnx[r.seed], r.sha256) for r in rows if r.seed is not None
-    ]
-    gate = gate_numbers(pinned.verdict, pinned.path.name, pinned.sha256)
-    return _text(ensemble_manifest(ensemble_id, members, gate, calibration))
-
-
-def read_calibration(folder: Path, verdict: Verdict) -> dict[str, Any] | None:
-    """The gate's ensemble-level calibration constants, if it wrote ``calibration.json``.
-
-    Per-source rows stay in the gate's file; the sidecar gets the constants to
-    ship (scale factors, levels, pooled coverage) and the file's sha256. A file
-    made from other loso files than the verdict's is stale: refused.
-    """
-    path = folder / CALIBRATION_FILE
-    if not path.is_file():
-        return None
-    doc = read_json(path)
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: expected a JSON object; rerun the gate")
-    pins = verdict.pins
-    for key, pinned in (("loso_files", pins.loso_files), ("corpus_sha256", pins.corpus_sha256)):
-        if key in doc and doc[key] != pinned:
-            raise InputError(
-                f"{path}: its {key} differ from the verdict's pins, so it belongs to another run; "
-                "rerun the gate or remove it"
-            )
-    constants = {k: v for k, v in doc.items() if k not in _CALIBRATION_PER_RUN}
-    return {"file": CALIBRATION_FILE, "sha256": sha256_file(path), "constants": constants}

@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS
 from flipbot.untrusted_text import configure_logging, log_line
 from trainer.onnx_check import ExportCheckError
 from trainer.pins import NothingToExport
@@ -73,6 +74,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)"
     )
+    parser.add_argument(
+        "--parent-adrs",
+        default=",".join(DEFAULT_PARENT_ADRS),
+        help="the sidecars' parent_adrs, comma-separated (default: %(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
 
@@ -89,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         epochs=args.epochs,
         threads=args.threads,
+        parent_adrs=tuple(a.strip() for a in args.parent_adrs.split(",") if a.strip()),
     )
     try:
         report = run_export(request)

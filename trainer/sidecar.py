@@ -20,19 +20,29 @@ import onnxruntime
 import torch
 
 import flipbot
+from flipbot.ensemble_numbers import CODEC_VOCAB
 from flipbot.features import (
     CODEC_BLOCK_LAYOUT,
     ENCODER_VOCAB_V2,
     ENCODER_VOCAB_VERSION,
     FEATURE_ORDER,
+    NUM_CODECS,
     Scaler,
 )
 from flipbot.onnx_contract import INPUT_SHAPES, OPSET, OUTPUT_SHAPES
 from flipbot.provenance import git_commit
+from flipbot.sidecar_shape import (
+    DEFAULT_PARENT_ADRS,
+    INPUT_NAMES,
+    OUTPUT_NAMES,
+    gate_block,
+    training_recipe,
+)
 from flipbot.verdict_file import Verdict
+from gate.ensemble_loso import LosoNumbers
 from trainer.onnx_check import PARITY_TOLERANCE, Parity
 
-SIDECAR_SCHEMA_VERSION = 1
+SIDECAR_SCHEMA_VERSION = 2
 MANIFEST_KIND = "flipbot.ensemble_manifest"
 
 
@@ -40,7 +50,7 @@ MANIFEST_KIND = "flipbot.ensemble_manifest"
 class CorpusPin:
     path: str  # repository-relative when inside a checkout, else as given
     sha256: str
-    rows: int
+    n_rows: int
     cq_min: float
     cq_max: float
 
@@ -55,39 +65,58 @@ class Sidecar:
     corpus: CorpusPin
     scaler: Scaler  # the whole-corpus scaler the production fit used
     training: dict[str, Any]  # the recipe actually used, plus device and epoch source
-    gate: dict[str, Any]  # the verdict's rules and this seed's LOSO PLCC
+    verdict: Verdict  # the gate's verdict this seed flips under
+    gate_evidence: dict[str, Any]  # the verdict's rules keyed by rule, its file and sha256
     parity: Parity  # measured onnxruntime vs torch over every corpus row
     provenance: dict[str, Any]
     calibration: dict[str, Any] | None = None  # ensemble-level, if the gate wrote one
+    parent_adrs: tuple[str, ...] = DEFAULT_PARENT_ADRS
 
     def to_json(self) -> dict[str, Any]:
+        """The repository's keys (SPEC §14) and, beside them, flipbot's evidence.
+
+        No key below the top level, and no string value, is a word libvmaf's
+        substring scan looks for (``flipbot.sidecar_shape``).
+        """
+        gate = gate_block(self.verdict, self.seed)
         doc: dict[str, Any] = {
-            "schema_version": SIDECAR_SCHEMA_VERSION,
-            "id": self.id,
-            "seed": self.seed,
-            "ensemble_id": self.ensemble_id,
-            "kind": "fr",
-            "smoke": False,
-            "onnx": self.onnx,
-            "sha256": self.sha256,
-            "opset": OPSET,
+            # --- the repository's keys, names and types ---------------------
+            "codec_aware": True,
+            "codec_block_layout": list(CODEC_BLOCK_LAYOUT),
+            "corpus": asdict(self.corpus),
             "encoder_vocab": list(ENCODER_VOCAB_V2),
             "encoder_vocab_version": ENCODER_VOCAB_VERSION,
-            "codec_block_layout": list(CODEC_BLOCK_LAYOUT),
-            "feature_order": list(FEATURE_ORDER),
+            "ensemble_id": self.ensemble_id,
             "feature_mean": list(self.scaler.mean),
+            "feature_order": list(FEATURE_ORDER),
             "feature_std": list(self.scaler.std),
-            "inputs": _tensors(INPUT_SHAPES),
-            "outputs": _tensors(OUTPUT_SHAPES),
-            "corpus": asdict(self.corpus),
+            "gate": gate,
+            "id": self.id,
+            "input_names": list(INPUT_NAMES),
+            "kind": "fr",
+            "loso_mean_plcc": gate["mean_plcc"],
+            "notes": self.notes(gate),
+            "onnx": self.onnx,
+            "opset": OPSET,
+            "output_names": list(OUTPUT_NAMES),
+            "parent_adrs": list(self.parent_adrs),
+            "seed": self.seed,
+            "sha256": self.sha256,
+            "training_recipe": training_recipe(
+                self.training["recipe"], len(FEATURE_ORDER), NUM_CODECS
+            ),
+            # --- flipbot's evidence -------------------------------------------
+            "schema_version": SIDECAR_SCHEMA_VERSION,
+            "smoke": False,
+            "io_shapes": {n: {"dtype": "float32", "shape": list(s)} for n, s in _shapes().items()},
             "training": self.training,
-            "gate": self.gate,
+            "gate_evidence": self.gate_evidence,
             "export_checks": {
                 "allowlist": "libvmaf operator allowlist (SPEC §7)",
                 "onnx_checker": "full_check",
                 "parity_max_abs_diff": self.parity.max_abs_diff,
                 "parity_vs_float64_max_abs_diff": self.parity.vs_float64,
-                "parity_rows": self.corpus.rows,
+                "parity_rows": self.corpus.n_rows,
                 "parity_tolerance": PARITY_TOLERANCE,
                 "external_data": False,
             },
@@ -97,20 +126,33 @@ class Sidecar:
             doc["calibration"] = self.calibration
         return doc
 
+    def notes(self, gate: dict[str, Any]) -> str:
+        return (
+            f"Production ensemble member of {self.ensemble_id} (seed={self.seed}). Fit on the "
+            f"full corpus {self.corpus.path} ({self.corpus.n_rows} rows, sha256 "
+            f"{self.corpus.sha256[:12]}) after the LOSO gate ({gate['verdict']}, mean PLCC "
+            f"{gate['mean_plcc']:.4f}, spread {gate['plcc_spread']:.5f}, this seed "
+            f"{gate['this_seed_loso_plcc']:.4f}). 6 canonical features + 14-column codec block "
+            "(12-slot encoder one-hot v2, preset_norm, crf_norm) -> VMAF. Exported by flipbot "
+            f"{flipbot.__version__}; the evidence is under gate_evidence, training, export_checks."
+        )
 
-def _tensors(shapes: dict[str, tuple[str | int, ...]]) -> list[dict[str, Any]]:
-    return [{"name": n, "dtype": "float32", "shape": list(s)} for n, s in shapes.items()]
+
+def _shapes() -> dict[str, tuple[str | int, ...]]:
+    return {**INPUT_SHAPES, **OUTPUT_SHAPES}
 
 
 def gate_numbers(
     verdict: Verdict, verdict_file: str, verdict_sha256: str, seed: int | None = None
 ) -> dict[str, Any]:
-    """The verdict's rules and thresholds; with ``seed``, also that seed's LOSO PLCC."""
+    """The verdict's rules (keyed by rule) and thresholds; with ``seed``, that seed's outcome."""
     doc: dict[str, Any] = {
         "decision": verdict.decision,
         "verdict_file": verdict_file,
         "verdict_sha256": verdict_sha256,
-        "rules": [asdict(r) for r in verdict.rules],
+        "rules": {
+            r.name: {k: v for k, v in asdict(r).items() if k != "name"} for r in verdict.rules
+        },
         "thresholds": dict(verdict.thresholds),
         "thresholds_overridden": verdict.thresholds_overridden,
         "sources": list(verdict.sources),
@@ -141,16 +183,37 @@ def ensemble_manifest(
     members: list[tuple[str, int, str, str]],
     gate: dict[str, Any],
     calibration: dict[str, Any] | None,
+    *,
+    scaler: Scaler,
+    loso: LosoNumbers,
 ) -> dict[str, Any]:
-    """members: (row id, seed, onnx file name, sha256) per seed, in seed order."""
+    """members: (row id, seed, onnx file name, sha256) per seed, in seed order.
+
+    Besides flipbot's own keys it carries what the repository's ensemble loader reads
+    (SPEC §14): ``codec_vocab`` (one name per codec column of the members), the scaler,
+    and ``confidence`` with ``conformal_q_residual`` from the LOSO predictions; ``eval``
+    holds the LOSO held-out numbers (no in-sample ones: export does not run the ONNX files
+    on the corpus as an ensemble).
+    """
     doc: dict[str, Any] = {
         "schema_version": SIDECAR_SCHEMA_VERSION,
         "kind": MANIFEST_KIND,
         "id": ensemble_id,
         "aggregation": "mean",
         "members": [{"id": i, "seed": s, "onnx": f, "sha256": h} for i, s, f, h in members],
+        "ensemble_size": len(members),
+        "codec_vocab": list(CODEC_VOCAB),
+        "codec_vocab_version": ENCODER_VOCAB_VERSION,
+        "feature_order": list(FEATURE_ORDER),
+        "feature_mean": list(scaler.mean),
+        "feature_std": list(scaler.std),
+        "eval": loso.eval,
         "gate": gate,
     }
+    confidence: dict[str, Any] = dict(loso.confidence or {})
     if calibration is not None:
         doc["calibration"] = calibration
+        confidence["flipbot_intervals"] = calibration["constants"].get("interval")
+    if confidence:
+        doc["confidence"] = confidence
     return doc

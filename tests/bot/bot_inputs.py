@@ -15,11 +15,13 @@ import numpy as np
 from onnx_fixture import fitted, member_onnx
 
 from bot.flip import Flip, ShippedFile
+from flipbot.features import CODEC_BLOCK_LAYOUT, ENCODER_VOCAB_V2, FEATURE_ORDER
 from flipbot.jsonfile import sha256_bytes, sha256_file, write_json
 from flipbot.loso_file import LosoArtefact, LosoFold
 from flipbot.metrics import score
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
 from flipbot.plan_file import FlipPlan, PlanFile, PlanRow
+from flipbot.sidecar_shape import INPUT_NAMES, OUTPUT_NAMES, gate_block, training_recipe
 from flipbot.verdict_file import VERDICT_NAMES, Verdict
 from gate.loso_set import load_loso_set
 from gate.rules import Thresholds
@@ -150,15 +152,40 @@ def install_base(root: Path) -> None:
     (root / CORPUS).write_bytes(CORPUS_BYTES)
 
 
-def sidecar_doc(rid: str, seed: int, onnx: bytes, ensemble: str = ENSEMBLE) -> dict:
+def sidecar_doc(
+    rid: str, seed: int, onnx: bytes, verdict: Verdict, ensemble: str = ENSEMBLE
+) -> dict:
+    """A seed sidecar in the target repository's shape (SPEC §14), as export writes it."""
+    gate = gate_block(verdict, seed)
     return {
-        "id": rid,
-        "seed": seed,
+        "codec_aware": True,
+        "codec_block_layout": list(CODEC_BLOCK_LAYOUT),
+        "corpus": {
+            "cq_max": 43.0,
+            "cq_min": 19.0,
+            "n_rows": 600,
+            "path": CORPUS,
+            "sha256": verdict.pins.corpus_sha256,
+        },
+        "encoder_vocab": list(ENCODER_VOCAB_V2),
+        "encoder_vocab_version": 2,
         "ensemble_id": ensemble,
-        "onnx": f"{rid}.onnx",
-        "sha256": sha256_bytes(onnx),
         "feature_mean": list(fitted()[2]),
+        "feature_order": list(FEATURE_ORDER),
         "feature_std": list(fitted()[3]),
+        "gate": gate,
+        "id": rid,
+        "input_names": list(INPUT_NAMES),
+        "kind": "fr",
+        "loso_mean_plcc": gate["mean_plcc"],
+        "notes": f"test member seed {seed}",
+        "onnx": f"{rid}.onnx",
+        "opset": 17,
+        "output_names": list(OUTPUT_NAMES),
+        "parent_adrs": ["ADR-0303"],
+        "seed": seed,
+        "sha256": sha256_bytes(onnx),
+        "training_recipe": training_recipe(FIT_RECIPE, len(FEATURE_ORDER), 14),
         "training": {"recipe": dict(FIT_RECIPE), "epochs_from": "verdict"},
     }
 
@@ -194,7 +221,7 @@ def write_inputs(
     for seed in verdict.flip:
         rid = f"{ensemble}_seed{seed}"
         onnx = onnx_bytes(seed, generation)
-        sidecar = canonical(sidecar_doc(rid, seed, onnx, ensemble))
+        sidecar = canonical(sidecar_doc(rid, seed, onnx, verdict, ensemble))
         (export_dir / f"{rid}.onnx").write_bytes(onnx)
         (export_dir / f"{rid}.json").write_bytes(sidecar)
         rows.append(PlanRow(rid, seed, sha256_bytes(onnx), False))

@@ -154,3 +154,43 @@ def test_sidecars_that_disagree_on_the_scaler_are_refused() -> None:
     assert inputs_from_sidecars([one, dict(one)], "plan") == one
     with pytest.raises(InputError, match="disagree on feature_mean"):
         inputs_from_sidecars([one, {"feature_mean": [2.0]}], "plan")
+
+
+def test_fields_flipbot_does_not_know_are_named_as_not_vouched_for() -> None:
+    edit = sync_manifest(MANIFEST, "m.json", inputs())
+    assert edit.unvouched == ("maintainer",)
+    assert describe(edit)[-1] == (
+        "- `m.json`: kept as they were, not vouched for by this flip: `maintainer`."
+    )
+
+
+def loader_inputs(kept_width: int | None) -> ManifestInputs:
+    from dataclasses import replace
+
+    from flipbot.ensemble_numbers import CODEC_VOCAB
+
+    return replace(
+        inputs(),
+        codec_vocab=CODEC_VOCAB,
+        codec_vocab_version=2,
+        loader_confidence={"conformal_q_residual": 2.5, "nominal_coverage": 0.95},
+        eval={"in_sample_plcc": 0.999},
+        kept_widths={f"{E}_seed9": kept_width},
+    )
+
+
+def test_a_partial_flip_sets_the_vocabulary_but_not_the_ensemble_numbers() -> None:
+    text = MANIFEST.replace(
+        '"confidence": {"method": "old"}', '"confidence": {"conformal_q_residual": 1.0}'
+    )
+    edit = sync_manifest(text, "m.json", loader_inputs(14))  # seed9 is kept, 14 wide: fits
+    after = json.loads(edit.after)
+    assert len(after["codec_vocab"]) == 14 and after["codec_vocab_version"] == 2
+    assert after["confidence"]["conformal_q_residual"] == 1.0  # kept: seed9 is not this run's
+    assert "eval" not in after
+    assert edit.stale == ("evaluation", "confidence.conformal_q_residual")
+
+
+def test_a_kept_member_of_another_codec_width_is_exit_2() -> None:
+    with pytest.raises(InputError, match=f"'{E}_seed9' takes 8.*no codec_vocab fits both"):
+        sync_manifest(MANIFEST, "model/tiny/m.json", loader_inputs(8))

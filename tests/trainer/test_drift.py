@@ -86,7 +86,7 @@ def test_drift_between_two_real_exports_equals_an_independent_onnxruntime_run(
         assert row["reason"] is None and row["label"] == "replaces a production model"
         assert row["old_sha256"] == sha256_file(first / f"{stem}.onnx")
         assert row["old_inputs"] == f"its sidecar {stem}.json"
-        assert row["old_loso_plcc"] == old_side["gate"]["seed_loso_plcc"]
+        assert row["old_loso_plcc"] == old_side["gate"]["this_seed_loso_plcc"]
         overall = row["drift"]["overall"]
         assert overall["max_abs"] > 0.01  # 1 vs 3 epochs: the scores really move
         assert overall["mean_delta"] == pytest.approx(delta.mean(), abs=1e-4)

@@ -267,27 +267,61 @@ def test_sidecar_holds_real_values(run: Path, exported: Path) -> None:
         assert side["feature_order"] == list(FEATURE_ORDER)
         np.testing.assert_allclose(side["feature_mean"], raw.mean(axis=0), rtol=1e-12)
         np.testing.assert_allclose(side["feature_std"], raw.std(axis=0), rtol=1e-12)
-        assert side["inputs"] == [
-            {"name": "features", "dtype": "float32", "shape": ["batch", 6]},
-            {"name": "codec_onehot", "dtype": "float32", "shape": ["batch", 14]},
-        ]
-        assert side["outputs"] == [{"name": "score", "dtype": "float32", "shape": ["batch"]}]
+        assert side["input_names"] == ["features", "codec_onehot"]
+        assert side["output_names"] == ["score"]
+        assert side["io_shapes"] == {
+            "features": {"dtype": "float32", "shape": ["batch", 6]},
+            "codec_onehot": {"dtype": "float32", "shape": ["batch", 14]},
+            "score": {"dtype": "float32", "shape": ["batch"]},
+        }
         assert side["corpus"] == {
             "path": "corpus.jsonl",  # relative to the checkout (the folder with .git)
             "sha256": sha256_file(run / "corpus.jsonl"),
-            "rows": len(rows),
+            "n_rows": len(rows),
             "cq_min": 19.0,
             "cq_max": 43.0,
+        }
+        assert side["codec_aware"] is True
+        assert side["codec_block_layout"][0] == "encoder_onehot[libx264]"
+        assert side["training_recipe"] == {
+            "batch_size": 32,
+            "depth": 2,
+            "dropout": 0.1,
+            "epochs": EPOCHS,
+            "fit_set": "full_corpus",
+            "hidden": 64,
+            "in_features": 6,
+            "loss": "MSE",
+            "lr": verdict.recipe["lr"],  # this fixture's verdict judged a faster recipe
+            "num_codecs": 14,
+            "optimizer": "Adam",
+            "scaler": "fit_on_full_corpus",
+            "weight_decay": 1e-5,
         }
         assert side["training"]["recipe"]["epochs"] == EPOCHS
         assert side["training"]["epochs_from"] == "verdict"
         assert (side["training"]["device"], side["training"]["cpu_threads"]) == ("cpu", 1)
         assert side["training"]["cpu_kernels"] == cpu_kernels.status()  # which kernels fitted it
         loso = LosoArtefact.read(run / "loso" / f"loso_seed{seed}.json")
-        assert side["gate"]["seed_loso_plcc"] == pytest.approx(loso.mean_plcc, abs=1e-12)
-        assert side["gate"]["decision"] == "PROMOTE"
-        assert side["gate"]["verdict_sha256"] == sha256_file(run / "loso" / "PROMOTE.json")
-        assert [r["name"] for r in side["gate"]["rules"]] == [r.name for r in verdict.rules]
+        rules = {r.name: r for r in verdict.rules}
+        assert side["gate"] == {
+            "mean_plcc": rules["mean_plcc"].value,
+            "mean_plcc_threshold": 0.95,
+            "passed": True,
+            "per_seed_min_threshold": 0.95,
+            "plcc_spread": rules["plcc_spread"].value,
+            "plcc_spread_max": 0.005,
+            "this_seed_loso_plcc": pytest.approx(loso.mean_plcc, abs=1e-12),
+            "verdict": "PROMOTE",
+        }
+        assert side["loso_mean_plcc"] == rules["mean_plcc"].value
+        assert side["parent_adrs"] == ["ADR-0303"]
+        assert f"seed={seed}" in side["notes"] and f"{len(rows)} rows" in side["notes"]
+        evidence = side["gate_evidence"]
+        assert evidence["seed_loso_plcc"] == pytest.approx(loso.mean_plcc, abs=1e-12)
+        assert evidence["decision"] == "PROMOTE"
+        assert evidence["verdict_sha256"] == sha256_file(run / "loso" / "PROMOTE.json")
+        assert sorted(evidence["rules"]) == sorted(r.name for r in verdict.rules)
         versions = side["provenance"]["versions"]
         assert versions["torch"] == torch.__version__ and versions["onnx"] == onnx.__version__
         assert set(versions) == {"flipbot", "torch", "onnx", "onnxruntime", "python"}
@@ -297,6 +331,7 @@ def test_sidecar_holds_real_values(run: Path, exported: Path) -> None:
         assert constants["interval"] == calibration["interval"]
         assert constants["levels"] == calibration["levels"]
         assert "sources" not in constants  # per-source detail stays in the gate's file
+        assert "kind" not in constants and side["calibration"]["document"] == "flipbot.calibration"
 
 
 def test_plan_rows_and_files_carry_the_files_real_sha256(run: Path, exported: Path) -> None:
@@ -422,6 +457,13 @@ def test_ensemble_row_gets_a_manifest_when_the_verdict_lets_it_flip(
     assert ensemble_rows[0].sha256 == sha256_file(manifest_path)
     manifest = json.loads(manifest_path.read_text())
     assert manifest["aggregation"] == "mean"
+    # What the repository's ensemble loader reads (SPEC §14): one-hot width == codec input.
+    assert len(manifest["codec_vocab"]) == 14 and manifest["codec_vocab"][-1] == "crf_norm"
+    side = json.loads((out / f"{ENSEMBLE}_seed0.json").read_text())
+    assert manifest["feature_mean"] == side["feature_mean"]
+    assert manifest["confidence"]["conformal_q_residual"] > 0
+    assert manifest["confidence"]["nominal_coverage"] == 0.95
+    assert manifest["eval"]["loso_seeds"] == list(SEEDS)
     assert [(m["seed"], m["sha256"]) for m in manifest["members"]] == [
         (s, sha256_file(out / f"{ENSEMBLE}_seed{s}.onnx")) for s in SEEDS
     ]

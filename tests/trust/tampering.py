@@ -115,6 +115,7 @@ def recipe_epochs_50(root: Path) -> None:
     for sidecar in sorted(export.glob(f"{ENSEMBLE}_seed*.json")):
         doc = load(sidecar)
         doc["training"]["recipe"]["epochs"] = 50
+        doc["training_recipe"]["epochs"] = 50  # the repository's summary of the same recipe
         doc["training"]["epochs_from"] = "--epochs"
         refile(export, sidecar.name, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
     plan = load(export / PLAN)
@@ -261,6 +262,19 @@ def _no_recipe(plan: dict[str, Any], export: Path) -> None:
 
 def _lr(doc: dict[str, Any]) -> None:
     doc["training"]["recipe"]["lr"] = 0.01
+    doc["training_recipe"]["lr"] = 0.01  # the repository's summary, as export writes it
+
+
+def _gate_verdict(doc: dict[str, Any]) -> None:
+    doc["gate"]["this_seed_loso_plcc"] = 0.9999  # a better number than the verdict's
+
+
+def _nested_kind(doc: dict[str, Any]) -> None:
+    doc["calibration"] = {"kind": "nr"}  # sorted before the top-level kind: libvmaf reads nr
+
+
+def _no_input_names(doc: dict[str, Any]) -> None:
+    doc.pop("input_names")
 
 
 def _outside_pin(doc: dict[str, Any]) -> None:
@@ -379,6 +393,21 @@ CASES = (
         "one sidecar fitted with another lr",
         edit_sidecar(_lr),
         (f"{SEED0}.json", "training.recipe"),
+    ),
+    Case(
+        "sidecar claims a better LOSO PLCC than the verdict",
+        edit_sidecar(_gate_verdict),
+        (f"{SEED0}.json", "gate.this_seed_loso_plcc"),
+    ),
+    Case(
+        "sidecar hides a kind for libvmaf's scan",
+        edit_sidecar(_nested_kind),
+        (f"{SEED0}.json", "calibration.kind", "libvmaf"),
+    ),
+    Case(
+        "sidecar without input_names (the model audit's key)",
+        edit_sidecar(_no_input_names),
+        (f"{SEED0}.json", "'input_names'"),
     ),
     # --- the verdict: re-judged by the gate on the loso files it pins --------------------------
     Case("decision MAYBE", edit_verdict(_set("decision", "MAYBE")), ("PROMOTE.json", "'decision'")),
