@@ -100,7 +100,8 @@ def bootstrap_uv(folder: Path) -> Path | None:
     say(f"getting the installer uv ({UV_PINS.name}, hash-pinned; ~5 s, once)")
     try:
         venv.create(folder, with_pip=True, clear=True)
-        pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(UV_PINS)]
+        pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", "--require-hashes"]
+        pip += ["-r", str(UV_PINS)]
         run_visibly(pip, "getting uv")
     except (OSError, subprocess.CalledProcessError, InputError) as exc:
         say(f"uv could not be installed ({exc}); installing with pip instead (slower)")
