@@ -25,7 +25,7 @@ help:
 	@echo "make bench    - batched vs reference trainer, prints 'speedup: <x>'"
 	@echo "make e2e      - run the composite Action end to end (act, GitHub stand-in)"
 	@echo "make pictures - redraw docs/img/*.png from the shipped corpus's LOSO run"
-	@echo "make lock     - remake requirements/bot.lock (hashes) from requirements/bot.txt"
+	@echo "make lock     - remake the hash-pinned locks (bot.lock, train.lock, uv.txt)"
 
 $(DEMO_STAMP): requirements/bot.txt requirements/base.txt requirements/train.txt requirements/uv.txt
 	@$(SETUP) --estimate 60,15 -r requirements/train.txt
@@ -87,11 +87,20 @@ pictures: $(DEMO_STAMP)
 	       $(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds $(SEEDS) --epochs $(EPOCHS) --out-dir $(OUT)/loso; }
 	$(BIN)/python -m gate.plots $(OUT)/loso --out-dir docs/img
 
-# The write job's lock: every package the bot imports, with the sha256 of every file PyPI has
-# for it (all platforms), so `--require-hashes` works on any runner.
+# The trusted job's locks. bot.lock: every package the bot imports, with the sha256 of every
+# file PyPI has for it (all platforms), so `--require-hashes` works on any runner. train.lock:
+# the torch venv of the promote command's children, for the trusted job's platform (Linux
+# x86_64, CPython 3.11), torch's CPU build from TORCH_CPU_LINKS (PyTorch's CPU wheel page by
+# default; pip's configured find-links folder when it holds the wheel; see train.lock's header).
+TORCH_CPU_LINKS ?= $(or $(shell ls $$($(PY) -m pip config get global.find-links 2>/dev/null)/torch-*+cpu-*.whl >/dev/null 2>&1 && $(PY) -m pip config get global.find-links 2>/dev/null),https://download.pytorch.org/whl/cpu/torch/)
 lock: $(DEMO_STAMP)
 	.cache/uv-bootstrap/bin/uv pip compile --no-config --universal --python-version 3.11 \
 	  --generate-hashes --custom-compile-command "make lock" requirements/bot.txt -o requirements/bot.lock
+	.cache/uv-bootstrap/bin/uv pip compile --no-config --python-platform x86_64-manylinux_2_28 \
+	  --python-version 3.11 --find-links $(TORCH_CPU_LINKS) --no-emit-find-links \
+	  --generate-hashes --custom-compile-command "make lock" requirements/train-cpu.in -o requirements/train.lock
+	@sed -i '1,2d' requirements/train.lock && cat requirements/train-lock.header requirements/train.lock > requirements/.train.lock.tmp \
+	  && mv requirements/.train.lock.tmp requirements/train.lock
 	.cache/uv-bootstrap/bin/uv pip compile --no-config --universal --python-version 3.11 \
 	  --generate-hashes --custom-compile-command "make lock" requirements/uv.in -o requirements/uv.txt
 
