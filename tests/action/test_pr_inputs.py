@@ -71,7 +71,9 @@ def test_valid_convention_inputs_become_step_outputs(workspace):
 
 
 def test_without_the_promote_stage_the_convention_inputs_are_not_read(workspace):
-    inputs = parse_inputs(env(stages="train", venv_dir="/tmp/venvs", reviewers="not a name!", draft="true"), workspace)
+    inputs = parse_inputs(
+        env(stages="train", venv_dir="/tmp/venvs", reviewers="not a name!", draft="true"), workspace
+    )
     assert inputs.pr.reviewers == () and inputs.draft is True
 
 

@@ -177,10 +177,13 @@ def test_the_action_has_two_stages_and_runs_exactly_bot_promote(action: dict[str
     steps = {s.get("id"): s for _, s in rules.all_steps(action)}
     for stage in STAGES:  # every variable the stage's argv needs is in its step's env
         env = {k: "x" for k in steps[stage]["env"]} | {"AUDIT_SAMPLE": "default"}
-        assert stage_argv(stage, env)[:3] == {
-            "train": ["-m", "trainer", "loso"],
-            "promote": ["-m", "bot", "promote"],
-        }[stage]
+        assert (
+            stage_argv(stage, env)[:3]
+            == {
+                "train": ["-m", "trainer", "loso"],
+                "promote": ["-m", "bot", "promote"],
+            }[stage]
+        )
     assert {"gate", "export", "bot", "base-venv", "train-venv"}.isdisjoint(steps)
 
 
