@@ -64,6 +64,8 @@ def _promote_flags(env: Mapping[str, str]) -> list[str]:
     if env.get("AUDIT_SAMPLE", "default") != "default":
         argv += ["--audit-sample", env["AUDIT_SAMPLE"]]
     argv += ["--train-python", _need(env, "TRAIN_PY", stage)]
+    # kept in the workspace: the verdict step reads it, a later step may upload the pictures
+    argv += ["--work-dir", _need(env, "PROMOTE_DIR", stage)]
     if _on(env, "THRESHOLDS"):
         argv += ["--mean-plcc-threshold", _need(env, "MEAN_PLCC_MIN", stage)]
         argv += ["--plcc-spread-max", _need(env, "PLCC_SPREAD_MAX", stage)]
@@ -109,6 +111,8 @@ def run_stage(stage: str, env: Mapping[str, str]) -> None:
     argv = [sys.executable, *stage_argv(stage, env)]
     if stage == "train" and env.get("CORPUS_COPY"):
         copy_corpus(Path(_need(env, "CORPUS_BYTES", stage)), Path(env["CORPUS_COPY"]))
+    if stage == "promote":  # the command makes its private work dir inside this folder
+        Path(_need(env, "PROMOTE_DIR", stage)).mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     os.execv(sys.executable, argv)
 

@@ -67,9 +67,11 @@ def input_outputs(inp: ActionInputs) -> dict[str, str]:
 
 
 def verdict_outputs(folder: str | Path, *, if_present: bool = False) -> dict[str, str]:
-    """``verdict``, ``refused`` and ``flip`` of the one verdict in ``folder`` (all empty when
-    ``if_present`` and the run stopped before the gate wrote one)."""
-    if if_present and not any((Path(folder) / name).exists() for name in VERDICT_NAMES):
+    """``verdict``, ``refused`` and ``flip`` of the one verdict in ``folder``, or in the loso
+    folder of the promote command's work dir below it (all empty when ``if_present`` and the run
+    stopped before the gate wrote one)."""
+    folder = verdict_folder(Path(folder))
+    if if_present and not any((folder / name).exists() for name in VERDICT_NAMES):
         return dict.fromkeys(VERDICT_OUTPUTS, "")
     verdict = Verdict.read(find_verdict(folder))
     values = (
@@ -79,6 +81,15 @@ def verdict_outputs(folder: str | Path, *, if_present: bool = False) -> dict[str
         verdict.refusal_reason or "",
     )
     return dict(zip(VERDICT_OUTPUTS, values, strict=True))
+
+
+def verdict_folder(folder: Path) -> Path:
+    """``folder`` itself, or ``folder/flipbot-promote-*/loso`` (``bot promote --work-dir``; the
+    newest when a rerun left several)."""
+    if any((folder / name).exists() for name in VERDICT_NAMES):
+        return folder
+    work = sorted(folder.glob("flipbot-promote-*/loso"), key=lambda p: p.stat().st_mtime)
+    return work[-1] if work else folder
 
 
 def write_outputs(values: Mapping[str, str], path: str | None = None) -> str:

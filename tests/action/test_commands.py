@@ -21,6 +21,7 @@ PROMOTE_ENV = {
     "EPOCHS": "200",
     "AUDIT_SAMPLE": "default",
     "TRAIN_PY": "/tmp/trusted/torch/bin/python",
+    "PROMOTE_DIR": "a/promote",
     "API_URL": "https://api.github.com",
 }
 
@@ -41,7 +42,7 @@ def test_promote_argv_is_exactly_bot_promote_with_the_trusted_torch() -> None:
         "-m", "bot", "promote", "--loso-dir", "a/loso", "--registry", "model/tiny/registry.json",
         "--repo", "octo/models", "--base", "main", "--corpus", "corpus/c.jsonl.gz",
         "--seeds", "0,1", "--epochs", "200", "--train-python", "/tmp/trusted/torch/bin/python",
-        "--api-url", "https://api.github.com",
+        "--work-dir", "a/promote", "--api-url", "https://api.github.com",
     ]  # fmt: skip
     more = stage_argv(
         "promote", PROMOTE_ENV | {"AUDIT_SAMPLE": "all", "CORPUS_BYTES": "dl/c.jsonl.gz"}
@@ -93,6 +94,26 @@ def test_pr_convention_flags_pass_each_value_as_one_argument() -> None:
     assert "--extra-files=a/{{ ensemble }}.md=t/a.md\nb.md=t/b.md" in argv
     assert "--reviewers=alice,bob" in argv and "--milestone=3" in argv and "--signoff" in argv
     assert not any(a.startswith("--branch") for a in argv)
+    from bot.promote import build_parser
+
+    args = build_parser().parse_args(argv[3:])
+    assert args.title_template == "-feat: {{ ensemble }}" and args.draft == "always-true"
+    assert args.extra_files == "a/{{ ensemble }}.md=t/a.md\nb.md=t/b.md" and args.signoff
+    assert (args.loso_dir, args.work_dir, args.train_python) == (
+        "a/loso", "a/promote", "/tmp/trusted/torch/bin/python",
+    )  # fmt: skip
+
+
+def test_every_promote_flag_the_action_passes_is_one_bot_promote_accepts() -> None:
+    from bot.promote import build_parser
+
+    env = PROMOTE_ENV | {"THRESHOLDS": "true", "MEAN_PLCC_MIN": "0.9", "PLCC_SPREAD_MAX": "0.01"}
+    env |= {"PER_SEED_PLCC_MIN": "0.9", "ALLOW_OVERRIDE": "true", "AUDIT_SAMPLE": "all"}
+    env |= {"CORPUS_BYTES": "c.bin", "LABELS": "x", "DRY_RUN": "true", "FAIL_ON_REFUSAL": "false"}
+    env |= {"ALLOW_RECIPE_OVERRIDE": "true", "DRAFT": "true"}
+    args = build_parser().parse_args(stage_argv("promote", env)[3:])
+    assert (args.audit_sample, args.corpus_bytes, args.per_seed_min) == ("all", "c.bin", 0.9)
+    assert args.allow_threshold_override and args.dry_run and not args.fail_on_refusal
 
 
 def test_a_hostile_value_stays_one_argument() -> None:
