@@ -108,6 +108,9 @@ def _convention_flags(env: Mapping[str, str]) -> list[str]:
 
 def run_stage(stage: str, env: Mapping[str, str]) -> None:
     """Replace this process with the stage, run by this same interpreter."""
+    if stage == "promote" and env.get("PROMOTE_DIR"):
+        # absolute: the command's children run in folders of their own
+        env = {**env, "PROMOTE_DIR": str(Path(env["PROMOTE_DIR"]).absolute())}
     argv = [sys.executable, *stage_argv(stage, env)]
     if stage == "train" and env.get("CORPUS_COPY"):
         copy_corpus(Path(_need(env, "CORPUS_BYTES", stage)), Path(env["CORPUS_COPY"]))
