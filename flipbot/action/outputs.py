@@ -15,7 +15,8 @@ from flipbot.action.inputs import ActionInputs
 from flipbot.action.pr_inputs import pr_outputs
 from flipbot.verdict_file import VERDICT_NAMES, Verdict, find_verdict
 
-VERDICT_OUTPUTS = ("verdict", "refused", "flip", "refusal-reason")
+# Not "refusal-reason": the promote step writes that one, and the verdict step runs after it.
+VERDICT_OUTPUTS = ("verdict", "refused", "flip", "verdict-refusal-reason")
 
 
 def _flag(value: bool) -> str:

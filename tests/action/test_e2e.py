@@ -279,7 +279,7 @@ def test_loosening_the_gate_needs_the_explicit_override_input(
     assert len(verdicts) == 1, verdicts
     verdict = Verdict.read(verdicts[0])
     assert verdict.thresholds_overridden is True
-    assert verdict.thresholds["plcc_spread_max"] == 0.05
+    assert verdict.thresholds["plcc_spread"] == 0.05
     # the dry run prints the registry diff: both rows flipped
     diff = first_diff(allowed.log)
     assert diff[:2] == ["--- a/model/tiny/registry.json", "+++ b/model/tiny/registry.json"]
