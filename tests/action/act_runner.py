@@ -112,8 +112,10 @@ def run_act(
         k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "FLIPBOT_", "RUNNER_"))
     }
     # act keeps its host-mode workspace under XDG_CACHE_HOME; a private HOME keeps a
-    # developer's ~/.actrc out. pip keeps its usual cache.
+    # developer's ~/.actrc out. pip and uv keep their usual caches (the trusted job's venvs are
+    # new every run; their packages come from uv's cache, checked against the locks' hashes).
     env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
+    env.setdefault("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv"))
     env |= {"XDG_CACHE_HOME": str(work / "cache"), "HOME": str(work / "home"), "NO_COLOR": "1"}
     (work / "home").mkdir()
     proc = subprocess.run(

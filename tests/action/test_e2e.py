@@ -118,15 +118,23 @@ def test_the_train_job_hands_over_loso_files_and_nothing_else(trained: ActRun) -
 
 
 def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
-    tmp_path: Path, standin: GitHubStandin
+    tmp_path: Path, standin: GitHubStandin, trained: ActRun
 ) -> None:
-    """Both jobs in one run, as flip.yml runs them."""
+    """The promote job on the train job's loso files (the refusal case runs both jobs in one
+    workflow run)."""
     source = copy_source_tree(tmp_path / "src")
     names = corpus_sources(COMMITTED_CORPUS)
     base_files = standin.branch_files("main")
     standin.clear_journal()
 
-    run = run_act(source, tmp_path / "act", knobs=knobs(standin), token=standin.token)
+    run = run_act(
+        source,
+        tmp_path / "act",
+        knobs=knobs(standin),
+        token=standin.token,
+        jobs="promote",
+        handover=trained.handover,
+    )
 
     assert run.returncode == 0, run.log[-6000:]
     assert run.outcome == "success"
@@ -176,7 +184,8 @@ def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
 def test_refusing_verdict_fails_the_action_without_a_single_write(
     tmp_path: Path, standin: GitHubStandin
 ) -> None:
-    """Honest seeds trained too briefly disagree; the trusted side's own gate refuses."""
+    """Both jobs in one workflow run, as flip.yml runs them: honest seeds trained too briefly
+    disagree, and the trusted side's own gate refuses."""
     source = copy_source_tree(tmp_path / "src")
     standin.clear_journal()
 
@@ -196,6 +205,10 @@ def test_refusing_verdict_fails_the_action_without_a_single_write(
     assert "spread" in run.outputs["refusal-reason"]
     assert run.outputs["pull-request-number"] == ""
     assert "::error::" in run.log and "refused" in run.log
+    assert sorted(p.name for p in (run.handover / "loso").iterdir()) == [
+        "loso_seed0.json",
+        "loso_seed1.json",
+    ]  # what the train job handed over, and all the promote job took
     # the gate table and the per-source table reach the job summary
     assert "| rule | value | threshold | result |" in run.summary
     assert "`plcc_spread`" in run.summary
