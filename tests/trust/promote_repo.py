@@ -41,7 +41,9 @@ def make_corpus(path: Path, seed: int = 0) -> bytes:
     return path.read_bytes()
 
 
-def train_loso(corpus_file: Path, out: Path, *, as_path: str = CORPUS, epochs: int = EPOCHS) -> Path:
+def train_loso(
+    corpus_file: Path, out: Path, *, as_path: str = CORPUS, epochs: int = EPOCHS
+) -> Path:
     """Honest loso files of SEEDS, their 'corpus' field the repository path ``as_path``."""
     corpus = dataclasses.replace(load_corpus(corpus_file), path=as_path)
     out.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,9 @@ from flipbot.jsonfile import sha256_bytes
 
 def _better(fold: dict) -> None:
     """Predictions pulled halfway to the truth: a higher PLCC than the recipe gives."""
-    fold["y_pred"] = [round((p + t) / 2, 6) for p, t in zip(fold["y_pred"], fold["y_true"], strict=True)]
+    fold["y_pred"] = [
+        round((p + t) / 2, 6) for p, t in zip(fold["y_pred"], fold["y_true"], strict=True)
+    ]
 
 
 def test_honest_files_flip_with_models_exported_on_this_side(
