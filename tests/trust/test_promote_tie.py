@@ -68,6 +68,10 @@ def _newline_source(doc: Doc) -> None:
     doc["folds"][0]["held_out"] = "bikes\n::warning::forged"
 
 
+def _newline_key(doc: Doc) -> None:
+    doc["folds"][0]["k\n::notice::forged"] = 1
+
+
 CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "invented sources": (_invent_sources, "field 'sources'"),
     "renamed source": (_rename, "field 'sources'"),
@@ -79,6 +83,7 @@ CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "another corpus sha256": (_sha, "field 'corpus_sha256'"),
     "dry run": (_dry, "field 'note'"),
     "newline in a name": (_newline_source, r"held_out is 'bikes\n::warning::forged'"),
+    "newline in a key": (_newline_key, r"folds[0]"),
 }
 
 
@@ -98,6 +103,35 @@ def test_an_untied_loso_file_is_refused_and_nothing_is_written(
     assert snapshot(repo) == before
     assert set(Path(tempfile.gettempdir()).glob("flipbot-promote-*")) == work_dirs
     assert "\n::" not in err  # a name from the file never starts a workflow command
+
+
+def test_a_duplicate_key_is_refused(
+    promote_case: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, loso = promote_case
+    path = loso / "loso_seed0.json"
+    path.write_text(path.read_text().replace('"seed": 0,', '"seed": 0,\n  "seed": 0,', 1))
+    assert promote(loso) == 2
+    assert "a key appears twice" in capsys.readouterr().err
+
+
+def test_phases_are_log_groups_in_a_workflow(
+    promote_case: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, loso = promote_case
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    edit_loso(loso, 0, _dry)
+    assert promote(loso) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[:4] == [
+        "::group::flipbot promote: base",
+        "::endgroup::",
+        "::group::flipbot promote: tie",
+        "::endgroup::",
+    ]
+    assert "::error::" in captured.out + captured.err
 
 
 def test_loso_files_of_another_corpus_are_refused(
