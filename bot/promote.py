@@ -36,7 +36,7 @@ from bot.children import Child, child_env
 from bot.config import BotConfig
 from bot.flags import add_flip_flags, config_from_args
 from bot.promote_audit import run_audit
-from bot.promote_flags import add_promote_flags, check_thresholds, gate_flags
+from bot.promote_flags import add_promote_flags, check_promote_flags, gate_flags
 from bot.run import flip_verified, open_base
 from bot.workdir import make_workdir, mirror_base, take_loso_files
 from bot.workflow import annotate_error, mask
@@ -70,8 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        check_promote_flags(args)  # first: the config below takes --loso-dir as a placeholder
         config = config_from_args(args, args.loso_dir, args.loso_dir)
-        check_thresholds(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
