@@ -72,6 +72,11 @@ def _newline_key(doc: Doc) -> None:
     doc["folds"][0]["k\n::notice::forged"] = 1
 
 
+def _newline_reason(doc: Doc) -> None:
+    doc["folds"][1]["plcc"] = None
+    doc["folds"][1]["undefined_reason"] = "constant\n::error::forged"
+
+
 CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "invented sources": (_invent_sources, "field 'sources'"),
     "renamed source": (_rename, "field 'sources'"),
@@ -84,6 +89,7 @@ CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "dry run": (_dry, "field 'note'"),
     "newline in a name": (_newline_source, r"held_out is 'bikes\n::warning::forged'"),
     "newline in a key": (_newline_key, r"folds[0]"),
+    "newline in a reason": (_newline_reason, "'folds[1].undefined_reason' holds a control"),
 }
 
 
