@@ -119,11 +119,12 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
         with phase("tie", timings):
             recipe = recipe_fields(args.epochs, args.batch_size)
             facts, artefacts = take_loso_files(root, Path(args.loso_dir), seeds, pinned, recipe)
-        env = child_env(
-            os.environ,
-            [config.token or ""],
-            {"GITHUB_SHA": view.commit or git_commit(Path.cwd()) or ""},
-        )
+        # The C kernels are built into this run's own cache: never a .so another job left behind.
+        extra = {
+            "GITHUB_SHA": view.commit or git_commit(Path.cwd()) or "",
+            "XDG_CACHE_HOME": str(root / "cache"),
+        }
+        env = child_env(os.environ, [config.token or ""], extra)
         child = Child(args.train_python, env)
         with phase("audit", timings):
             run_audit(child, root, args, artefacts, facts, seeds)

@@ -102,6 +102,8 @@ def test_nothing_but_the_loso_files_is_read_and_no_child_sees_a_token(
         assert names.isdisjoint(TOKENS)
         assert not any(value in env for value in TOKENS.values())
         assert str(loso) not in env
+        cache = next(line for line in env.splitlines() if line.startswith("XDG_CACHE_HOME="))
+        assert Path(cache.split("=", 1)[1]).parent.name.startswith("flipbot-promote-")
 
 
 def test_a_verdict_that_grants_itself_the_override_is_ignored(
