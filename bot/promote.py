@@ -25,6 +25,7 @@ import dataclasses
 import logging
 import os
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -48,6 +49,7 @@ from flipbot.provenance import git_commit
 from gate.loso_set import parse_seeds
 
 log = logging.getLogger("bot")
+CORPUS_MAX_BYTES = 1 << 30  # far above a real corpus (the shipped one: 0.7 MB compressed)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,11 +194,20 @@ def _repo_relative(registry: Path) -> str:
 
 
 def _read_supplied(path: str | None) -> bytes | None:
+    """--corpus-bytes: a regular file of at most CORPUS_MAX_BYTES (no symlink)."""
     if path is None:
         return None
     try:
-        return Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise InputError(
-            f"--corpus-bytes {path}: cannot read it ({exc.strerror}); check the path"
+            f"--corpus-bytes {path}: cannot read it ({exc.strerror}); pass the corpus file itself"
         ) from None
+    with os.fdopen(fd, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode) or size > CORPUS_MAX_BYTES:
+            raise InputError(
+                f"--corpus-bytes {path}: not a regular file of at most {CORPUS_MAX_BYTES} bytes; "
+                "pass the corpus file itself"
+            )
+        return fh.read(CORPUS_MAX_BYTES + 1)
