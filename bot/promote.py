@@ -135,7 +135,7 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
         with phase("export", timings):
             child.run(
                 "export",
-                _export_argv(root, registry, pinned, config, args),
+                _export_argv(root, registry, pinned, config),
                 root / "repo",
                 allow_no=True,
             )
@@ -151,9 +151,7 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
             log.info("promote: work dir kept at %s", root)
 
 
-def _export_argv(
-    root: Path, registry: str, pinned: PinnedCorpus, config: BotConfig, args: argparse.Namespace
-) -> list[str]:
+def _export_argv(root: Path, registry: str, pinned: PinnedCorpus, config: BotConfig) -> list[str]:
     return [
         "trainer", "export",
         "--corpus", pinned.pin.path,
