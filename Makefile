@@ -16,10 +16,11 @@ T0 := $(shell date +%s)
 comma := ,
 say = @echo "flipbot $@: $(1)"
 
-.PHONY: demo test check lint types bench e2e clean help venv venv-demo pictures lock mutation
+.PHONY: demo promote test check lint types bench e2e clean help venv venv-demo pictures lock mutation
 
 help:
 	@echo "make demo     - train, gate, export and dry-run the bot on the shipped corpus"
+	@echo "make promote  - the trusted side on artifacts/loso: tie, audit, gate, export, dry-run flip"
 	@echo "make test     - run the test suite"
 	@echo "make check    - lint + types + tests (what CI runs)"
 	@echo "make bench    - batched vs reference trainer, prints 'speedup: <x>'"
@@ -76,6 +77,12 @@ demo: $(DEMO_STAMP)
 	$(call say,4/4 the bot's dry run (no GitHub, no file written))
 	$(BIN)/python -m bot --verdict-dir $(OUT)/loso --artifacts $(OUT)/export --registry model/tiny/registry.json --repo local/flipbot --base main --dry-run --no-fail-on-refusal
 	@echo "flipbot demo: done in $$(( $$(date +%s) - $(T0) )) s (set-up included)"
+
+# The trusted side as the Action's flip job runs it, on the loso files of `make demo` (or of
+# GPU runners copied to $(OUT)/loso): only loso_seed<N>.json is read from there.
+promote: $(DEMO_STAMP)
+	$(call say,tie the loso files to the corpus$(comma) audit a secret sample of folds$(comma) gate$(comma) export$(comma) dry-run flip)
+	$(BIN)/python -m bot promote --loso-dir $(OUT)/loso --seeds $(SEEDS) --epochs $(EPOCHS) --corpus $(CORPUS) --registry model/tiny/registry.json --repo local/flipbot --base main --dry-run --no-fail-on-refusal
 
 # The README's pictures, from the shipped corpus: reuses $(OUT)/loso when it holds a run of
 # $(SEEDS) on $(CORPUS) (e.g. after `make demo`), else trains one first.

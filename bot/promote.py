@@ -25,6 +25,7 @@ import dataclasses
 import logging
 import os
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -36,7 +37,7 @@ from bot.children import Child, child_env
 from bot.config import BotConfig
 from bot.flags import add_flip_flags, config_from_args
 from bot.promote_audit import run_audit
-from bot.promote_flags import add_promote_flags, check_thresholds, gate_flags
+from bot.promote_flags import add_promote_flags, check_promote_flags, gate_flags
 from bot.run import flip_verified, open_base
 from bot.workdir import make_workdir, mirror_base, take_loso_files
 from bot.workflow import annotate_error, mask
@@ -48,6 +49,7 @@ from flipbot.provenance import git_commit
 from gate.loso_set import parse_seeds
 
 log = logging.getLogger("bot")
+CORPUS_MAX_BYTES = 1 << 30  # far above a real corpus (the shipped one: 0.7 MB compressed)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        check_promote_flags(args)  # first: the config below takes --loso-dir as a placeholder
         config = config_from_args(args, args.loso_dir, args.loso_dir)
-        check_thresholds(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -119,11 +121,12 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
         with phase("tie", timings):
             recipe = recipe_fields(args.epochs, args.batch_size)
             facts, artefacts = take_loso_files(root, Path(args.loso_dir), seeds, pinned, recipe)
-        env = child_env(
-            os.environ,
-            [config.token or ""],
-            {"GITHUB_SHA": view.commit or git_commit(Path.cwd()) or ""},
-        )
+        # The C kernels are built into this run's own cache: never a .so another job left behind.
+        extra = {
+            "GITHUB_SHA": view.commit or git_commit(Path.cwd()) or "",
+            "XDG_CACHE_HOME": str(root / "cache"),
+        }
+        env = child_env(os.environ, [config.token or ""], extra)
         child = Child(args.train_python, env)
         with phase("audit", timings):
             run_audit(child, root, args, artefacts, facts, seeds)
@@ -132,7 +135,7 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
         with phase("export", timings):
             child.run(
                 "export",
-                _export_argv(root, registry, pinned, config, args),
+                _export_argv(root, registry, pinned, config),
                 root / "repo",
                 allow_no=True,
             )
@@ -148,9 +151,7 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
             log.info("promote: work dir kept at %s", root)
 
 
-def _export_argv(
-    root: Path, registry: str, pinned: PinnedCorpus, config: BotConfig, args: argparse.Namespace
-) -> list[str]:
+def _export_argv(root: Path, registry: str, pinned: PinnedCorpus, config: BotConfig) -> list[str]:
     return [
         "trainer", "export",
         "--corpus", pinned.pin.path,
@@ -191,11 +192,20 @@ def _repo_relative(registry: Path) -> str:
 
 
 def _read_supplied(path: str | None) -> bytes | None:
+    """--corpus-bytes: a regular file of at most CORPUS_MAX_BYTES (no symlink)."""
     if path is None:
         return None
     try:
-        return Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise InputError(
-            f"--corpus-bytes {path}: cannot read it ({exc.strerror}); check the path"
+            f"--corpus-bytes {path}: cannot read it ({exc.strerror}); pass the corpus file itself"
         ) from None
+    with os.fdopen(fd, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode) or size > CORPUS_MAX_BYTES:
+            raise InputError(
+                f"--corpus-bytes {path}: not a regular file of at most {CORPUS_MAX_BYTES} bytes; "
+                "pass the corpus file itself"
+            )
+        return fh.read(CORPUS_MAX_BYTES + 1)

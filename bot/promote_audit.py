@@ -35,6 +35,11 @@ def run_audit(
 ) -> None:
     n = parse_sample(args.audit_sample) if args.audit_sample is not None else len(seeds)
     picks = draw_folds(seeds, facts.sources, n)
+    unaudited = sorted(set(seeds) - {seed for seed, _ in picks})
+    if unaudited:
+        log.warning(
+            "audit: seeds %s have no fold in a sample of %s; raise --audit-sample", unaudited, n
+        )
     if n is not None and n <= 2 * len(seeds) and len(facts.sources) <= 40:
         log.info(
             "audit: %d of %d folds drawn; a forgery of 1 fold is caught with chance >= %.3f",

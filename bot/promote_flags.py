@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.destinations import clean_repo_path
 from flipbot.errors import InputError
+from flipbot.input_bounds import check_path_length
 from flipbot.loso_recipe import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 from gate.audit_sample import parse_sample
@@ -65,8 +67,17 @@ def add_promote_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check_thresholds(args: argparse.Namespace) -> None:
-    """Refuse a loosened threshold without the override flag, and bad counts, before any work."""
+def check_promote_flags(args: argparse.Namespace) -> None:
+    """Refuse a loosened threshold without the override flag, bad paths and counts, before any work."""
+    for flag in ("loso_dir", "corpus", "corpus_bytes", "train_python", "work_dir"):
+        check_path_length("--" + flag.replace("_", "-"), getattr(args, flag) or "")
+    try:
+        clean_repo_path(args.corpus, "--corpus")
+    except InputError:
+        raise InputError(
+            f"--corpus {args.corpus[:200]!r}: not a clean repository-relative path; name the "
+            "corpus as the repository holds it, e.g. corpus/flipbot_corpus_v1.jsonl.gz"
+        ) from None
     resolve_thresholds(
         mean_plcc=args.mean_plcc_threshold,
         plcc_spread=args.plcc_spread_max,

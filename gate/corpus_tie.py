@@ -61,6 +61,7 @@ class CorpusFacts:
 def tie(art: LosoArtefact, where: str, facts: CorpusFacts, recipe: dict[str, Any]) -> None:
     """Raise an InputError naming ``where`` (and the fold) unless ``art`` is tied to ``facts``."""
     fix = "train on the pinned corpus with the workflow's recipe (`python -m trainer loso`)"
+    _one_line_text(art, where)
     if art.note is not None:
         raise InputError(f"{where}: field 'note' is {shown(art.note)}: not a full run; {fix}")
     for key, want, got in (
@@ -107,6 +108,21 @@ def tie(art: LosoArtefact, where: str, facts: CorpusFacts, recipe: dict[str, Any
         if len(fold.y_pred) != len(truth):
             raise InputError(
                 f"{at}: {len(fold.y_pred)} predictions for {len(truth)} held-out rows; {fix}"
+            )
+
+
+def _one_line_text(art: LosoArtefact, where: str) -> None:
+    """Free text a later stage may print (device, versions, reasons) holds no control character."""
+    texts = [("device", art.device)]
+    texts += [(f"versions[{k!r}]", f"{k}{v}") for k, v in art.versions.items()]
+    texts += [
+        (f"folds[{i}].undefined_reason", f.undefined_reason or "") for i, f in enumerate(art.folds)
+    ]
+    for name, text in texts:
+        if not text.isprintable():
+            raise InputError(
+                f"{where}: field {shown(name)} holds a control character ({shown(text)}); "
+                "regenerate the file with `python -m trainer loso`"
             )
 
 
