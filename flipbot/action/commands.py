@@ -35,11 +35,11 @@ def _on(env: Mapping[str, str], key: str) -> bool:
 def stage_argv(stage: str, env: Mapping[str, str]) -> list[str]:
     """``-m MODULE ARGS...`` for one stage, from the step's environment."""
     if stage == "train":
-        # The bytes when the repository pins its corpus without committing it.
-        corpus = env.get("CORPUS_BYTES") or _need(env, "CORPUS", stage)
+        # The pinned path, which the loso files record (with corpus-bytes, run_stage has put
+        # those bytes there first).
         return [
             "-m", "trainer", "loso",
-            "--corpus", corpus,
+            "--corpus", _need(env, "CORPUS", stage),
             "--seeds", _need(env, "SEEDS", stage),
             "--epochs", _need(env, "EPOCHS", stage),
             "--device", _need(env, "DEVICE", stage),
@@ -112,8 +112,11 @@ def run_stage(stage: str, env: Mapping[str, str]) -> None:
         # absolute: the command's children run in folders of their own
         env = {**env, "PROMOTE_DIR": str(Path(env["PROMOTE_DIR"]).absolute())}
     argv = [sys.executable, *stage_argv(stage, env)]
-    if stage == "train" and env.get("CORPUS_COPY"):
-        copy_corpus(Path(_need(env, "CORPUS_BYTES", stage)), Path(env["CORPUS_COPY"]))
+    if stage == "train" and env.get("CORPUS_BYTES"):
+        data, corpus = Path(env["CORPUS_BYTES"]), Path(_need(env, "CORPUS", stage))
+        if not corpus.exists() or not os.path.samefile(data, corpus):
+            copy_corpus(data, corpus)  # over the LFS pointer, or where the pin file points
+        copy_corpus(data, Path(_need(env, "CORPUS_COPY", stage)))
     if stage == "promote":  # the command makes its private work dir inside this folder
         Path(_need(env, "PROMOTE_DIR", stage)).mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
@@ -121,12 +124,13 @@ def run_stage(stage: str, env: Mapping[str, str]) -> None:
 
 
 def copy_corpus(source: Path, dest: Path) -> None:
-    """The corpus bytes beside the loso files, for the upload (written whole or not at all)."""
+    """The corpus bytes at the pinned path, or beside the loso files for the upload (written
+    whole or not at all)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp")
     shutil.copyfile(source, tmp)
     os.replace(tmp, dest)
-    print(f"flipbot: corpus bytes copied to {dest} for the trusted job", flush=True)
+    print(f"flipbot: corpus bytes {source} copied to {dest}", flush=True)
 
 
 def make_venv(env: Mapping[str, str]) -> Path:

@@ -102,8 +102,9 @@ class ActionInputs:
 
     @property
     def corpus_copy(self) -> str:
-        """Where the train stage copies ``corpus-bytes`` for the upload ('' when not given)."""
-        name = PurePosixPath(self.corpus_bytes).name
+        """Where the train stage copies ``corpus-bytes`` for the upload ('' when not given),
+        under the pinned file's name."""
+        name = PurePosixPath(self.corpus).name
         return f"{self.artifacts_dir}/corpus/{name}" if self.corpus_bytes else ""
 
     @property
@@ -304,9 +305,11 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
     stages = parse_stages(get("STAGES", "all"))
     trusted = "promote" in stages
     corpus_bytes = corpus_bytes_path(get("CORPUS_BYTES"), workspace)
-    # The pin (file, LFS pointer or pin file) is read on the trusted side; training reads the
-    # bytes, which are the pinned file itself unless corpus-bytes names them.
-    needs_corpus = trusted or not corpus_bytes
+    # Training reads the bytes: the pinned file itself unless corpus-bytes names them. The
+    # trusted side reads the pin at the base commit: the file, a Git LFS pointer, or a pin file.
+    needs_corpus = not trusted and not corpus_bytes
+    if trusted:
+        _corpus_pinned(get("CORPUS"), workspace)
     train_python = _train_python(get("TRAIN_PYTHON"), trusted)
     base = parse_base(get("BASE")) if trusted else ""
     pr = parse_pr_inputs(get, workspace_file(workspace), base) if trusted else PrInputs()
@@ -357,6 +360,17 @@ def check_input_lengths(env: Mapping[str, str]) -> None:
 
 def _input_name(key: str) -> str:
     return key.removeprefix("FLIPBOT_INPUT_").lower().replace("_", "-")
+
+
+def _corpus_pinned(text: str, workspace: Path) -> None:
+    """On the trusted side the corpus path holds the corpus or its Git LFS pointer, or
+    ``<path>.sha256`` beside it pins bytes that come from the training side."""
+    path = workspace_path("corpus", text, workspace, must_exist=False)
+    if not (workspace / path).is_file() and not (workspace / f"{path}.sha256").is_file():
+        raise InputError(
+            f"input 'corpus': {text!r} is not a file in the workspace, nor pinned by "
+            f"{path}.sha256 beside it; commit the corpus, its Git LFS pointer, or a pin file"
+        )
 
 
 def _train_python(text: str, trusted: bool) -> str:

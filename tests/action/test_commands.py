@@ -32,9 +32,10 @@ def test_train_argv_carries_every_value_as_one_argument() -> None:
         "-m", "trainer", "loso", "--corpus", "c d.jsonl", "--seeds", "3", "--epochs", "20",
         "--device", "cpu", "--out-dir", "x",
     ]  # fmt: skip
-    # a pinned corpus not in git: training reads the named bytes
+    # a pinned corpus not in git: the loso files record the pinned path (the bytes are put
+    # there before training)
     named = stage_argv("train", env | {"CORPUS_BYTES": "/data/c.jsonl"})
-    assert named[named.index("--corpus") + 1] == "/data/c.jsonl"
+    assert named[named.index("--corpus") + 1] == "c d.jsonl"
 
 
 def test_promote_argv_is_exactly_bot_promote_with_the_trusted_torch() -> None:
@@ -147,9 +148,10 @@ def test_run_executes_the_stage_with_the_same_interpreter(tmp_path: Path) -> Non
         env=env, capture_output=True, text=True, cwd=tmp_path, check=False,
     )  # fmt: skip
     # The trainer itself answered: a file that is not a corpus is its bad-input exit, after the
-    # stage copied the bytes beside the loso files for the upload.
+    # stage put the bytes at the pinned path and beside the loso files for the upload.
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "bytes.jsonl" in done.stderr
+    assert "pin.json" in done.stderr
+    assert (tmp_path / "pin.json").read_text() == "not a corpus\n"
     assert (tmp_path / "art/corpus/bytes.jsonl").read_text() == "not a corpus\n"
     assert not list((tmp_path / "art" / "corpus").glob(".*.tmp"))
 

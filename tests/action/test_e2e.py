@@ -82,6 +82,8 @@ def knobs(standin: GitHubStandin | None = None, **extra: str) -> dict[str, str]:
         "VENV_DIR": "",
         "PROMOTE_VENV_DIR": "",
         "AUDIT_SAMPLE": "default",
+        "TRAIN_CORPUS_BYTES": "",
+        "PROMOTE_CORPUS_BYTES": "",
         "REPOSITORY": standin.repo_full_name if standin else "octo/models",
         "API_URL": standin.base_url if standin else "http://127.0.0.1:9",
         "DRY_RUN": "false",
@@ -214,6 +216,46 @@ def test_refusing_verdict_fails_the_action_without_a_single_write(
     assert "`plcc_spread`" in run.summary
     for name in corpus_sources(COMMITTED_CORPUS):
         assert name in run.summary
+
+
+def test_a_corpus_pinned_but_not_committed_travels_with_the_loso_files(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    """SPEC §14: the repository commits only ``<corpus>.sha256``; the train job trains on bytes
+    it has (outside the workspace) and hands a copy over; the promote job uses that copy only
+    because its sha256 equals the pin (all audit sample folds re-trained, as a dry run)."""
+    pinned = "corpus/runs.jsonl.gz"
+    data = COMMITTED_CORPUS.read_bytes()
+    pin = f"{sha256_bytes(data)}  runs.jsonl.gz\n".encode()
+    outside = tmp_path / "runner-data" / "runs.jsonl.gz"
+    outside.parent.mkdir()
+    outside.write_bytes(data)
+    source = copy_source_tree(tmp_path / "src")
+    (source / f"{pinned}.sha256").write_bytes(pin)
+    standin.commit_to_branch("main", {f"{pinned}.sha256": pin}, message="Pin the corpus")
+    standin.clear_journal()
+
+    run = run_act(
+        source,
+        tmp_path / "act",
+        knobs=knobs(
+            standin,
+            CORPUS=pinned,
+            TRAIN_CORPUS_BYTES=str(outside),
+            PROMOTE_CORPUS_BYTES="flipbot-corpus/runs.jsonl.gz",
+            AUDIT_SAMPLE="all",
+            DRY_RUN="true",
+        ),
+        token=standin.token,
+    )
+
+    assert run.returncode == 0, run.log[-6000:]
+    assert (run.out_dir / "train-artifacts").read_text().split() == ["corpus", "loso"]
+    assert (run.handover / "corpus" / "runs.jsonl.gz").read_bytes() == data
+    assert run.outputs["verdict"] == "PROMOTE"
+    assert run.outputs["pull-request-operation"] == "dry-run"
+    assert standin.writes() == []
+    assert "(pin-file, sha256" in run.log and "re-training 10 fold(s)" in run.log
 
 
 def test_invented_loso_files_are_refused_before_the_gate(

@@ -109,7 +109,7 @@ def test_corpus_bytes_must_be_a_file_and_is_copied_beside_the_loso_files(workspa
     (workspace / "bytes.jsonl.gz").write_bytes(b"rows")
     inp = parse_inputs(env(STAGES="train", CORPUS_BYTES="bytes.jsonl.gz"), workspace)
     assert inp.corpus_bytes == "bytes.jsonl.gz"
-    assert inp.corpus_copy == "out/corpus/bytes.jsonl.gz"
+    assert inp.corpus_copy == "out/corpus/c.jsonl.gz"  # under the pinned file's name
     absolute = str(workspace / "bytes.jsonl.gz")
     assert parse_inputs(env(STAGES="train", CORPUS_BYTES=absolute), workspace).corpus_bytes == (
         absolute
@@ -166,8 +166,12 @@ def test_a_symlink_out_of_the_workspace_is_refused(
 def test_a_missing_corpus_is_an_error_only_when_a_stage_reads_it(workspace: Path) -> None:
     with pytest.raises(InputError, match="'corpus'.*not a file"):
         parse_inputs(env(CORPUS="corpus/none.jsonl", STAGES="train"), workspace)
-    with pytest.raises(InputError, match="'corpus'.*not a file"):
+    with pytest.raises(InputError, match=r"'corpus'.*not a file in the workspace, nor pinned by"):
         parse_inputs(env(CORPUS="corpus/none.jsonl", STAGES="promote"), workspace)
+    (workspace / "corpus" / "none.jsonl.sha256").write_text(f"{'0' * 64}  none.jsonl\n")
+    assert parse_inputs(env(CORPUS="corpus/none.jsonl", STAGES="promote"), workspace).corpus == (
+        "corpus/none.jsonl"
+    )
     (workspace / "b.jsonl").write_text("{}\n")
     named = env(CORPUS="corpus/none.jsonl", STAGES="train", CORPUS_BYTES="b.jsonl")
     assert parse_inputs(named, workspace).stages == ("train",)
