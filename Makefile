@@ -52,7 +52,7 @@ mutation: $(TEST_STAMP)
 
 # The composite Action run for real (act, host mode, offline) against the GitHub stand-in.
 e2e: $(TEST_STAMP)
-	$(call say,act runs action.yml end to end (a few minutes; the first run builds the Action's venvs))
+	$(call say,act runs action.yml end to end: train jobs then promote jobs (about 3.5 min on 2 busy cores))
 	$(BIN)/python -m pytest -q -m e2e tests/action
 
 lint: $(TEST_STAMP)
