@@ -121,10 +121,12 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
         with phase("tie", timings):
             recipe = recipe_fields(args.epochs, args.batch_size)
             facts, artefacts = take_loso_files(root, Path(args.loso_dir), seeds, pinned, recipe)
-        # The C kernels are built into this run's own cache: never a .so another job left behind.
+        # The C kernels (and matplotlib's cache) go into this run's own cache: never a .so another
+        # job left behind, nothing written outside the work dir.
         extra = {
             "GITHUB_SHA": view.commit or git_commit(Path.cwd()) or "",
             "XDG_CACHE_HOME": str(root / "cache"),
+            "MPLCONFIGDIR": str(root / "cache" / "matplotlib"),
         }
         env = child_env(os.environ, [config.token or ""], extra)
         child = Child(args.train_python, env)

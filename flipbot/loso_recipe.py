@@ -3,7 +3,7 @@
 The trusted side ties every loso file to this recipe (``gate.corpus_tie``):
 the knobs come from its own flags (``--epochs``, ``--batch-size``), never
 from the file. ``trainer.recipe.Recipe`` is the recipe that trains; a test
-(tests/trainer/test_audit.py) holds ``Recipe(...).to_json()`` equal to
+(tests/trainer/test_audit_retrain.py) holds ``Recipe(...).to_json()`` equal to
 ``recipe_json(...)`` so the two cannot drift apart.
 """
 

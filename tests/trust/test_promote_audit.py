@@ -70,3 +70,17 @@ def test_a_seed_forged_throughout_is_caught_by_the_default_sample(
     assert promote(loso) == 2
     assert f"{loso / 'loso_seed0.json'}: fold " in capsys.readouterr().err
     assert snapshot(repo) == before
+
+
+def test_one_seed_copied_as_another_is_caught_by_the_default_sample(
+    promote_case: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Seed 0's predictions handed over as seed 1's: every tie holds, the re-training differs."""
+    repo, loso = promote_case
+    doc = json.loads((loso / "loso_seed0.json").read_text())
+    doc["seed"] = 1
+    (loso / "loso_seed1.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    before = snapshot(repo)
+    assert promote(loso) == 2
+    assert f"{loso / 'loso_seed1.json'}: fold " in capsys.readouterr().err
+    assert snapshot(repo) == before
