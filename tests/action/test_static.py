@@ -405,4 +405,9 @@ def test_flip_workflow_moves_the_folder_the_action_writes(action: dict[str, Any]
         for _, s in rules.all_steps(doc)
         if "artifact@" in str(s.get("uses", ""))
     ]
-    assert paths == [f"{default}/loso/", f"{default}/loso"]  # train upload; promote download
+    # train upload; promote download; the promote job's own verdict and pictures
+    assert paths == [
+        f"{default}/loso/",
+        f"{default}/loso",
+        f"{default}/promote/*/loso/*.png\n{default}/promote/*/loso/*.json\n",
+    ]
