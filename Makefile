@@ -16,16 +16,17 @@ T0 := $(shell date +%s)
 comma := ,
 say = @echo "flipbot $@: $(1)"
 
-.PHONY: demo test check lint types bench e2e clean help venv venv-demo pictures lock mutation
+.PHONY: demo promote test check lint types bench e2e clean help venv venv-demo pictures lock mutation
 
 help:
 	@echo "make demo     - train, gate, export and dry-run the bot on the shipped corpus"
+	@echo "make promote  - the trusted side on artifacts/loso: tie, audit, gate, export, dry-run flip"
 	@echo "make test     - run the test suite"
 	@echo "make check    - lint + types + tests (what CI runs)"
 	@echo "make bench    - batched vs reference trainer, prints 'speedup: <x>'"
 	@echo "make e2e      - run the composite Action end to end (act, GitHub stand-in)"
 	@echo "make pictures - redraw docs/img/*.png from the shipped corpus's LOSO run"
-	@echo "make lock     - remake requirements/bot.lock (hashes) from requirements/bot.txt"
+	@echo "make lock     - remake the hash-pinned locks (bot.lock, train.lock, uv.txt)"
 
 $(DEMO_STAMP): requirements/bot.txt requirements/base.txt requirements/train.txt requirements/uv.txt
 	@$(SETUP) --estimate 60,15 -r requirements/train.txt
@@ -51,7 +52,7 @@ mutation: $(TEST_STAMP)
 
 # The composite Action run for real (act, host mode, offline) against the GitHub stand-in.
 e2e: $(TEST_STAMP)
-	$(call say,act runs action.yml end to end (a few minutes; the first run builds the Action's venvs))
+	$(call say,act runs action.yml end to end: train jobs then promote jobs (about 3.5 min on 2 busy cores))
 	$(BIN)/python -m pytest -q -m e2e tests/action
 
 lint: $(TEST_STAMP)
@@ -77,6 +78,12 @@ demo: $(DEMO_STAMP)
 	$(BIN)/python -m bot --verdict-dir $(OUT)/loso --artifacts $(OUT)/export --registry model/tiny/registry.json --repo local/flipbot --base main --dry-run --no-fail-on-refusal
 	@echo "flipbot demo: done in $$(( $$(date +%s) - $(T0) )) s (set-up included)"
 
+# The trusted side as the Action's flip job runs it, on the loso files of `make demo` (or of
+# GPU runners copied to $(OUT)/loso): only loso_seed<N>.json is read from there.
+promote: $(DEMO_STAMP)
+	$(call say,tie the loso files to the corpus$(comma) audit a secret sample of folds$(comma) gate$(comma) export$(comma) dry-run flip)
+	$(BIN)/python -m bot promote --loso-dir $(OUT)/loso --seeds $(SEEDS) --epochs $(EPOCHS) --corpus $(CORPUS) --registry model/tiny/registry.json --repo local/flipbot --base main --dry-run --no-fail-on-refusal
+
 # The README's pictures, from the shipped corpus: reuses $(OUT)/loso when it holds a run of
 # $(SEEDS) on $(CORPUS) (e.g. after `make demo`), else trains one first.
 pictures: $(DEMO_STAMP)
@@ -87,11 +94,20 @@ pictures: $(DEMO_STAMP)
 	       $(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds $(SEEDS) --epochs $(EPOCHS) --out-dir $(OUT)/loso; }
 	$(BIN)/python -m gate.plots $(OUT)/loso --out-dir docs/img
 
-# The write job's lock: every package the bot imports, with the sha256 of every file PyPI has
-# for it (all platforms), so `--require-hashes` works on any runner.
+# The trusted job's locks. bot.lock: every package the bot imports, with the sha256 of every
+# file PyPI has for it (all platforms), so `--require-hashes` works on any runner. train.lock:
+# the torch venv of the promote command's children, for the trusted job's platform (Linux
+# x86_64, CPython 3.11), torch's CPU build from TORCH_CPU_LINKS (PyTorch's CPU wheel page by
+# default; pip's configured find-links folder when it holds the wheel; see train.lock's header).
+TORCH_CPU_LINKS ?= $(or $(shell ls $$($(PY) -m pip config get global.find-links 2>/dev/null)/torch-*+cpu-*.whl >/dev/null 2>&1 && $(PY) -m pip config get global.find-links 2>/dev/null),https://download.pytorch.org/whl/cpu/torch/)
 lock: $(DEMO_STAMP)
 	.cache/uv-bootstrap/bin/uv pip compile --no-config --universal --python-version 3.11 \
 	  --generate-hashes --custom-compile-command "make lock" requirements/bot.txt -o requirements/bot.lock
+	.cache/uv-bootstrap/bin/uv pip compile --no-config --python-platform x86_64-manylinux_2_28 \
+	  --python-version 3.11 --find-links $(TORCH_CPU_LINKS) --no-emit-find-links \
+	  --generate-hashes --custom-compile-command "make lock" requirements/train-cpu.in -o requirements/train.lock
+	@sed -i '1,2d' requirements/train.lock && cat requirements/train-lock.header requirements/train.lock > requirements/.train.lock.tmp \
+	  && mv requirements/.train.lock.tmp requirements/train.lock
 	.cache/uv-bootstrap/bin/uv pip compile --no-config --universal --python-version 3.11 \
 	  --generate-hashes --custom-compile-command "make lock" requirements/uv.in -o requirements/uv.txt
 

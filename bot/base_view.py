@@ -28,6 +28,7 @@ class BaseView:
     registry_path: str  # repository-relative (POSIX)
     registry_text: str  # exact text, no newline translation
     read: Callable[[str], bytes | None]  # repository-relative path -> its bytes, None if absent
+    commit: str | None = None  # the base commit's sha where known (PR mode)
 
 
 def same_registry(given: Path, plan_registry: str) -> str:
@@ -70,7 +71,7 @@ def api_base(api: GitHubRepo, base: str, given: Path) -> Callable[[str], BaseVie
 
         data = read(registry)
         assert data is not None
-        return BaseView(where, registry, _decode(data, registry), read)
+        return BaseView(where, registry, _decode(data, registry), read, sha)
 
     return load
 

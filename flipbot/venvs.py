@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import os
 import platform
 import shutil
@@ -93,15 +94,23 @@ def run_visibly(argv: list[str], what: str, env: dict[str, str] | None = None) -
 
 
 def bootstrap_uv(folder: Path) -> Path | None:
-    """``uv`` from ``requirements/uv.txt`` in a bootstrap venv, or None (pip is used)."""
+    """``uv`` from ``requirements/uv.txt`` (hash-checked) in ``folder``, or None (pip is used).
+
+    With pip beside this Python, ``pip install --target`` (no venv, ~4 s); else a small venv
+    with its own pip (``ensurepip``, ~7 s more)."""
     exe = folder / "bin" / "uv"
     if exe.exists():
         return exe
     say(f"getting the installer uv ({UV_PINS.name}, hash-pinned; ~5 s, once)")
+    pins = ["--require-hashes", "-r", str(UV_PINS)]
     try:
-        venv.create(folder, with_pip=True, clear=True)
-        pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(UV_PINS)]
-        run_visibly(pip, "getting uv")
+        if importlib.util.find_spec("pip") is not None:
+            argv = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+            run_visibly([*argv, "--target", str(folder), *pins], "getting uv")
+        else:
+            venv.create(folder, with_pip=True, clear=True)
+            pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "-q"]
+            run_visibly([*pip, *pins], "getting uv")
     except (OSError, subprocess.CalledProcessError, InputError) as exc:
         say(f"uv could not be installed ({exc}); installing with pip instead (slower)")
         return None

@@ -1,4 +1,4 @@
-"""``python -m trainer {loso,export}``: the trainer's command line.
+"""``python -m trainer {loso,export,audit}``: the trainer's command line.
 
 Only this module prints errors and picks exit codes: 0 done, 2 bad input
 (one sentence naming the file/field and the fix), 3 a bug (traceback,
@@ -22,6 +22,10 @@ COMMANDS = {
         "trainer.export_cli",
         "fit the cleared seeds on the full corpus, export ONNX + sidecars",
     ),
+    "audit": (
+        "trainer.audit_cli",
+        "re-train chosen LOSO folds on the CPU, write their predictions",
+    ),
 }
 
 
@@ -41,7 +45,7 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         prog="python -m trainer",
         description="flipbot trainer: LOSO training of the deep ensemble and ONNX export.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{loso,export}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{loso,export,audit}")
     for name, (_, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         # Import a command's module only when it runs (export pulls in onnx).

@@ -6,11 +6,12 @@ virtual environment exists:
 - ``inputs``: validate the ``FLIPBOT_INPUT_*`` variables action.yml forwards
   and publish the normalised values as step outputs;
 - ``verdict DIR``: publish the decision of the verdict in DIR;
-- ``venvs``: name the keyed venv folders the stages need and the
-  hosted-runner cache key (``flipbot.action.venv_step.plan``);
-- ``venv``: create or reuse the venv ``$VENV`` with ``$REQUIREMENTS``
-  installed (a ``.lock`` with ``--require-hashes``), and publish its ``python``;
-- ``run STAGE``: run one stage (train, gate, export, bot) with the argv that
+- ``venvs``: name the venv folders the stages need: keyed ones for the train
+  stage, a new private folder for the trusted one (``flipbot.action.venv_step.plan``);
+- ``venv``: build the venv ``$VENV`` with ``$REQUIREMENTS`` installed (a
+  ``.lock`` with ``--require-hashes``; ``$FRESH=true``: never reuse anything), and
+  publish its ``python``;
+- ``run STAGE``: run one stage (train, promote) with the argv that
   ``flipbot.action.commands`` builds from the step's environment.
 
 Exit codes: 0 done, 2 bad input (one ``::error::`` line naming the input
@@ -49,8 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     verdict = sub.add_parser("verdict", help="publish verdict, refused, flip of the verdict in DIR")
     verdict.add_argument("dir", help="the folder holding PROMOTE.json or HOLD.json")
-    sub.add_parser("venvs", help="name the keyed venv folders and the cache key; publish them")
-    sub.add_parser("venv", help="create or reuse the venv $VENV with $REQUIREMENTS; publish python")
+    verdict.add_argument(
+        "--if-present", action="store_true", help="empty outputs when there is no verdict"
+    )
+    sub.add_parser("venvs", help="name the venv folders the stages need; publish them")
+    sub.add_parser(
+        "venv", help="build (or reuse) the venv $VENV with $REQUIREMENTS; publish python"
+    )
     run = sub.add_parser("run", help="run one stage with the argv built from the environment")
     run.add_argument("stage", choices=STAGES)
     return parser
@@ -70,14 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "inputs":
             values = input_outputs(parse_inputs(os.environ, Path(args.workspace)))
         elif args.command == "verdict":
-            values = verdict_outputs(args.dir)
+            values = verdict_outputs(args.dir, if_present=args.if_present)
         elif args.command == "venvs":
             values = plan_venvs(os.environ)
         elif args.command == "venv":
-            folder, requirements = os.environ.get("VENV", ""), os.environ.get("REQUIREMENTS", "")
-            if not folder or not requirements:
-                raise InputError("step 'venv': VENV and REQUIREMENTS must be set; check action.yml")
-            values = {"python": str(make_venv(Path(folder), Path(requirements)))}
+            values = {"python": str(make_venv(os.environ))}
         else:
             run_stage(args.stage, os.environ)  # replaces this process
             return EXIT_BUG

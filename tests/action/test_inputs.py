@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from flipbot.action.__main__ import main
 from flipbot.action.inputs import (
     STAGES,
+    parse_audit_sample,
     parse_base,
     parse_inputs,
     parse_seeds,
@@ -56,8 +57,9 @@ def test_defaults_parse_into_normalised_values(workspace: Path) -> None:
     assert inp.stages == STAGES
     assert inp.corpus == "corpus/c.jsonl.gz"
     assert inp.seeds == (0, 1, 2, 3, 4)
-    assert inp.loso_dir == "out/loso" and inp.export_dir == "out/export"
+    assert inp.loso_dir == "out/loso" and inp.promote_dir == "out/promote"
     assert inp.thresholds is None
+    assert inp.audit_sample == "default" and inp.corpus_bytes == "" and inp.corpus_copy == ""
 
 
 @pytest.mark.parametrize(
@@ -65,8 +67,9 @@ def test_defaults_parse_into_normalised_values(workspace: Path) -> None:
     [
         ("all", STAGES),
         ("train", ("train",)),
-        ("gate-export-bot", ("gate", "export", "bot")),
-        ("bot, gate", ("gate", "bot")),
+        ("promote", ("promote",)),
+        ("promote, train", ("train", "promote")),
+        ("train-promote", ("train", "promote")),
     ],
 )
 def test_stages_accept_all_and_lists(text: str, expected: tuple[str, ...]) -> None:
@@ -77,6 +80,60 @@ def test_stages_accept_all_and_lists(text: str, expected: tuple[str, ...]) -> No
 def test_stages_refuse_unknown_names(text: str) -> None:
     with pytest.raises(InputError, match="stages"):
         parse_stages(text)
+
+
+@pytest.mark.parametrize(("text", "name"), [("gate", "gate"), ("train,export", "export"),
+                                            ("gate,bot", "bot"), ("bot", "bot")])  # fmt: skip
+def test_the_former_stages_are_refused_with_the_way_forward(text: str, name: str) -> None:
+    """gate, export and bot on a ready export folder are no longer stages of the Action."""
+    with pytest.raises(InputError) as err:
+        parse_stages(text)
+    assert str(err.value).startswith(f"input 'stages': '{name}' is no longer a stage")
+    assert "use 'train' on the GPU runners and 'promote' on the GitHub-hosted job" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("", "default"), ("default", "default"), ("ALL", "all"), ("07", "7")]
+)
+def test_audit_sample_is_default_all_or_a_count(text: str, expected: str) -> None:
+    assert parse_audit_sample(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "10001", "1.5", "some", "3;id", "all,1"])
+def test_audit_sample_refuses_anything_else(text: str) -> None:
+    with pytest.raises(InputError, match=r"^input 'audit-sample': .* 'default', 'all' or a"):
+        parse_audit_sample(text)
+
+
+def test_corpus_bytes_must_be_a_file_and_is_copied_beside_the_loso_files(workspace: Path) -> None:
+    (workspace / "bytes.jsonl.gz").write_bytes(b"rows")
+    inp = parse_inputs(env(STAGES="train", CORPUS_BYTES="bytes.jsonl.gz"), workspace)
+    assert inp.corpus_bytes == "bytes.jsonl.gz"
+    assert inp.corpus_copy == "out/corpus/c.jsonl.gz"  # under the pinned file's name
+    absolute = str(workspace / "bytes.jsonl.gz")
+    assert parse_inputs(env(STAGES="train", CORPUS_BYTES=absolute), workspace).corpus_bytes == (
+        absolute
+    )
+    # the pin itself need not be on the GPU runner when the bytes are named
+    pinned = env(STAGES="train", CORPUS="corpus/pin.json", CORPUS_BYTES="bytes.jsonl.gz")
+    assert parse_inputs(pinned, workspace).corpus == "corpus/pin.json"
+    for bad in ("missing.jsonl", "-x", "corpus"):
+        with pytest.raises(InputError, match=f"^input 'corpus-bytes': '{bad}' is not a file"):
+            parse_inputs(env(STAGES="promote", CORPUS_BYTES=bad), workspace)
+
+
+@pytest.mark.parametrize("stages", ["promote", "all"])
+def test_the_trusted_stage_refuses_a_runner_interpreter_or_a_lasting_venv_folder(
+    workspace: Path, stages: str
+) -> None:
+    """Item 5: with the token in reach, only what this run installed from locks runs."""
+    python = os.path.realpath("/bin/sh")
+    with pytest.raises(InputError, match=r"^input 'train-python': .* refused with the promote"):
+        parse_inputs(env(STAGES=stages, TRAIN_PYTHON=python), workspace)
+    with pytest.raises(InputError, match=r"^input 'venv-dir': '/opt/v' is refused with the promo"):
+        parse_inputs(env(STAGES=stages, VENV_DIR="/opt/v"), workspace)
+    assert parse_inputs(env(STAGES=stages), workspace).venv_dir == ""
+    assert parse_inputs(env(STAGES="train", TRAIN_PYTHON=python), workspace).train_python == python
 
 
 @pytest.mark.parametrize("text", ["", "0,,1", "1,1", "-1", "0x1", "1.5", "0,1 2", "0;id"])
@@ -109,10 +166,15 @@ def test_a_symlink_out_of_the_workspace_is_refused(
 def test_a_missing_corpus_is_an_error_only_when_a_stage_reads_it(workspace: Path) -> None:
     with pytest.raises(InputError, match="'corpus'.*not a file"):
         parse_inputs(env(CORPUS="corpus/none.jsonl", STAGES="train"), workspace)
-    assert parse_inputs(env(CORPUS="corpus/none.jsonl", STAGES="gate,bot"), workspace).stages == (
-        "gate",
-        "bot",
+    with pytest.raises(InputError, match=r"'corpus'.*not a file in the workspace, nor pinned by"):
+        parse_inputs(env(CORPUS="corpus/none.jsonl", STAGES="promote"), workspace)
+    (workspace / "corpus" / "none.jsonl.sha256").write_text(f"{'0' * 64}  none.jsonl\n")
+    assert parse_inputs(env(CORPUS="corpus/none.jsonl", STAGES="promote"), workspace).corpus == (
+        "corpus/none.jsonl"
     )
+    (workspace / "b.jsonl").write_text("{}\n")
+    named = env(CORPUS="corpus/none.jsonl", STAGES="train", CORPUS_BYTES="b.jsonl")
+    assert parse_inputs(named, workspace).stages == ("train",)
 
 
 @pytest.mark.parametrize(
@@ -145,10 +207,11 @@ def test_plots_url_is_optional_and_kept_verbatim(workspace: Path) -> None:
 
 
 def test_venvs_live_under_runner_temp_unless_a_folder_is_named(workspace: Path) -> None:
-    assert parse_inputs(env(), workspace).venv_dir == "/runner/tmp/flipbot-venvs"
-    assert parse_inputs(env(VENV_DIR="/opt/flipbot"), workspace).venv_dir == "/opt/flipbot"
+    assert parse_inputs(env(STAGES="train"), workspace).venv_dir == "/runner/tmp/flipbot-venvs"
+    named = env(STAGES="train", VENV_DIR="/opt/flipbot")
+    assert parse_inputs(named, workspace).venv_dir == "/opt/flipbot"
     with pytest.raises(InputError, match="'venv-dir'"):
-        parse_inputs(env(VENV_DIR="relative/venvs"), workspace)
+        parse_inputs(env(STAGES="train", VENV_DIR="relative/venvs"), workspace)
 
 
 def test_base_strips_refs_heads() -> None:
@@ -177,20 +240,16 @@ def test_threshold_values_must_be_fractions(workspace: Path, value: str) -> None
 
 
 def test_venvs_follow_the_stages(workspace: Path) -> None:
-    light = input_outputs(parse_inputs(env(STAGES="gate,bot"), workspace))
-    assert (light["base-venv"], light["train-venv"]) == ("true", "false")
+    trusted = input_outputs(parse_inputs(env(STAGES="promote"), workspace))
+    assert (trusted["trusted"], trusted["bot-venv"], trusted["torch-venv"]) == ("true",) * 3
     train = input_outputs(parse_inputs(env(STAGES="train"), workspace))
-    assert (train["base-venv"], train["train-venv"]) == ("false", "true")
-    # the bot gets its own venv, from the hash-pinned lock; the gate's is built only for the gate
-    assert (light["bot-venv"], train["bot-venv"]) == ("true", "false")
-    bot_only = input_outputs(parse_inputs(env(STAGES="bot"), workspace))
-    assert (bot_only["base-venv"], bot_only["bot-venv"]) == ("false", "true")
+    assert (train["trusted"], train["bot-venv"], train["torch-venv"]) == ("false", "false", "true")
+    both = input_outputs(parse_inputs(env(STAGES="all"), workspace))
+    assert (both["trusted"], both["run-train"], both["run-promote"]) == ("true",) * 3
     given_python = input_outputs(
-        parse_inputs(
-            env(STAGES="train,export", TRAIN_PYTHON=os.path.realpath("/bin/sh")), workspace
-        )
+        parse_inputs(env(STAGES="train", TRAIN_PYTHON=os.path.realpath("/bin/sh")), workspace)
     )
-    assert given_python["train-venv"] == "false"
+    assert given_python["torch-venv"] == "false"
 
 
 def test_outputs_use_a_delimiter_a_value_cannot_close(tmp_path: Path) -> None:

@@ -28,13 +28,12 @@ def workspace(tmp_path: Path) -> Path:
 
 def env(**overrides: str) -> dict[str, str]:
     base = {
-        "STAGES": "gate,bot",
+        "STAGES": "promote",
         "CORPUS": "corpus/c.jsonl.gz",
         "REGISTRY": "model/registry.json",
         "ARTIFACTS_DIR": "out",
         "BASE": "main",
         "REPOSITORY": "owner/repo",
-        "VENV_DIR": "/tmp/venvs",
     }
     base |= {k.upper(): v for k, v in overrides.items()}
     return {f"FLIPBOT_INPUT_{k}": v for k, v in base.items()}
@@ -74,8 +73,10 @@ def test_valid_convention_inputs_become_step_outputs(workspace):
     assert out["author"] == "Model Bot <models@example.com>" and out["committer"] == ""
 
 
-def test_without_the_bot_stage_the_convention_inputs_are_not_read(workspace):
-    inputs = parse_inputs(env(stages="gate", reviewers="not a name!", draft="true"), workspace)
+def test_without_the_promote_stage_the_convention_inputs_are_not_read(workspace):
+    inputs = parse_inputs(
+        env(stages="train", venv_dir="/tmp/venvs", reviewers="not a name!", draft="true"), workspace
+    )
     assert inputs.pr.reviewers == () and inputs.draft is True
 
 

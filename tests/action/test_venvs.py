@@ -57,21 +57,51 @@ def test_venv_key_follows_included_pins_and_the_python_version(tmp_path: Path) -
         venvs.venv_key([tmp_path / "missing.txt"])
 
 
-def test_plan_names_one_keyed_folder_per_venv_and_caches_only_light_ones(tmp_path: Path) -> None:
+def test_plan_names_a_keyed_train_venv_on_the_gpu_side(tmp_path: Path) -> None:
     top = write_pins(tmp_path)
-    env = {"VENV_DIR": "/v", "WANT_BASE": "true", "WANT_BOT": "true", "WANT_TRAIN": "true"}
-    env |= {f"{n.upper()}_REQUIREMENTS": str(top) for n in venv_step.NAMES}
+    env = {"VENV_DIR": "/v", "WANT_TORCH": "true", "TRAIN_REQUIREMENTS": str(top)}
     out = venv_step.plan(env)
     key = venvs.venv_key([top])
-    assert out["bot"] == f"/v/bot-{key}" and out["train"] == f"/v/train-{key}"
-    assert out["cache-paths"] == f"/v/base-{key}\n/v/bot-{key}"  # never the torch venv
-    assert out["cache-key"] == f"flipbot-venvs-{sys.platform}-base-{key}-bot-{key}"
-    only_train = venv_step.plan(env | {"WANT_BASE": "false", "WANT_BOT": "false"})
-    assert (only_train["base"], only_train["bot"], only_train["cache-key"]) == ("", "", "")
+    assert out["torch"] == f"/v/train-{key}" and out["torch-requirements"] == str(top)
+    assert out["bot"] == "" and out["fresh"] == "false"
+    assert out["uv"] == f"/v/uv-{venvs.venv_key([venv_step.UV_PINS])}"
     write_pins(tmp_path, numpy="2.4.7")
-    assert venv_step.plan(env)["bot"] != out["bot"]  # new pins, new folder
+    assert venv_step.plan(env)["torch"] != out["torch"]  # new pins, new folder
+    assert venv_step.plan(env | {"WANT_TORCH": "false"})["torch"] == ""
     with pytest.raises(InputError, match="VENV_DIR is empty"):
         venv_step.plan({})
+
+
+def test_plan_on_the_trusted_side_makes_a_new_private_folder_every_time(tmp_path: Path) -> None:
+    env = {"TRUSTED": "true", "WANT_BOT": "true", "WANT_TORCH": "true"}
+    env |= {"BOT_LOCK": "/a/bot.lock", "TORCH_LOCK": "/a/train.lock", "RUNNER_TEMP": str(tmp_path)}
+    env |= {"VENV_DIR": "/lasting"}  # never read on the trusted side
+    first, second = venv_step.plan(env), venv_step.plan(env)
+    root = Path(first["bot"]).parent
+    assert root.parent == tmp_path and root.name.startswith("flipbot-trusted-")
+    assert (root.stat().st_mode & 0o777) == 0o700 and list(root.iterdir()) == []
+    assert first == {
+        "bot": f"{root}/bot", "bot-requirements": "/a/bot.lock",
+        "torch": f"{root}/torch", "torch-requirements": "/a/train.lock",
+        "uv": f"{root}/uv", "fresh": "true",
+    }  # fmt: skip
+    assert Path(second["bot"]).parent != root
+
+
+def test_a_fresh_venv_is_never_built_over_something_that_exists(tmp_path: Path) -> None:
+    requirements = tmp_path / "nothing.txt"
+    requirements.write_text("# nothing to install\n")
+    root = venv_step.private_root(str(tmp_path))
+    (root / "bot").mkdir()
+    with pytest.raises(InputError, match=r"bot exists already; the trusted stage never reuses"):
+        venv_step.ensure(root / "bot", requirements, uv_dir=root / "uv", fresh=True)
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    with pytest.raises(InputError, match="not a private folder made by this job's venvs step"):
+        venv_step.ensure(shared / "bot", requirements, uv_dir=shared / "uv", fresh=True)
+    with pytest.raises(InputError, match="uv must live beside"):
+        venv_step.ensure(root / "torch", requirements, uv_dir=tmp_path / "uv", fresh=True)
 
 
 def test_ensure_builds_once_then_reuses_and_rebuilds_a_half_built_folder(
@@ -111,7 +141,9 @@ def test_a_lock_file_is_installed_with_require_hashes(
     for name in ("bot.lock", "base.txt"):
         (tmp_path / name).write_text("")
         venv_step.ensure(tmp_path / name.split(".")[0], tmp_path / name)
-    assert seen == [True, False]
+    root = venv_step.private_root(str(tmp_path))
+    venv_step.ensure(root / "bot", tmp_path / "bot.lock", uv_dir=root / "uv", fresh=True)
+    assert seen == [True, False, True]
 
 
 def test_a_long_phase_says_it_is_still_running(

@@ -93,7 +93,7 @@ def test_a_huge_gate_path_is_exit_2(capsys: pytest.CaptureFixture[str], flag: st
 
 def action_env(**overrides: str) -> dict[str, str]:
     base = {
-        "STAGES": "gate,export,bot",
+        "STAGES": "promote",
         "CORPUS": "c.jsonl",
         "REGISTRY": "registry.json",
         "ARTIFACTS_DIR": "out",

@@ -1,0 +1,110 @@
+"""Verify and flip: the part of ``python -m bot`` that ``python -m bot promote`` runs too."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.base_view import BaseView, api_base, worktree_base
+from bot.body import BodyContext, render_refusal, render_summary
+from bot.config import BotConfig
+from bot.flip import Flip
+from bot.outcome import Outcome
+from bot.sign_setup import sign_setup
+from bot.verify import TrustOptions, verify
+from bot.workflow import (
+    annotate_error,
+    annotate_warning,
+    append_summary,
+    print_verbatim,
+    write_outputs,
+)
+from flipbot.errors import EXIT_NO, EXIT_OK
+
+if TYPE_CHECKING:
+    from bot.github_api import GitHubRepo
+
+log = logging.getLogger("bot")
+
+
+def _refusal(config: BotConfig, flip: Flip, outcome: Outcome) -> int:
+    report = render_refusal(flip)
+    print_verbatim(report)
+    append_summary(report)
+    annotate_error(f"flipbot refused the flip: {outcome.refusal_reason}")
+    write_outputs(outcome.outputs())
+    return EXIT_NO if config.fail_on_refusal else EXIT_OK
+
+
+def open_base(config: BotConfig) -> tuple[GitHubRepo | None, Callable[[str], BaseView]]:
+    """The GitHub client (PR mode) and the reader of the base the flip is checked against."""
+    api = None
+    if config.mode == "pr":
+        assert config.token is not None
+        from bot.github_api import GitHubRepo
+
+        api = GitHubRepo(
+            config.api_url,
+            config.token,
+            config.repo,
+            max_wait_s=config.max_wait_s,
+            backoff_s=config.backoff_s,
+            write_interval_s=config.write_interval_s,
+        )
+        return api, api_base(api, config.base, config.registry)
+    return None, worktree_base(config.registry)
+
+
+def flip_verified(
+    config: BotConfig, api: GitHubRepo | None, base: Callable[[str], BaseView]
+) -> int:
+    """Verify the verdict and export folder against ``base``, then flip (or report the refusal)."""
+    options = TrustOptions(config.ensemble_id, config.allow_recipe_override)
+    # The one verifier: nothing below runs (and nothing is written) unless it passes.
+    flip = verify(config.verdict_dir, config.artifacts, base, options)
+    for note in flip.recipe_override:
+        annotate_warning(f"recipe override: {note}")
+    refused = flip.verdict.refused or not flip.changes
+    reason = flip.verdict.refusal_reason or "no seed cleared the gate"
+    unsigned = sign_setup(
+        config.sign, config.mode, config.oidc, config.policy, ghes=config.ghes
+    ).unsigned
+    if not refused and config.sign == "auto" and config.mode != "dry-run" and unsigned:
+        note = f"the flipped models are not signed: {unsigned}"
+        log.warning(note)
+        annotate_warning(note)
+    if config.mode != "pr":
+        if refused:
+            return _refusal(config, flip, Outcome("refused", refusal_reason=reason))
+        from bot.local import extra_files_diff, run_local
+
+        done = run_local(config, flip)
+        diff = (
+            done.edit.diff() or f"(registry {config.registry} already holds this flip: no change)\n"
+        ) + extra_files_diff(done)
+        title = f"title: {done.rendered.title}\n\n{done.rendered.message}\n"
+        print_verbatim("\n".join((title, done.body.text, diff)))
+        append_summary(
+            render_summary(done.context, done.outcome.operation, None) + f"\n```diff\n{diff}```\n"
+        )
+        write_outputs(done.outcome.outputs())
+        return EXIT_OK
+    from bot.lifecycle import run_pr
+
+    assert api is not None
+    outcome = run_pr(config, flip, api)
+    for note in outcome.notes:
+        log.warning(note)
+        annotate_warning(note)
+    if refused:
+        return _refusal(config, flip, outcome)
+    print(f"flipbot: {outcome.operation} {outcome.url or ''}".rstrip())
+    if flip.plan is not None:
+        context = BodyContext(
+            flip, outcome.base_sha or "", flip.plan.registry, config.run_url, config.plots_url
+        )
+        notes = "".join(f"- {note}\n" for note in outcome.notes)
+        append_summary(render_summary(context, outcome.operation, outcome.url) + "\n" + notes)
+    write_outputs(outcome.outputs())
+    return EXIT_OK
