@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bot.conventions import Conventions, parse_identity
@@ -76,6 +76,9 @@ class BotConfig:
     oidc: bool = False
     # Who may have signed (--identity-regexp, --issuer); None: the runtime's pattern for repo.
     identity: IdentityPolicy | None = None
+    # The audit of the loso files by re-training (``bot promote``; None in a plain flip): the
+    # promotion record's "audit" field.
+    audit: Mapping[str, Any] | None = None
 
     @property
     def ghes(self) -> bool:

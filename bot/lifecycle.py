@@ -157,6 +157,7 @@ def read_base(
         repository=config.repo,
         base_sha=sha,
         run_url=config.run_url,
+        audit=config.audit,
     )
     check_bundle_fields(edit.after, registry, signed)
     shipped = (*flip.files, *extra.files, *signed.files, *rendered.extra_files)

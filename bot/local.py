@@ -122,6 +122,7 @@ def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> 
         repository=config.repo,
         base_sha="",
         run_url=config.run_url,
+        audit=config.audit,
     )
     check_bundle_fields(edit.after, registry, signed)
     own = (*extra.files, *signed.files)

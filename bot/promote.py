@@ -46,6 +46,7 @@ from flipbot.corpus_pin import PinnedCorpus, resolve_corpus
 from flipbot.errors import EXIT_INPUT, InputError
 from flipbot.loso_recipe import recipe_fields
 from flipbot.provenance import git_commit
+from flipbot.untrusted_text import log_line
 from gate.loso_set import parse_seeds
 
 log = logging.getLogger("bot")
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         check_promote_flags(args)  # first: the config below takes --loso-dir as a placeholder
         config = config_from_args(args, args.loso_dir, args.loso_dir)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {log_line(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     annotate = annotate_error if os.environ.get("GITHUB_ACTIONS") == "true" else None
     return run_guarded("bot promote", lambda: promote(args, config), on_input_error=annotate)
@@ -131,7 +132,7 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
         env = child_env(os.environ, [config.token or ""], extra)
         child = Child(args.train_python, env)
         with phase("audit", timings):
-            run_audit(child, root, args, artefacts, facts, seeds)
+            audit = run_audit(child, root, args, artefacts, facts, seeds)
         with phase("gate", timings):
             child.run("gate", ["gate", "loso", *gate_flags(args)], root, allow_no=True)
         with phase("export", timings):
@@ -142,7 +143,9 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
                 allow_no=True,
             )
         with phase("flip", timings):
-            done = dataclasses.replace(config, verdict_dir=root / "loso", artifacts=root / "export")
+            done = dataclasses.replace(
+                config, verdict_dir=root / "loso", artifacts=root / "export", audit=audit
+            )
             code = flip_verified(done, api, _pinned_base(view, pinned, config))
         log.info("promote: timings %s", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
         return code

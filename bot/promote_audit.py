@@ -18,7 +18,7 @@ from bot.children import Child
 from flipbot.errors import InputError
 from flipbot.jsonfile import read_json, write_json
 from flipbot.loso_file import LosoArtefact, loso_filename
-from gate.audit_check import check_fold, compare_fold
+from gate.audit_check import MAX_ABS_DIFF, PLCC_DIFF, check_fold, compare_fold
 from gate.audit_sample import draw_folds, parse_sample, worst_p_detect
 from gate.corpus_tie import CorpusFacts
 
@@ -32,7 +32,8 @@ def run_audit(
     artefacts: tuple[LosoArtefact, ...],
     facts: CorpusFacts,
     seeds: tuple[int, ...],
-) -> None:
+) -> dict[str, Any]:
+    """Re-train a secret sample of folds and compare; the summary the promotion record keeps."""
     n = parse_sample(args.audit_sample) if args.audit_sample is not None else len(seeds)
     picks = draw_folds(seeds, facts.sources, n)
     unaudited = sorted(set(seeds) - {seed for seed, _ in picks})
@@ -60,6 +61,7 @@ def run_audit(
     child.run("audit", argv, root)
     got = _recomputed(read_json(out_path), picks)
     by_seed = {a.seed: a for a in artefacts}
+    folds: list[dict[str, Any]] = []
     for (seed, src), y_pred in zip(picks, got, strict=True):
         art = by_seed[seed]
         fold = next(f for f in art.folds if f.held_out == src)  # tied: every source is a fold
@@ -69,6 +71,21 @@ def run_audit(
             seed, src, result.max_abs_diff, result.plcc_diff, "ok" if result.passed else "FORGED",
         )  # fmt: skip
         check_fold(result, str(Path(args.loso_dir) / loso_filename(seed)))
+        folds.append(
+            {
+                "seed": seed,
+                "held_out": src,
+                "max_abs_diff": result.max_abs_diff,
+                "plcc_diff": result.plcc_diff,
+            }
+        )
+    return {
+        "sample": "all" if n is None else n,
+        "folds_total": len(seeds) * len(facts.sources),
+        "tolerance": {"max_abs_diff": MAX_ABS_DIFF, "plcc_diff": PLCC_DIFF},
+        "folds": folds,
+        "passed": True,
+    }
 
 
 def _recomputed(doc: Any, picks: list[tuple[int, str]]) -> list[list[float]]:

@@ -20,8 +20,9 @@ from flipbot import __version__
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://flipbot.dev/promotion/v1"
-# Fields that name the run that signed, not the promotion: an identical rerun keeps the record.
-RUN_FIELDS = ("workflow_run",)
+# Fields that name the run that signed, not the promotion: an identical rerun keeps the record
+# (the audit draws a new secret sample every run; the kept record holds the sample that passed).
+RUN_FIELDS = ("workflow_run", "audit")
 
 
 def build_statement(

@@ -12,9 +12,10 @@ writes nothing; only changed models are signed again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.bundle_plan import BundleSlot, record_path
 from bot.destinations import registry_rows
@@ -73,6 +74,7 @@ def sign_flip(
     repository: str,
     base_sha: str,
     run_url: str | None,
+    audit: Mapping[str, Any] | None = None,
 ) -> Signed:
     """Bundles for ``slots`` and the promotion record; ``existing(path)`` gives earlier bytes."""
     if setup.backend is None:
@@ -92,8 +94,7 @@ def sign_flip(
             kept.append(slot.path)
         files.append(ShippedFile(slot.path, bundle, sha256_bytes(bundle)))
     models = [by_path[s.model_path] for s in slots]
-    # The predicate's "audit" stays null until the trusted side's audit of the predictions
-    # reaches the Flip; then pass its result here as build_statement(..., audit=...).
+    # The predicate's "audit": what `bot promote` re-derived (null for a plain flip).
     statement = build_statement(
         flip,
         models,
@@ -102,6 +103,7 @@ def sign_flip(
         repository=repository,
         base_sha=base_sha,
         run_url=run_url,
+        audit=dict(audit) if audit is not None else None,
     )
     where = record_path(registry, flip.plan.ensemble_id if flip.plan else "ensemble")
     record = _kept_record(backend.checker, statement, existing(where), policy)

@@ -62,7 +62,9 @@ class WorkDir:
 
 
 def make_workdir(parent: str | None) -> Path:
-    root = Path(tempfile.mkdtemp(prefix="flipbot-promote-", dir=parent))
+    # Absolute: the children run in folders of their own, where a relative path would not resolve.
+    where = None if parent is None else os.path.abspath(parent)
+    root = Path(tempfile.mkdtemp(prefix="flipbot-promote-", dir=where))
     for name in ("repo", "loso", "audit"):
         (root / name).mkdir(mode=0o700)
     # A repository root for the mirror, so export names the registry repository-relative.

@@ -28,15 +28,14 @@ import numpy as np
 from flipbot.corpus import Corpus
 from flipbot.errors import InputError
 from flipbot.loso_file import LosoArtefact
+from flipbot.untrusted_text import quoted
 
 PREDICTION_DECIMALS = 6  # as trainer/loso.py stores y_true / y_pred
 
 
 def shown(value: object, limit: int = 60) -> str:
-    """Training-side text for a message: ascii-escaped (no newline, no control), bounded."""
-    text = value if isinstance(value, str) else repr(value)
-    cut = text[:limit]
-    return ascii(cut) + (f" (+{len(text) - limit} characters)" if len(text) > limit else "")
+    """Training-side text for a message: escaped (no newline, no control), bounded."""
+    return quoted(value, limit)
 
 
 @dataclass(frozen=True)

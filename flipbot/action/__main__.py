@@ -31,6 +31,7 @@ from flipbot.action.inputs import parse_inputs
 from flipbot.action.outputs import input_outputs, verdict_outputs, write_outputs
 from flipbot.action.venv_step import plan as plan_venvs
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_OK, InputError
+from flipbot.untrusted_text import log_line
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             run_stage(args.stage, os.environ)  # replaces this process
             return EXIT_BUG
     except InputError as exc:
-        print(f"::error title=flipbot::{exc}", flush=True)
+        # One line, escaped: a value echoed in the message never starts a workflow command.
+        print(f"::error title=flipbot::{log_line(str(exc)).replace('%', '%25')}", flush=True)
         return EXIT_INPUT
     except Exception:
         traceback.print_exc()
