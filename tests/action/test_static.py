@@ -298,7 +298,9 @@ def test_flip_workflow_trains_on_gpu_and_promotes_on_a_hosted_runner() -> None:
     assert train["permissions"] == {"contents": "read"}
     assert promote["runs-on"] == "ubuntu-latest"
     assert promote["needs"] == "train"
-    assert promote["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert promote["permissions"] == {
+        "contents": "write", "pull-requests": "write", "id-token": "write"
+    }  # fmt: skip
     used = {
         name: [s["with"]["stages"] for s in job["steps"] if s.get("uses") == "./"]
         for name, job in doc["jobs"].items()

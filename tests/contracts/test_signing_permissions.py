@@ -15,8 +15,8 @@ def test_only_the_bot_job_may_request_an_oidc_token() -> None:
     tokens = {
         name: (job.get("permissions") or {}).get("id-token") for name, job in flow["jobs"].items()
     }
-    assert {name for name, value in tokens.items() if value} == {"flip"}
-    assert tokens["flip"] == "write"
+    assert {name for name, value in tokens.items() if value} == {"promote"}
+    assert tokens["promote"] == "write"
     for path in (ROOT / ".github/workflows").glob("*.yml"):
         if path.name != "flip.yml":
             assert "id-token" not in path.read_text(), path.name
