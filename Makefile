@@ -19,7 +19,7 @@ say = @echo "flipbot $@: $(1)"
 .PHONY: demo promote test check lint types bench e2e clean help venv venv-demo pictures lock mutation
 
 help:
-	@echo "make demo     - train, gate, export and dry-run the bot on the shipped corpus"
+	@echo "make demo     - train the LOSO seeds, then the trusted side (audit, gate, export, dry-run flip)"
 	@echo "make promote  - the trusted side on artifacts/loso: tie, audit, gate, export, dry-run flip"
 	@echo "make test     - run the test suite"
 	@echo "make check    - lint + types + tests (what CI runs)"
@@ -37,7 +37,11 @@ $(TEST_STAMP): $(DEMO_STAMP) requirements/dev.txt requirements/ci-tools.txt
 	@touch $@
 
 venv-demo: $(DEMO_STAMP)
-venv: $(TEST_STAMP)
+	$(call say,1/2 train $(SEEDS) x every held-out source x $(EPOCHS) epochs: the GPU side of a workflow (about 4 min on 2 cores))
+	$(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds $(SEEDS) --epochs $(EPOCHS) --out-dir $(OUT)/loso
+	$(call say,2/2 the trusted side from the loso files alone: corpus tie$(comma) audit of a secret sample of folds$(comma) gate$(comma) export$(comma) the bot's dry run (no GitHub$(comma) no file of the working tree written; about 1 min))
+	$(BIN)/python -m bot promote --loso-dir $(OUT)/loso --seeds $(SEEDS) --epochs $(EPOCHS) --corpus $(CORPUS) --registry model/tiny/registry.json --repo local/flipbot --base main --work-dir $(OUT) --dry-run --no-fail-on-refusal
+	@echo "flipbot demo: done in $$(( $$(date +%s) - $(T0) )) s (set-up included); verdict, pictures and export in $$(ls -td $(OUT)/flipbot-promote-* | head -1)"
 
 test: $(TEST_STAMP)
 	$(call say,the test suite (not e2e; about 6 min on 2 cores, more when they are busy))
@@ -82,7 +86,7 @@ demo: $(DEMO_STAMP)
 # GPU runners copied to $(OUT)/loso): only loso_seed<N>.json is read from there.
 promote: $(DEMO_STAMP)
 	$(call say,tie the loso files to the corpus$(comma) audit a secret sample of folds$(comma) gate$(comma) export$(comma) dry-run flip)
-	$(BIN)/python -m bot promote --loso-dir $(OUT)/loso --seeds $(SEEDS) --epochs $(EPOCHS) --corpus $(CORPUS) --registry model/tiny/registry.json --repo local/flipbot --base main --dry-run --no-fail-on-refusal
+	$(BIN)/python -m bot promote --loso-dir $(OUT)/loso --seeds $(SEEDS) --epochs $(EPOCHS) --corpus $(CORPUS) --registry model/tiny/registry.json --repo local/flipbot --base main --work-dir $(OUT) --dry-run --no-fail-on-refusal
 
 # The README's pictures, from the shipped corpus: reuses $(OUT)/loso when it holds a run of
 # $(SEEDS) on $(CORPUS) (e.g. after `make demo`), else trains one first.
