@@ -177,8 +177,8 @@ def _markdown_facts(facts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _render(ctx: BodyContext, tier: int, layout: BodyLayout, *, with_run: bool) -> str:
-    if not with_run:
-        ctx = replace(ctx, run_url=None, plots_url=None)
+    if not with_run:  # what names this run, not the flip: the audit draws a new sample each run
+        ctx = replace(ctx, run_url=None, plots_url=None, audit=None)
     parts = body_parts(ctx, tier)
     facts = _markdown_facts(
         flip_facts(ctx.flip, base_sha=ctx.base_sha, registry=ctx.registry, run_url=ctx.run_url)

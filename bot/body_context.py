@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.body_prior import Prior
 from bot.external_data import Removal
@@ -33,6 +34,8 @@ class BodyContext:
     signing: Signed | None = None
     # Data files of replaced models that nothing uses after the flip: the commit deletes them.
     removed: tuple[Removal, ...] = ()
+    # The audit of the loso files by re-training (bot promote); None: a ready export was flipped.
+    audit: Mapping[str, Any] | None = None
 
     @property
     def signed_files(self) -> tuple[ShippedFile, ...]:

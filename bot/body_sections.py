@@ -10,7 +10,9 @@ whether a flipped row replaced a placeholder or a production model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import PurePosixPath
+from typing import Any
 
 from bot.body_context import BodyContext
 from flipbot import __version__
@@ -243,9 +245,24 @@ def provenance(ctx: BodyContext) -> str:
         ("corpus", f"{code(pins.corpus)} sha256 {code(pins.corpus_sha256)}"),
         ("verdict", f"{code(ctx.flip.verdict_path.name)} sha256 {code(ctx.flip.verdict_sha256)}"),
         ("training commit", code(pins.git_commit or "unknown")),
+        ("audit", audit_line(ctx.audit)),
         ("workflow run", f"[{ctx.run_url}]({ctx.run_url})" if ctx.run_url else "local run"),
         ("flipbot", code(__version__)),
     ]
     if ctx.plots_url:
-        rows.insert(5, ("PNG pictures", f"[workflow artifact]({ctx.plots_url}) (expires)"))
+        rows.insert(6, ("PNG pictures", f"[workflow artifact]({ctx.plots_url}) (expires)"))
     return "\n".join(["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]) + "\n"
+
+
+def audit_line(audit: Mapping[str, Any] | None) -> str:
+    """What the trusted side re-derived by re-training (``bot promote``), in one cell."""
+    if audit is None:
+        return "none in this run (a ready export folder was flipped; `bot promote` audits)"
+    folds = list(audit.get("folds", ()))
+    worst = max((f["max_abs_diff"] for f in folds), default=0.0)
+    picked = ", ".join(f"seed {f['seed']} {escape_md(f['held_out'])}" for f in folds)
+    tolerance = audit.get("tolerance", {}).get("max_abs_diff")
+    return (
+        f"{len(folds)} of {audit.get('folds_total', '?')} folds re-trained on this side "
+        f"({picked}): largest difference {worst:.2g} VMAF (tolerance {tolerance})"
+    )

@@ -289,6 +289,7 @@ def run_pr(
         branch=branch,
         signing=base.signed,
         removed=base.removed,
+        audit=config.audit,
     )
     body = build_body(context, layout=config.conventions.layout)
     title = base.rendered.title

@@ -152,6 +152,7 @@ def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> 
         row_updates=rendered.row_updates,
         signing=signed,
         removed=removed,
+        audit=config.audit,
     )
     body = build_body(context, layout=conventions.layout)
     if config.mode == "dry-run":
