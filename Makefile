@@ -37,11 +37,7 @@ $(TEST_STAMP): $(DEMO_STAMP) requirements/dev.txt requirements/ci-tools.txt
 	@touch $@
 
 venv-demo: $(DEMO_STAMP)
-	$(call say,1/2 train $(SEEDS) x every held-out source x $(EPOCHS) epochs: the GPU side of a workflow (about 4 min on 2 cores))
-	$(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds $(SEEDS) --epochs $(EPOCHS) --out-dir $(OUT)/loso
-	$(call say,2/2 the trusted side from the loso files alone: corpus tie$(comma) audit of a secret sample of folds$(comma) gate$(comma) export$(comma) the bot's dry run (no GitHub$(comma) no file of the working tree written; about 1 min))
-	$(BIN)/python -m bot promote --loso-dir $(OUT)/loso --seeds $(SEEDS) --epochs $(EPOCHS) --corpus $(CORPUS) --registry model/tiny/registry.json --repo local/flipbot --base main --work-dir $(OUT) --dry-run --no-fail-on-refusal
-	@echo "flipbot demo: done in $$(( $$(date +%s) - $(T0) )) s (set-up included); verdict, pictures and export in $$(ls -td $(OUT)/flipbot-promote-* | head -1)"
+venv: $(TEST_STAMP)
 
 test: $(TEST_STAMP)
 	$(call say,the test suite (not e2e; about 6 min on 2 cores, more when they are busy))
@@ -72,15 +68,11 @@ bench: $(DEMO_STAMP)
 	$(BIN)/python -m trainer.bench
 
 demo: $(DEMO_STAMP)
-	$(call say,1/4 train $(SEEDS) x every held-out source x $(EPOCHS) epochs (about 4 min on 2 cores))
+	$(call say,1/2 train $(SEEDS) x every held-out source x $(EPOCHS) epochs: the GPU side of a workflow (about 4 min on 2 cores))
 	$(BIN)/python -m trainer loso --corpus $(CORPUS) --seeds $(SEEDS) --epochs $(EPOCHS) --out-dir $(OUT)/loso
-	$(call say,2/4 gate (verdict, calibration, pictures))
-	$(BIN)/python -m gate $(OUT)/loso --seeds $(SEEDS) --exit-zero --plots
-	$(call say,3/4 export the cleared seeds (full-corpus fit, ONNX; under a minute))
-	$(BIN)/python -m trainer export --corpus $(CORPUS) --verdict-dir $(OUT)/loso --registry model/tiny/registry.json --out-dir $(OUT)/export || test $$? -eq 1  # 1: nothing to export (refused/HOLD)
-	$(call say,4/4 the bot's dry run (no GitHub, no file written))
-	$(BIN)/python -m bot --verdict-dir $(OUT)/loso --artifacts $(OUT)/export --registry model/tiny/registry.json --repo local/flipbot --base main --dry-run --no-fail-on-refusal
-	@echo "flipbot demo: done in $$(( $$(date +%s) - $(T0) )) s (set-up included)"
+	$(call say,2/2 the trusted side from the loso files alone: corpus tie$(comma) audit of a secret sample of folds$(comma) gate$(comma) export$(comma) the bot's dry run (no GitHub$(comma) no file of the working tree written; about 1 min))
+	$(BIN)/python -m bot promote --loso-dir $(OUT)/loso --seeds $(SEEDS) --epochs $(EPOCHS) --corpus $(CORPUS) --registry model/tiny/registry.json --repo local/flipbot --base main --work-dir $(OUT) --dry-run --no-fail-on-refusal
+	@echo "flipbot demo: done in $$(( $$(date +%s) - $(T0) )) s (set-up included); verdict, pictures and export in $$(ls -td $(OUT)/flipbot-promote-* | head -1)"
 
 # The trusted side as the Action's flip job runs it, on the loso files of `make demo` (or of
 # GPU runners copied to $(OUT)/loso): only loso_seed<N>.json is read from there.
