@@ -8,7 +8,7 @@ from pathlib import Path
 from bot_inputs import make_verdict, verified_flip, write_inputs
 
 from bot.body import BodyContext, build_body
-from bot.body_sections import audit_line
+from bot.body.sections import audit_line
 
 AUDIT = {
     "sample": 5,

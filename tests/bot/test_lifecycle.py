@@ -19,13 +19,13 @@ from bot_inputs import (
 )
 
 from bot.__main__ import execute
-from bot.base_view import api_base
-from bot.config import STALE_LABEL, BotConfig, build_config
-from bot.github_api import GitHubRepo
-from bot.github_errors import GitHubError
-from bot.lifecycle import TRAILER, run_pr
-from bot.outcome import Outcome
-from bot.verify import verify
+from bot.config import BotConfig, build_config
+from bot.github_api.errors import GitHubError
+from bot.github_api.repo import GitHubRepo
+from bot.outcome import STALE_LABEL, Outcome
+from bot.pr.lifecycle import TRAILER, run_pr
+from bot.trust.base_view import api_base
+from bot.trust.verify import verify
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_file
 
@@ -479,3 +479,19 @@ def test_a_ref_write_retried_after_it_landed_is_not_an_error(github_standin, inp
     other = github_standin.commit_to_branch("main", {"x.md": b"x\n"}, message="Docs")
     with pytest.raises(GitHubError, match="422"):
         api.create_ref(BRANCH, other)
+
+
+def test_under_actions_each_phase_of_a_pr_run_is_one_log_group(
+    github_standin, inputs, capsys, monkeypatch
+):
+    seed_repo(github_standin)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    assert execute(config_for(github_standin, inputs)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    groups = [line for line in lines if line.startswith(("::group::", "::endgroup::"))]
+    phases = ("verify", "plan", "commit and pull request")
+    assert groups == [g for p in phases for g in (f"::group::flipbot: {p}", "::endgroup::")]
+    # What the run did is said after the last group, where the log shows it unfolded.
+    assert lines[-1].startswith("flipbot: created ")
