@@ -27,7 +27,6 @@ RETIRED_STAGES = ("gate", "export", "bot")
 AUDIT_ALL, AUDIT_DEFAULT = "all", "default"
 MAX_AUDIT_SAMPLE = 10_000
 DEVICE_RE = re.compile(r"^(auto|cpu|cuda)$")  # the trainer's --device choices
-MAX_SEEDS = 64
 
 
 @dataclass(frozen=True)
@@ -144,21 +143,7 @@ def corpus_bytes_path(text: str, workspace: Path) -> str:
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    seeds: list[int] = []
-    for part in text.split(","):
-        word = part.strip()
-        if not re.fullmatch(r"[0-9]{1,9}", word):
-            raise InputError(
-                f"input 'seeds': {word!r} is not a non-negative integer; give a comma list like 0,1,2,3,4"
-            )
-        if int(word) in seeds:
-            raise InputError(
-                f"input 'seeds': seed {int(word)} is listed twice; list each seed once"
-            )
-        seeds.append(int(word))
-    if len(seeds) > MAX_SEEDS:
-        raise InputError(f"input 'seeds': {len(seeds)} seeds is more than {MAX_SEEDS}; list fewer")
-    return tuple(seeds)
+    return rules.seeds("input 'seeds'", text)
 
 
 def parse_int(name: str, text: str, lo: int, hi: int) -> int:

@@ -29,6 +29,8 @@ DRAFTS = ("true", "false", "always-true")
 SignMode = Literal["auto", "required", "off"]
 SIGN_MODES: tuple[SignMode, ...] = ("auto", "required", "off")
 MAX_IDENTITY_REGEXP = 500
+SEED = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() would also take "٣"
+MAX_SEEDS = 64
 MAX_TEMPLATE = 64 * 1024  # characters of a template's source
 MAX_TITLE_TEMPLATE = 1024  # the title renders to at most 256 characters
 
@@ -60,6 +62,24 @@ def flip_branch(where: str, text: str, base: str) -> str:
             "give e.g. flipbot/models"
         )
     return name
+
+
+def seeds(where: str, text: str) -> tuple[int, ...]:
+    """``"0,1,2,3,4"`` -> ``(0, 1, 2, 3, 4)``, in the order given; each seed once."""
+    parts = [p.strip() for p in text.split(",")]
+    if not text.strip() or not all(SEED.fullmatch(p) for p in parts):
+        shown = text if len(text) <= 80 else f"{text[:80]}... ({len(text)} characters)"
+        raise InputError(
+            f"{where}: {shown!r} is not a comma-separated list of non-negative integers "
+            "(at most 9 digits each); give e.g. 0,1,2,3,4"
+        )
+    numbers = tuple(int(p) for p in parts)
+    twice = sorted({n for n in numbers if numbers.count(n) > 1})
+    if twice:
+        raise InputError(f"{where}: {text[:80]!r} repeats seed {twice[0]}; list each seed once")
+    if len(numbers) > MAX_SEEDS:
+        raise InputError(f"{where}: {len(numbers)} seeds is more than {MAX_SEEDS}; list fewer")
+    return numbers
 
 
 def repository(where: str, text: str) -> str:

@@ -138,3 +138,18 @@ def test_the_one_branch_rule_refuses_what_git_refuses() -> None:
     assert rules.is_branch_name("flipbot/models-2.x")
     assert files.is_clean_repo_path("model/tiny/x.json")
     assert not files.is_clean_repo_path("model/.GIT/x.json")
+
+
+@pytest.mark.parametrize("text", ["", "0,,1", "1,1", "-1", "٣", "1" + "0" * 5000, "0;id"])
+def test_a_bad_seed_list_reads_the_same_in_the_action_and_in_promote(text: str) -> None:
+    """``seeds`` reaches `bot promote` (and the gate it runs) as --seeds: one rule for both."""
+    from flipbot.action.inputs import parse_seeds as action_seeds
+    from gate.loso_set import parse_seeds as promote_seeds
+
+    with pytest.raises(InputError) as action:
+        action_seeds(text)
+    with pytest.raises(InputError) as promote:
+        promote_seeds(text)
+    sentence = str(action.value).removeprefix("input 'seeds'")
+    assert sentence == str(promote.value).removeprefix("--seeds") and sentence.startswith(": ")
+    assert len(sentence) < 300
