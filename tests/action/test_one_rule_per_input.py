@@ -13,8 +13,10 @@ import pytest
 
 from bot.flags import add_flip_flags, config_from_args
 from flipbot.action.inputs import parse_inputs
+from flipbot.action.inputs import parse_seeds as action_seeds
 from flipbot.errors import InputError
 from flipbot.inputs import BY_NAME, INPUTS, files, rules
+from gate.loso_set import parse_seeds as promote_seeds
 
 # (Action input, bad value): each refused by its rule.
 BAD = [
@@ -143,8 +145,6 @@ def test_the_one_branch_rule_refuses_what_git_refuses() -> None:
 @pytest.mark.parametrize("text", ["", "0,,1", "1,1", "-1", "٣", "1" + "0" * 5000, "0;id"])
 def test_a_bad_seed_list_reads_the_same_in_the_action_and_in_promote(text: str) -> None:
     """``seeds`` reaches `bot promote` (and the gate it runs) as --seeds: one rule for both."""
-    from flipbot.action.inputs import parse_seeds as action_seeds
-    from gate.loso_set import parse_seeds as promote_seeds
 
     with pytest.raises(InputError) as action:
         action_seeds(text)
