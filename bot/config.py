@@ -15,9 +15,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bot.conventions import Conventions, parse_identity
-from bot.git_objects import BOT_IDENTITY, Identity
-from bot.sign_policy import GITHUB_ISSUER, IdentityPolicy
-from bot.sign_setup import NO_TOKEN, has_oidc, identity_policy
+from bot.github_api import BOT_IDENTITY, Identity
+from bot.signing import GITHUB_ISSUER, NO_TOKEN, IdentityPolicy, has_oidc, identity_policy
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
 from flipbot.inputs import files, rules
@@ -28,8 +27,6 @@ log = logging.getLogger("bot")
 Mode = Literal["pr", "dry-run", "apply-local"]
 _ENSEMBLE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 DEFAULT_API_URL = "https://api.github.com"
-STOP_LABEL = "stop-updating"  # a maintainer adds it to freeze the bot's PR
-STALE_LABEL = "flipbot:stale"  # the bot adds it when a later run refuses
 
 
 @dataclass(frozen=True)
