@@ -1,8 +1,9 @@
 """The composite Action's inputs, parsed once into one frozen object.
 
 ``action.yml`` forwards every input unchanged through ``env:`` (never as
-``${{ }}`` inside a script); this module is the only place that decides what
-a valid input is. Every value it returns is safe to hand to a command line
+``${{ }}`` inside a script); this module reads them into one object, each
+by its rule in :mod:`flipbot.inputs` (the rules the bot's flags use too), and
+decides which inputs each stage needs. Every value it returns is safe to hand to a command line
 and to ``$GITHUB_OUTPUT``: no newline, no path outside the workspace, no
 flag-looking value where a name is expected.
 """
