@@ -10,6 +10,7 @@ the Action runs these on the runner's plain ``python3`` before any venv exists.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Literal
 
 from flipbot.errors import InputError
@@ -74,7 +75,7 @@ def seeds(where: str, text: str) -> tuple[int, ...]:
             "(at most 9 digits each); give e.g. 0,1,2,3,4"
         )
     numbers = tuple(int(p) for p in parts)
-    twice = sorted({n for n in numbers if numbers.count(n) > 1})
+    twice = sorted(n for n, k in Counter(numbers).items() if k > 1)
     if twice:
         raise InputError(f"{where}: {text[:80]!r} repeats seed {twice[0]}; list each seed once")
     if len(numbers) > MAX_SEEDS:
