@@ -147,12 +147,6 @@ def parse_seeds(text: str) -> tuple[int, ...]:
     return rules.seeds("input 'seeds'", text)
 
 
-def parse_int(name: str, text: str, lo: int, hi: int) -> int:
-    if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or not lo <= int(text) <= hi:
-        raise InputError(f"input '{name}': {text!r} is not an integer from {lo} to {hi}")
-    return int(text)
-
-
 def parse_bool(name: str, text: str) -> bool:
     return rules.boolean(f"input '{name}'", text)
 
@@ -244,7 +238,7 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
             "artifacts-dir", get("ARTIFACTS_DIR"), workspace, must_exist=False
         ),
         seeds=parse_seeds(get("SEEDS", "0,1,2,3,4")),
-        epochs=parse_int("epochs", get("EPOCHS", "200"), 1, 100_000),
+        epochs=rules.epochs("input 'epochs'", get("EPOCHS", "200")),
         device=_device(get("DEVICE", "auto")),
         base=base,
         repository=_repository(get("REPOSITORY")) if trusted else "",

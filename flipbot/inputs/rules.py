@@ -32,6 +32,7 @@ SIGN_MODES: tuple[SignMode, ...] = ("auto", "required", "off")
 MAX_IDENTITY_REGEXP = 500
 SEED = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() would also take "٣"
 MAX_SEEDS = 64
+MAX_EPOCHS = 100_000
 MAX_TEMPLATE = 64 * 1024  # characters of a template's source
 MAX_TITLE_TEMPLATE = 1024  # the title renders to at most 256 characters
 
@@ -81,6 +82,13 @@ def seeds(where: str, text: str) -> tuple[int, ...]:
     if len(numbers) > MAX_SEEDS:
         raise InputError(f"{where}: {len(numbers)} seeds is more than {MAX_SEEDS}; list fewer")
     return numbers
+
+
+def epochs(where: str, text: str) -> int:
+    """The workflow's epochs per fit: the train stage's and the audit's re-training."""
+    if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or not 1 <= int(text) <= MAX_EPOCHS:
+        raise InputError(f"{where}: {text[:20]!r} is not an integer from 1 to {MAX_EPOCHS}")
+    return int(text)
 
 
 def repository(where: str, text: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.__main__ import main as bot_main
 from bot.flags import add_flip_flags, config_from_args
 from flipbot.action.inputs import parse_inputs
 from flipbot.action.inputs import parse_seeds as action_seeds
@@ -153,3 +154,16 @@ def test_a_bad_seed_list_reads_the_same_in_the_action_and_in_promote(text: str) 
     sentence = str(action.value).removeprefix("input 'seeds'")
     assert sentence == str(promote.value).removeprefix("--seeds") and sentence.startswith(": ")
     assert len(sentence) < 300
+
+
+@pytest.mark.parametrize("value", ["0", "100001", "-3"])
+def test_a_bad_epoch_count_reads_the_same_in_the_action_and_in_bot_promote(
+    workspace: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    action = action_message(workspace, "epochs", value)
+    argv = ["promote", "--loso-dir", "nowhere", "--registry", "model/registry.json"]
+    argv += ["--repo", "o/r", "--base", "main", "--dry-run", f"--epochs={value}"]
+    assert bot_main(argv) == 2
+    err = capsys.readouterr().err
+    sentence = action.removeprefix("input 'epochs'")
+    assert sentence.startswith(": ") and err == f"error: --epochs{sentence}\n"
