@@ -27,6 +27,10 @@ log = logging.getLogger("bot")
 Mode = Literal["pr", "dry-run", "apply-local"]
 _ENSEMBLE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 DEFAULT_API_URL = "https://api.github.com"
+MISSING_TOKEN = (
+    "no token: set FLIPBOT_TOKEN (a GitHub App token) or GITHUB_TOKEN in the environment, "
+    "or pass --dry-run"
+)
 
 
 @dataclass(frozen=True)
@@ -193,10 +197,7 @@ def build_config(
     label_list = rules.labels("--labels", labels)
     token = env.get("FLIPBOT_TOKEN") or env.get("GITHUB_TOKEN") or None
     if mode == "pr" and not token:
-        raise InputError(
-            "no token: set FLIPBOT_TOKEN (a GitHub App token) or GITHUB_TOKEN in the environment, "
-            "or pass --dry-run"
-        )
+        raise InputError(MISSING_TOKEN)
     url = rules.api_url(
         "--api-url" if api_url else "GITHUB_API_URL",
         api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL,
