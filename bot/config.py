@@ -1,4 +1,7 @@
-"""The bot's inputs, parsed once into one frozen object (flags + environment)."""
+"""The bot's inputs, parsed once into one frozen object (flags + environment).
+
+Each value the Action also takes is checked by the same rule (:mod:`flipbot.inputs`).
+"""
 
 from __future__ import annotations
 
@@ -13,27 +16,16 @@ from urllib.parse import urlsplit
 
 from bot.conventions import Conventions, parse_identity
 from bot.github_api import BOT_IDENTITY, Identity
-from bot.registry import clean_repo_path
-from bot.signing import (
-    GITHUB_ISSUER,
-    NO_TOKEN,
-    SIGN_MODES,
-    IdentityPolicy,
-    SignMode,
-    has_oidc,
-    identity_policy,
-)
+from bot.signing import GITHUB_ISSUER, NO_TOKEN, IdentityPolicy, has_oidc, identity_policy
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
+from flipbot.inputs import files, rules
+from flipbot.inputs.rules import SignMode
 
 log = logging.getLogger("bot")
 
 Mode = Literal["pr", "dry-run", "apply-local"]
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _ENSEMBLE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_LABEL = re.compile(r"^[^,\n\r]{1,50}$")
-# git check-ref-format, the parts that matter for a branch name given by a person.
-_BAD_REF = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
 DEFAULT_API_URL = "https://api.github.com"
 MISSING_TOKEN = (
     "no token: set FLIPBOT_TOKEN (a GitHub App token) or GITHUB_TOKEN in the environment, "
@@ -130,9 +122,11 @@ def plots_url_from(env: Mapping[str, str], api_url: str = DEFAULT_API_URL) -> st
         host = parts.hostname
     except ValueError:
         parts, host = None, None
-    plain = parts is not None and not any(c in url for c in " \t\n\r<>\"'`()[]|")
-    https = parts is not None and parts.scheme == "https"
-    if not (plain and https and host and host.lower() == web_host(api_url)):
+    try:
+        plain = parts is not None and rules.plots_url("FLIPBOT_PLOTS_URL", url) == url
+    except InputError:
+        plain = False
+    if not (plain and host and host.lower() == web_host(api_url)):
         log.warning(
             "FLIPBOT_PLOTS_URL dropped: %r is not an https URL on %s; pass the upload step's "
             "artifact-url",
@@ -198,46 +192,31 @@ def build_config(
         ("--verdict-file", verdict_file or ""),
     ):
         check_length(flag, text)
-    if not _REPO.match(repo):
-        raise InputError(f"--repo '{repo}' is not OWNER/NAME; pass e.g. --repo octo-org/vmaf")
-    if not base or base.startswith("-") or ".." in base or base.startswith("refs/"):
-        raise InputError(f"--base '{base}' is not a branch name; pass e.g. --base main")
-    label_list = tuple(part.strip() for part in labels.split(",") if part.strip())
-    for label in label_list:
-        if not _LABEL.match(label):
-            raise InputError(
-                f"--labels: '{label}' is not a valid label (1-50 characters); fix --labels"
-            )
+    repo = rules.repository("--repo", repo)
+    base = rules.base_branch("--base", base)
+    label_list = rules.labels("--labels", labels)
     token = env.get("FLIPBOT_TOKEN") or env.get("GITHUB_TOKEN") or None
     if mode == "pr" and not token:
         raise InputError(MISSING_TOKEN)
-    url = (api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise InputError(
-            f"--api-url '{url}' is not an http(s) URL; fix --api-url or GITHUB_API_URL"
-        )
+    url = rules.api_url(
+        "--api-url" if api_url else "GITHUB_API_URL",
+        api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL,
+    )
     if not _ENSEMBLE_ID.fullmatch(ensemble_id):
         raise InputError(
             f"--ensemble-id '{ensemble_id[:60]}' is not a plain id (letters, digits, '_', '-', "
             "'.', at most 100); pass e.g. --ensemble-id fr_regressor_v2_ensemble_v1"
         )
-    branch_name = parse_branch(branch, base)
-    if verdict_file:
-        clean_repo_path(verdict_file, "--verdict-file")
-        if not verdict_file.endswith(".json"):
-            raise InputError(
-                f"--verdict-file '{verdict_file[:80]}' must name a .json file in the registry's "
-                "folder; pass e.g. model/tiny/fr_regressor_v2_ensemble_v1.verdict.json"
-            )
-    if sign not in SIGN_MODES:
-        raise InputError(f"--sign '{sign[:20]}' is not one of {', '.join(SIGN_MODES)}; fix --sign")
+    branch_name = rules.flip_branch("--branch", branch or "", base) or None
+    verdict_file = files.verdict_file("--verdict-file", verdict_file or "") or None
+    sign_mode = rules.sign("--sign", sign)
     oidc = has_oidc(env)
-    if sign == "required" and mode != "dry-run" and not oidc:
+    if sign_mode == "required" and mode != "dry-run" and not oidc:
         raise InputError(f"--sign required: {NO_TOKEN}; nothing was written")
     server = env.get("GITHUB_SERVER_URL") or "https://github.com"
-    check_length("--identity-regexp", identity_regexp or "")
+    pattern = rules.identity_regexp("--identity-regexp", identity_regexp or "") or None
     check_length("--issuer", issuer or "")
-    policy = identity_policy(repo, server, identity_regexp, issuer or GITHUB_ISSUER)
+    policy = identity_policy(repo, server, pattern, issuer or GITHUB_ISSUER)
     author_id = parse_identity("author", author) or BOT_IDENTITY
     committer_id = parse_identity("committer", committer) or author_id
     return BotConfig(
@@ -262,27 +241,8 @@ def build_config(
         draft=draft or draft_always,
         draft_always=draft_always,
         branch_name=branch_name,
-        verdict_file=verdict_file or None,
-        sign=sign,
+        verdict_file=verdict_file,
+        sign=sign_mode,
         oidc=oidc,
         identity=policy,
     )
-
-
-def parse_branch(text: str | None, base: str) -> str | None:
-    """The flip branch a repository chose (None: the default ``flipbot/<registry-stem>``)."""
-    if not text:
-        return None
-    name = text.strip().removeprefix("refs/heads/")
-    bad = (
-        len(name) > 200
-        or name.startswith(("-", "/", "."))
-        or name.endswith(("/", ".", ".lock"))
-        or _BAD_REF.search(name)
-    )
-    if not name or bad or name == base:
-        raise InputError(
-            f"--branch '{text[:80]}' is not a usable branch name (or is the base); "
-            "give e.g. --branch flipbot/models"
-        )
-    return name

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.config import BotConfig, Mode, build_config
 from bot.conventions import build_conventions
+from flipbot.inputs import rules
 
 
 def add_flip_flags(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +36,7 @@ def add_flip_flags(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         const="true",
         default="false",
-        choices=("true", "false", "always-true"),
+        choices=rules.DRAFTS,
         help="open the PR as a draft; always-true: also turn it back into a draft on every update",
     )
     parser.add_argument(
@@ -62,7 +63,7 @@ def add_flip_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sign",
         default="auto",
-        choices=("auto", "required", "off"),
+        choices=rules.SIGN_MODES,
         help="Sigstore-sign the flipped models and the promotion record with the job's OIDC token: "
         "auto (default) when the job has one, else warn; required: exit 2 without one; off",
     )

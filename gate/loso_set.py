@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from flipbot.errors import InputError
+from flipbot.inputs import rules
 from flipbot.jsonfile import sha256_file
 from flipbot.loso_file import DRY_RUN_NOTE, LosoArtefact, loso_filename
 from gate.fold_scores import check_distinct_predictions, check_row_counts, rescore
 
 LOSO_NAME = re.compile(r"loso_seed([0-9]+)\.json")
-SEED_TEXT = re.compile(r"[0-9]{1,9}")
 
 # Fields that must be equal across the seeds of one run: the recipe that
 # produced the numbers (SPEC §4) and the vocabulary the codec block uses.
@@ -61,18 +61,9 @@ class LosoSet:
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    """``"0,1,2,3,4"`` -> ``(0, 1, 2, 3, 4)``; anything else is an InputError."""
-    parts = [p.strip() for p in text.split(",")]
-    if not text.strip() or not all(SEED_TEXT.fullmatch(p) for p in parts):
-        shown = text if len(text) <= 80 else f"{text[:80]}... ({len(text)} characters)"
-        raise InputError(
-            f"--seeds: {shown!r} is not a comma-separated list of non-negative integers "
-            "(at most 9 digits each); use e.g. --seeds 0,1,2,3,4"
-        )
-    seeds = tuple(int(p) for p in parts)
-    if len(set(seeds)) != len(seeds):
-        raise InputError(f"--seeds: {text!r} names a seed twice; list each seed once")
-    return tuple(sorted(seeds))
+    """``"0,1,2,3,4"`` -> ``(0, 1, 2, 3, 4)`` (sorted); the rule the Action's ``seeds`` input
+    and ``trainer loso --seeds`` use too."""
+    return tuple(sorted(rules.seeds("--seeds", text)))
 
 
 def load_loso_set(folder: str | Path, seeds: tuple[int, ...]) -> LosoSet:

@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -19,13 +18,13 @@ import torch
 
 from flipbot.corpus import load_corpus
 from flipbot.errors import EXIT_OK, InputError
+from flipbot.inputs import rules
 from flipbot.loso_file import LosoArtefact
 from trainer.loso import run_loso
 from trainer.progress import EpochProgress
 from trainer.recipe import Recipe
 
 log = logging.getLogger("trainer")
-SEEDS_PATTERN = re.compile(r"^\d+(,\d+)*$")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -72,15 +71,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_seeds(text: str) -> list[int]:
-    cleaned = text.replace(" ", "")
-    if not SEEDS_PATTERN.match(cleaned):
-        raise InputError(
-            f"--seeds: {text!r} is not a comma-separated list of seeds; write e.g. 0,1,2,3,4"
-        )
-    seeds = [int(s) for s in cleaned.split(",")]
-    if len(set(seeds)) != len(seeds):
-        raise InputError(f"--seeds: {text!r} repeats a seed; list each seed once")
-    return seeds
+    return list(rules.seeds("--seeds", text))
 
 
 def pick_device(name: str) -> torch.device:

@@ -5,7 +5,8 @@ footer around the default body), extra templated files for the flip commit
 (e.g. a changelog fragment), templated values for other fields of the flipped
 rows (e.g. ``notes``), and who reviews: reviewers, team reviewers, assignees,
 milestone. Each bad value is an :class:`InputError` naming the input and the
-fix (exit 2), raised before anything is read from GitHub or written.
+fix (exit 2), raised before anything is read from GitHub or written; each value
+the Action also takes is checked by the same rule (:mod:`flipbot.inputs`).
 
 Files named here (the body template, extra files' content templates) are
 paths inside the repository: relative to ``root`` (the repository checkout,
@@ -15,7 +16,6 @@ that leaves it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,13 +30,7 @@ from bot.conventions.templates import (
 from bot.github_api import Identity
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length
-
-LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")  # a GitHub user name
-TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")  # a team slug
-FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-IDENTITY = re.compile(r"^([^<>\x00-\x1f]{1,100}) <([^<>\s@]{1,64}@[^<>\s@]{1,190})>$")
-NOT_UPDATABLE = ("id", "sha256", "smoke", "sigstore_bundle")  # the flip itself owns these
-MAX_REVIEWERS, MAX_ASSIGNEES, MAX_ENTRIES = 15, 10, 20
+from flipbot.inputs import files, rules
 
 
 @dataclass(frozen=True)
@@ -66,103 +60,41 @@ class Conventions:
     milestone: int | None = None
 
 
-def split_list(text: str) -> tuple[str, ...]:
-    """Comma- or newline-separated names, blanks dropped, order kept, duplicates once."""
-    names = [w.strip().removeprefix("@") for w in re.split(r"[,\n]", text) if w.strip()]
-    return tuple(dict.fromkeys(names))
-
-
-def parse_names(name: str, text: str, pattern: re.Pattern[str], most: int) -> tuple[str, ...]:
-    names = split_list(check_length(f"--{name}", text))
-    for value in names:
-        if not pattern.match(value):
-            raise InputError(
-                f"--{name}: '{value[:60]}' is not a GitHub {'team slug' if pattern is TEAM else 'user name'}; "
-                f"fix --{name}"
-            )
-    if len(names) > most:
-        raise InputError(f"--{name}: {len(names)} names, GitHub takes at most {most}; list fewer")
-    return names
+def parse_names(name: str, text: str, *, team: bool = False, most: int) -> tuple[str, ...]:
+    return rules.github_names(f"--{name}", check_length(f"--{name}", text), team=team, most=most)
 
 
 def parse_identity(name: str, text: str | None) -> Identity | None:
     """``Name <email>`` (bounded lengths) as the lifecycle's :class:`Identity`, or None."""
-    if not text:
-        return None
-    match = IDENTITY.match(text.strip())
-    if match is None:
-        raise InputError(
-            f"--{name}: {text[:80]!r} is not 'Name <email>'; give e.g. "
-            "'flipbot <flipbot@users.noreply.github.com>'"
-        )
-    return Identity(match.group(1).strip(), match.group(2))
+    pair = rules.identity(f"--{name}", text or "")
+    return Identity(*pair) if pair else None
 
 
 def parse_milestone(text: str | None) -> int | None:
-    if not text:
-        return None
-    if not re.fullmatch(r"[0-9]{1,9}", check_length("--milestone", text).strip()) or int(text) < 1:
-        raise InputError(f"--milestone: {text[:40]!r} is not a milestone number (1 or more)")
-    return int(text)
+    return rules.milestone("--milestone", check_length("--milestone", text or ""))
 
 
 def repo_file(name: str, text: str, root: Path) -> tuple[Path, str]:
     """A file inside the repository at ``root``: (its path, its repository-relative name)."""
-    if not text.strip() or any(c in text for c in "\n\r\x00"):
-        raise InputError(f"--{name}: give the path of a file inside the repository")
-    base = root.resolve()
-    target = (base / text.strip()).resolve()  # follows symlinks: a link out of the tree is caught
-    if base not in target.parents:
-        raise InputError(
-            f"--{name}: '{text.strip()}' is outside the repository {base}; "
-            "give a path inside the repository"
-        )
-    if not target.is_file():
-        raise InputError(f"--{name}: '{text.strip()}' is not a file in the repository")
-    return target, target.relative_to(base).as_posix()
-
-
-def _pairs(name: str, text: str) -> list[tuple[str, str]]:
-    """``LEFT=RIGHT`` lines (comments with '#' and blank lines skipped)."""
-    pairs = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        left, sep, right = line.partition("=") if name == "row-updates" else line.rpartition("=")
-        if not sep or not left.strip() or not right.strip():
-            example = (
-                "notes=Member {{ seed }} of {{ ensemble }}"
-                if name == "row-updates"
-                else "changelog.d/added/{{ ensemble }}.md=.github/flipbot/changelog.md.j2"
-            )
-            raise InputError(f"--{name}: line {number} is not LEFT=RIGHT; e.g. '{example}'")
-        pairs.append((left.strip(), right.strip()))
-    if len(pairs) > MAX_ENTRIES:
-        raise InputError(f"--{name}: {len(pairs)} entries, at most {MAX_ENTRIES}; list fewer")
-    return pairs
+    shown = files.inside(f"--{name}", text, root, must_exist=True)
+    return root.resolve() / shown, shown
 
 
 def parse_extra_files(text: str, root: Path) -> tuple[ExtraFile, ...]:
     """Lines ``PATH_TEMPLATE=CONTENT_TEMPLATE_FILE``; the file is split off at the last '='."""
-    files = []
-    for path, content in _pairs("extra-files", text):
+    extra = []
+    for _number, path, content in files.pairs("--extra-files", text, "extra-files"):
         template_path, shown = repo_file("extra-files", content, root)
-        files.append(ExtraFile(inline(path, "extra-files"), from_file(template_path, shown)))
-    return tuple(files)
+        extra.append(ExtraFile(inline(path, "extra-files"), from_file(template_path, shown)))
+    return tuple(extra)
 
 
 def parse_row_updates(text: str) -> tuple[RowUpdate, ...]:
     """Lines ``FIELD=VALUE_TEMPLATE``; the field is split off at the first '='."""
-    updates: list[RowUpdate] = []
-    for key, value in _pairs("row-updates", text):
-        if not FIELD.match(key) or key in NOT_UPDATABLE:
-            raise InputError(
-                f"--row-updates: '{key[:60]}' cannot be updated; name another field of the "
-                f"rows (e.g. notes), not {', '.join(NOT_UPDATABLE)}"
-            )
-        if key in {u.field for u in updates}:
-            raise InputError(f"--row-updates: field '{key}' is listed twice; list it once")
-        updates.append(RowUpdate(key, inline(value, f"row-updates ({key})")))
+    updates = [
+        RowUpdate(key, inline(value, f"row-updates ({key})"))
+        for key, value in files.row_update_fields("--row-updates", text)
+    ]
     return tuple(updates)
 
 
@@ -190,14 +122,12 @@ def build_conventions(
             "--body-header/--body-footer cannot be combined with --body-template; "
             "put them in the template ({{ default_body }} is the default body)"
         )
-    people = parse_names("reviewers", reviewers, LOGIN, MAX_REVIEWERS)
-    teams = parse_names("team-reviewers", team_reviewers, TEAM, MAX_REVIEWERS)
-    if len(people) + len(teams) > MAX_REVIEWERS:
-        raise InputError(
-            f"--reviewers/--team-reviewers: {len(people) + len(teams)} in all, at most {MAX_REVIEWERS}"
-        )
+    people = parse_names("reviewers", reviewers, most=rules.MAX_REVIEWERS)
+    teams = parse_names("team-reviewers", team_reviewers, team=True, most=rules.MAX_REVIEWERS)
+    rules.reviewers_in_all("--reviewers/--team-reviewers", people, teams)
+    title = rules.template("--title-template", title_template or "", rules.MAX_TITLE_TEMPLATE)
     return Conventions(
-        title=inline(title_template or DEFAULT_TITLE, "title-template"),
+        title=inline(title or DEFAULT_TITLE, "title-template"),
         commit_message=inline(commit_message_template or DEFAULT_COMMIT, "commit-message-template"),
         layout=BodyLayout(
             template=body,
@@ -208,6 +138,6 @@ def build_conventions(
         row_updates=parse_row_updates(row_updates),
         reviewers=people,
         team_reviewers=teams,
-        assignees=parse_names("assignees", assignees, LOGIN, MAX_ASSIGNEES),
+        assignees=parse_names("assignees", assignees, most=rules.MAX_ASSIGNEES),
         milestone=parse_milestone(milestone),
     )

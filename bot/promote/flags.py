@@ -8,6 +8,7 @@ import sys
 from bot.registry import clean_repo_path
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_path_length
+from flipbot.inputs import rules
 from flipbot.loso_recipe import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 from gate.audit_sample import parse_sample
@@ -86,8 +87,9 @@ def check_promote_flags(args: argparse.Namespace) -> None:
     )
     if args.audit_sample is not None:
         parse_sample(args.audit_sample)
-    if args.epochs < 1 or args.batch_size < 1:
-        raise InputError("--epochs and --batch-size must be at least 1; use the workflow's recipe")
+    rules.epochs("--epochs", str(args.epochs))
+    if args.batch_size < 1:
+        raise InputError("--batch-size must be at least 1; use the workflow's recipe")
 
 
 def gate_flags(args: argparse.Namespace) -> list[str]:

@@ -21,12 +21,8 @@ from ruamel.yaml.error import YAMLError
 
 from bot.registry.flip import is_yaml, parse_json
 from flipbot.errors import InputError
+from flipbot.inputs.files import is_clean_repo_path
 from flipbot.verdict_file import Verdict
-
-# Plain model file names: no spaces, quotes, backticks or pipes that could break a tree entry
-# or the PR body.
-_SAFE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
-_FORBIDDEN_DIRS = (".git", ".github")
 
 
 @dataclass(frozen=True)
@@ -42,15 +38,9 @@ class Target:
 
 
 def clean_repo_path(path: str, where: str) -> str:
-    """A relative POSIX path with plain characters, no ``..``, outside ``.git``/``.github``."""
-    pure = PurePosixPath(path)
-    unsafe = (
-        not _SAFE_PATH.fullmatch(path)
-        or pure.is_absolute()
-        or any(part in ("..", ".") for part in pure.parts)
-        or str(pure) != path
-    )
-    if unsafe or any(part.lower() in _FORBIDDEN_DIRS for part in pure.parts):
+    """A relative POSIX path with plain characters, no ``..``, outside ``.git``/``.github``: the
+    rule of every path input too (:func:`flipbot.inputs.files.is_clean_repo_path`)."""
+    if not is_clean_repo_path(path):
         raise InputError(
             f"{where}: '{path}' is not a clean repository-relative path outside .git and .github; "
             "rerun export with a registry in a plain model folder"

@@ -10,13 +10,12 @@ signing writes an entry to the public transparency log.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 from bot.signing.flow import Backend, SignSetup
 from bot.signing.policy import IdentityPolicy, runtime_pattern
+from flipbot.inputs.rules import SIGN_MODES, SignMode
 
-SignMode = Literal["auto", "required", "off"]
-SIGN_MODES: tuple[SignMode, ...] = ("auto", "required", "off")
+__all__ = ["NO_TOKEN", "SIGN_MODES", "SignMode", "has_oidc", "identity_policy", "sign_setup"]
 OIDC_ENV = ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
 NO_TOKEN = (
     "the job has no OIDC token (give the job that runs the bot `permissions: id-token: write`; "

@@ -14,7 +14,8 @@ from bot.signing.policy import GITHUB_ISSUER, runtime_pattern
 from bot.signing.setup import identity_policy
 from bot.signing.signer import BundleChecker
 from flipbot.cli import run_guarded
-from flipbot.errors import EXIT_NO, EXIT_OK, InputError
+from flipbot.errors import EXIT_NO, EXIT_OK
+from flipbot.inputs import rules
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,13 +51,9 @@ def main(argv: list[str] | None = None, checker: BundleChecker | None = None) ->
     args = build_parser().parse_args(argv)
 
     def run() -> int:
-        if args.repo is not None and "/" not in args.repo:
-            raise InputError(
-                f"--repo '{args.repo}' is not OWNER/NAME; pass e.g. --repo octo-org/vmaf"
-            )
-        policy = identity_policy(
-            args.repo or "", "https://github.com", args.identity_regexp, args.issuer
-        )
+        repo = rules.repository("--repo", args.repo) if args.repo is not None else ""
+        pattern = rules.identity_regexp("--identity-regexp", args.identity_regexp or "") or None
+        policy = identity_policy(repo, "https://github.com", pattern, args.issuer)
         if checker is None:
             # Lazy: sigstore (and its crypto stack) loads only where a bundle is checked.
             from bot.signing.sigstore_backend import SigstoreChecker

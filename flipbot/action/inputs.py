@@ -1,8 +1,9 @@
 """The composite Action's inputs, parsed once into one frozen object.
 
 ``action.yml`` forwards every input unchanged through ``env:`` (never as
-``${{ }}`` inside a script); this module is the only place that decides what
-a valid input is. Every value it returns is safe to hand to a command line
+``${{ }}`` inside a script); this module reads them into one object, each
+by its rule in :mod:`flipbot.inputs` (the rules the bot's flags use too), and
+decides which inputs each stage needs. Every value it returns is safe to hand to a command line
 and to ``$GITHUB_OUTPUT``: no newline, no path outside the workspace, no
 flag-looking value where a name is expected.
 """
@@ -15,15 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from flipbot.action.pr_inputs import (
-    MAX_TEMPLATE,
-    TEMPLATE_INPUTS,
-    PrInputs,
-    parse_pr_inputs,
-    workspace_file,
-)
+from flipbot.action.pr_inputs import PrInputs, parse_pr_inputs
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
+from flipbot.inputs import bound_of, files, rules
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 
 STAGES = ("train", "promote")
@@ -32,22 +28,6 @@ RETIRED_STAGES = ("gate", "export", "bot")
 AUDIT_ALL, AUDIT_DEFAULT = "all", "default"
 MAX_AUDIT_SAMPLE = 10_000
 DEVICE_RE = re.compile(r"^(auto|cpu|cuda)$")  # the trainer's --device choices
-REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})/[A-Za-z0-9._-]{1,100}$")
-# git check-ref-format, the parts that matter for a branch name given by a person.
-BAD_REF_RE = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
-MAX_SEEDS = 64
-PATH_INPUTS = frozenset(
-    f"FLIPBOT_INPUT_{k}"
-    for k in (
-        "CORPUS",
-        "CORPUS_BYTES",
-        "REGISTRY",
-        "ARTIFACTS_DIR",
-        "TRAIN_PYTHON",
-        "VENV_DIR",
-        "BODY_TEMPLATE",
-    )
-) | {"RUNNER_TEMP"}
 
 
 @dataclass(frozen=True)
@@ -164,34 +144,11 @@ def corpus_bytes_path(text: str, workspace: Path) -> str:
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    seeds: list[int] = []
-    for part in text.split(","):
-        word = part.strip()
-        if not re.fullmatch(r"[0-9]{1,9}", word):
-            raise InputError(
-                f"input 'seeds': {word!r} is not a non-negative integer; give a comma list like 0,1,2,3,4"
-            )
-        if int(word) in seeds:
-            raise InputError(
-                f"input 'seeds': seed {int(word)} is listed twice; list each seed once"
-            )
-        seeds.append(int(word))
-    if len(seeds) > MAX_SEEDS:
-        raise InputError(f"input 'seeds': {len(seeds)} seeds is more than {MAX_SEEDS}; list fewer")
-    return tuple(seeds)
-
-
-def parse_int(name: str, text: str, lo: int, hi: int) -> int:
-    if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or not lo <= int(text) <= hi:
-        raise InputError(f"input '{name}': {text!r} is not an integer from {lo} to {hi}")
-    return int(text)
+    return rules.seeds("input 'seeds'", text)
 
 
 def parse_bool(name: str, text: str) -> bool:
-    word = text.strip().lower()
-    if word not in ("true", "false"):
-        raise InputError(f"input '{name}': {text!r} is not true or false")
-    return word == "true"
+    return rules.boolean(f"input '{name}'", text)
 
 
 def parse_fraction(name: str, text: str) -> float:
@@ -206,63 +163,23 @@ def parse_fraction(name: str, text: str) -> float:
 
 def workspace_path(name: str, text: str, workspace: Path, *, must_exist: bool) -> str:
     """``text`` as a workspace-relative POSIX path; refuse anything that leaves the workspace."""
-    if not text.strip() or "\n" in text or "\x00" in text:
-        raise InputError(f"input '{name}': give a path inside the repository")
-    root = workspace.resolve()
-    target = (root / text).resolve()  # follows symlinks, so a link out of the tree is caught
-    if target != root and root not in target.parents:
-        raise InputError(
-            f"input '{name}': {text!r} points outside the workspace {root}; "
-            "give a path inside the repository"
-        )
-    if must_exist and not target.is_file():
-        raise InputError(f"input '{name}': {text!r} is not a file in the workspace; check the path")
-    rel = PurePosixPath(target.relative_to(root).as_posix())
-    if str(rel) == "." or str(rel).startswith("-"):
-        raise InputError(f"input '{name}': {text!r} is not a usable path; name a file or folder")
-    return str(rel)
+    return files.inside(f"input '{name}'", text, workspace, must_exist=must_exist)
 
 
 def parse_labels(text: str) -> tuple[str, ...]:
-    labels = tuple(w.strip() for w in text.split(",") if w.strip())
-    for label in labels:
-        if len(label) > 50 or any(ord(c) < 32 or ord(c) == 127 for c in label):
-            raise InputError(
-                f"input 'labels': {label!r} is not a GitHub label name (1-50 printable characters)"
-            )
-    return labels
+    return rules.labels("input 'labels'", text)
 
 
 def parse_base(text: str) -> str:
-    base = text.strip().removeprefix("refs/heads/")
-    if (
-        not base
-        or base.startswith(("-", "/", "."))
-        or base.endswith(("/", ".", ".lock"))
-        or BAD_REF_RE.search(base)
-    ):
-        raise InputError(f"input 'base': {text!r} is not a branch name; give e.g. main")
-    return base
+    return rules.base_branch("input 'base'", text)
 
 
 def parse_api_url(text: str) -> str:
-    url = text.strip().rstrip("/")
-    local = re.fullmatch(r"http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?(/[^\s]*)?", url)
-    if not (re.fullmatch(r"https://[^\s/]+(/[^\s]*)?", url) or local):
-        raise InputError(
-            f"input 'api-url': {text!r} is not an https URL; leave it empty for github.com"
-        )
-    return url
+    return rules.api_url("input 'api-url'", text)
 
 
 def parse_plots_url(text: str) -> str:
-    url = text.strip()
-    if url and not re.fullmatch(r"https://[^\s]+", url):
-        raise InputError(
-            f"input 'plots-url': {url!r} is not an https URL; pass the upload step's "
-            "artifact-url output, or leave it empty"
-        )
-    return url
+    return rules.plots_url("input 'plots-url'", text)
 
 
 def parse_thresholds(env: Mapping[str, str]) -> Thresholds | None:
@@ -312,7 +229,7 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         _corpus_pinned(get("CORPUS"), workspace)
     train_python = _train_python(get("TRAIN_PYTHON"), trusted)
     base = parse_base(get("BASE")) if trusted else ""
-    pr = parse_pr_inputs(get, workspace_file(workspace), base) if trusted else PrInputs()
+    pr = parse_pr_inputs(get, workspace, base) if trusted else PrInputs()
     return ActionInputs(
         stages=stages,
         corpus=workspace_path("corpus", get("CORPUS"), workspace, must_exist=needs_corpus),
@@ -321,14 +238,14 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
             "artifacts-dir", get("ARTIFACTS_DIR"), workspace, must_exist=False
         ),
         seeds=parse_seeds(get("SEEDS", "0,1,2,3,4")),
-        epochs=parse_int("epochs", get("EPOCHS", "200"), 1, 100_000),
+        epochs=rules.epochs("input 'epochs'", get("EPOCHS", "200")),
         device=_device(get("DEVICE", "auto")),
         base=base,
         repository=_repository(get("REPOSITORY")) if trusted else "",
         api_url=parse_api_url(get("API_URL") or "https://api.github.com"),
         plots_url=parse_plots_url(get("PLOTS_URL")),
         labels=parse_labels(get("LABELS")),
-        draft=pr.draft != "false" if trusted else parse_bool("draft", get("DRAFT", "false")),
+        draft=(pr.draft if trusted else rules.draft("input 'draft'", get("DRAFT"))) != "false",
         allow_recipe_override=parse_bool(
             "allow-recipe-override", get("ALLOW_RECIPE_OVERRIDE", "false")
         ),
@@ -344,22 +261,16 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
 
 
 def check_input_lengths(env: Mapping[str, str]) -> None:
-    """Bound every input before any is parsed: paths by MAX_PATH (and file-name parts), templates
-    by MAX_TEMPLATE, the rest by MAX_INPUT, so no value reaches the file system or an error
-    message at any size."""
+    """Bound every input before any is parsed, by its entry in :mod:`flipbot.inputs.table`
+    (paths also part by part), so no value reaches the file system or an error message at any
+    size."""
     for key, value in sorted(env.items()):
         if key.startswith("FLIPBOT_INPUT_") or key == "RUNNER_TEMP":
-            name = "RUNNER_TEMP" if key == "RUNNER_TEMP" else _input_name(key)
-            if key in PATH_INPUTS:
-                check_path_length(f"input '{name}'", value)
-            elif key.removeprefix("FLIPBOT_INPUT_") in TEMPLATE_INPUTS:
-                check_length(f"input '{name}'", value, MAX_TEMPLATE)
+            entry = bound_of(key)
+            if entry.path:
+                check_path_length(entry.where, value)
             else:
-                check_length(f"input '{name}'", value)
-
-
-def _input_name(key: str) -> str:
-    return key.removeprefix("FLIPBOT_INPUT_").lower().replace("_", "-")
+                check_length(entry.where, value, entry.bound)
 
 
 def _corpus_pinned(text: str, workspace: Path) -> None:
@@ -417,6 +328,4 @@ def _device(text: str) -> str:
 
 
 def _repository(text: str) -> str:
-    if not REPO_RE.fullmatch(text.strip()):
-        raise InputError(f"input 'repository': {text!r} is not OWNER/NAME")
-    return text.strip()
+    return rules.repository("input 'repository'", text)

@@ -1,41 +1,19 @@
 """The Action's PR-convention inputs: templates, extra files, row updates, who reviews.
 
-Checked here on the runner's plain python3 (no Jinja2 yet): types, lengths,
-names, and that every file named is inside the workspace. The bot checks
+Checked here on the runner's plain python3 (no Jinja2 yet) by the rules the
+bot's flags use too (:mod:`flipbot.inputs`): types, lengths, names, and that
+every file named is inside the workspace. The bot checks
 the templates themselves (sandbox, syntax, undefined names) before writing
 anything, so a bad template is exit 2 either way.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from flipbot.errors import InputError
-
-# A verdict audit path: plain characters only (it lands in a tree entry and the PR body).
-SAFE_PATH = re.compile(r"[A-Za-z0-9._/-]+")
-
-LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-IDENTITY = re.compile(r"^[^<>\x00-\x1f]{1,100} <[^<>\s@]{1,64}@[^<>\s@]{1,190}>$")
-BAD_REF = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
-MAX_TEMPLATE = 64 * 1024
-DRAFTS = ("true", "false", "always-true")
-# Inputs bounded by MAX_TEMPLATE rather than input_bounds.MAX_INPUT (checked again, per input, below).
-TEMPLATE_INPUTS = frozenset(
-    (
-        "TITLE_TEMPLATE",
-        "COMMIT_MESSAGE_TEMPLATE",
-        "BODY_HEADER",
-        "BODY_FOOTER",
-        "EXTRA_FILES",
-        "ROW_UPDATES",
-    )
-)
+from flipbot.inputs import files, rules
 
 
 @dataclass(frozen=True)
@@ -61,137 +39,57 @@ class PrInputs:
     identity_regexp: str = ""  # the identity bundles must match; "" means the runtime's pattern
 
 
-SIGN_MODES = ("auto", "required", "off")
+def parse_pr_inputs(get: Callable[[str, str], str], workspace: Path, base: str) -> PrInputs:
+    """``get(KEY, default)`` reads FLIPBOT_INPUT_KEY; every file named stays in ``workspace``."""
 
+    def where(key: str) -> str:
+        return f"input '{key.lower().replace('_', '-')}'"
 
-def _sign_inputs(get: Callable[[str, str], str]) -> tuple[str, str]:
-    sign = get("SIGN", "auto").strip().lower() or "auto"
-    if sign not in SIGN_MODES:
-        raise InputError(f"input 'sign': {sign[:20]!r} is not one of {', '.join(SIGN_MODES)}")
-    pattern = get("IDENTITY_REGEXP", "").strip()
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise InputError(
-            f"input 'identity-regexp': not a regular expression ({exc}); fix the pattern"
-        ) from None
-    if len(pattern) > 500 or "\n" in pattern or "\x00" in pattern:
-        raise InputError("input 'identity-regexp': one line of at most 500 characters")
-    return sign, pattern
+    def text(key: str, most: int = rules.MAX_TEMPLATE) -> str:
+        return rules.template(where(key), get(key, ""), most)
 
-
-def _text(name: str, value: str, most: int = MAX_TEMPLATE) -> str:
-    if len(value) > most or "\x00" in value:
-        raise InputError(f"input '{name}': more than {most} characters (or a NUL); shorten it")
-    return value
-
-
-def _names(name: str, value: str, pattern: re.Pattern[str], most: int) -> tuple[str, ...]:
-    names = tuple(
-        dict.fromkeys(w.strip().lstrip("@") for w in re.split(r"[,\n]", value) if w.strip())
+    extra = where("EXTRA_FILES")
+    lines = [
+        f"{path}={files.inside(extra, template, workspace, must_exist=True)}"
+        for _number, path, template in files.pairs(extra, text("EXTRA_FILES"), "extra-files")
+    ]
+    updates = text("ROW_UPDATES")
+    files.row_update_fields(where("ROW_UPDATES"), updates)
+    milestone = rules.milestone(where("MILESTONE"), get("MILESTONE", ""))
+    for key in ("AUTHOR", "COMMITTER"):
+        rules.identity(where(key), get(key, ""))
+    people = rules.github_names(where("REVIEWERS"), get("REVIEWERS", ""), most=rules.MAX_REVIEWERS)
+    teams = rules.github_names(
+        where("TEAM_REVIEWERS"), get("TEAM_REVIEWERS", ""), team=True, most=rules.MAX_REVIEWERS
     )
-    for item in names:
-        if not pattern.match(item):
-            raise InputError(f"input '{name}': {item[:60]!r} is not a GitHub name; fix '{name}'")
-    if len(names) > most:
-        raise InputError(f"input '{name}': {len(names)} names, at most {most}")
-    return names
-
-
-def _lines(name: str, value: str) -> list[tuple[int, str, str]]:
-    out = []
-    for number, line in enumerate(value.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        left, sep, right = line.partition("=") if name == "row-updates" else line.rpartition("=")
-        if not sep or not left.strip() or not right.strip():
-            raise InputError(f"input '{name}': line {number} is not LEFT=RIGHT")
-        out.append((number, left.strip(), right.strip()))
-    if len(out) > 20:
-        raise InputError(f"input '{name}': {len(out)} entries, at most 20")
-    return out
-
-
-def parse_pr_inputs(
-    get: Callable[[str, str], str],
-    in_workspace: Callable[[str, str], str],
-    base: str,
-) -> PrInputs:
-    """``get(KEY, default)`` reads FLIPBOT_INPUT_KEY; ``in_workspace(name, path)`` confines a file."""
-    body = get("BODY_TEMPLATE", "").strip()
-    extra = _text("extra-files", get("EXTRA_FILES", ""))
-    lines = []
-    for _number, path, template in _lines("extra-files", extra):
-        lines.append(f"{path}={in_workspace('extra-files', template)}")
-    updates = _text("row-updates", get("ROW_UPDATES", ""))
-    for number, field, _value in _lines("row-updates", updates):
-        if not FIELD.match(field) or field in ("id", "sha256", "smoke"):
-            raise InputError(
-                f"input 'row-updates': line {number}: {field[:60]!r} cannot be updated; "
-                "name another field of the rows, e.g. notes"
-            )
-    milestone = get("MILESTONE", "").strip()
-    if milestone and (not re.fullmatch(r"[0-9]{1,9}", milestone) or int(milestone) < 1):
-        raise InputError(f"input 'milestone': {milestone[:40]!r} is not a milestone number")
-    identities = {k: get(k.upper(), "").strip() for k in ("author", "committer")}
-    for key, value in identities.items():
-        if value and not IDENTITY.match(value):
-            raise InputError(f"input '{key}': {value[:80]!r} is not 'Name <email>'")
-    signoff = get("SIGNOFF", "false").strip().lower()
-    draft = get("DRAFT", "false").strip().lower()
-    if signoff not in ("true", "false") or draft not in DRAFTS:
-        bad = "signoff" if signoff not in ("true", "false") else "draft"
-        raise InputError(
-            f"input '{bad}': not one of {'true, false' if bad == 'signoff' else ', '.join(DRAFTS)}"
-        )
-    branch = get("BRANCH", "").strip().removeprefix("refs/heads/")
-    if branch and (
-        len(branch) > 200
-        or branch == base
-        or branch.startswith(("-", "/", "."))
-        or branch.endswith(("/", ".", ".lock"))
-        or BAD_REF.search(branch)
-    ):
-        raise InputError(f"input 'branch': {branch[:80]!r} is not a usable branch name")
-    verdict_file = get("VERDICT_FILE", "").strip()
-    if verdict_file and (
-        len(verdict_file) > 1024
-        or not verdict_file.endswith(".json")
-        or not SAFE_PATH.fullmatch(verdict_file)
-        or PurePosixPath(verdict_file).is_absolute()
-        or any(part in ("", ".", "..", ".git", ".github") for part in verdict_file.split("/"))
-    ):
-        raise InputError(
-            f"input 'verdict-file': {verdict_file[:80]!r} is not a clean repository-relative "
-            "*.json path; give e.g. model/tiny/fr_regressor_v2_ensemble_v1.verdict.json"
-        )
-    sign, identity_regexp = _sign_inputs(get)
-    reviewers = _names("reviewers", get("REVIEWERS", ""), LOGIN, 15)
-    teams = _names("team-reviewers", get("TEAM_REVIEWERS", ""), TEAM, 15)
-    if len(reviewers) + len(teams) > 15:
-        raise InputError("inputs 'reviewers'/'team-reviewers': more than 15 in all")
+    rules.reviewers_in_all("inputs 'reviewers'/'team-reviewers'", people, teams)
+    body = get("BODY_TEMPLATE", "")
     return PrInputs(
-        title_template=_text("title-template", get("TITLE_TEMPLATE", ""), 1024),
-        commit_message_template=_text(
-            "commit-message-template", get("COMMIT_MESSAGE_TEMPLATE", "")
+        title_template=text("TITLE_TEMPLATE", rules.MAX_TITLE_TEMPLATE),
+        commit_message_template=text("COMMIT_MESSAGE_TEMPLATE"),
+        body_template=(
+            files.inside(where("BODY_TEMPLATE"), body, workspace, must_exist=True)
+            if body.strip()
+            else ""
         ),
-        body_template=in_workspace("body-template", body) if body else "",
-        body_header=_text("body-header", get("BODY_HEADER", "")),
-        body_footer=_text("body-footer", get("BODY_FOOTER", "")),
+        body_header=text("BODY_HEADER"),
+        body_footer=text("BODY_FOOTER"),
         extra_files="\n".join(lines),
         row_updates=updates,
-        reviewers=reviewers,
+        reviewers=people,
         team_reviewers=teams,
-        assignees=_names("assignees", get("ASSIGNEES", ""), LOGIN, 10),
-        milestone=milestone,
-        author=identities["author"],
-        committer=identities["committer"],
-        signoff=signoff == "true",
-        draft=draft,
-        branch=branch,
-        verdict_file=verdict_file,
-        sign=sign,
-        identity_regexp=identity_regexp,
+        assignees=rules.github_names(
+            where("ASSIGNEES"), get("ASSIGNEES", ""), most=rules.MAX_ASSIGNEES
+        ),
+        milestone=str(milestone) if milestone else "",
+        author=get("AUTHOR", "").strip(),
+        committer=get("COMMITTER", "").strip(),
+        signoff=rules.boolean(where("SIGNOFF"), get("SIGNOFF", "false")),
+        draft=rules.draft(where("DRAFT"), get("DRAFT", "false")),
+        branch=rules.flip_branch(where("BRANCH"), get("BRANCH", ""), base),
+        verdict_file=files.verdict_file(where("VERDICT_FILE"), get("VERDICT_FILE", "")),
+        sign=rules.sign(where("SIGN"), get("SIGN", "auto")),
+        identity_regexp=rules.identity_regexp(where("IDENTITY_REGEXP"), get("IDENTITY_REGEXP", "")),
     )
 
 
@@ -218,13 +116,3 @@ def pr_outputs(pr: PrInputs) -> dict[str, str]:
         "sign": pr.sign,
         "identity-regexp": pr.identity_regexp,
     }
-
-
-def workspace_file(workspace: Path) -> Callable[[str, str], str]:
-    """A checker that a template file is inside ``workspace`` (resolved, so symlinks count)."""
-    from flipbot.action.inputs import workspace_path
-
-    def check(name: str, text: str) -> str:
-        return workspace_path(name, text, workspace, must_exist=True)
-
-    return check

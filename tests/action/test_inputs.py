@@ -159,7 +159,7 @@ def test_a_symlink_out_of_the_workspace_is_refused(
     outside = tmp_path_factory.mktemp("outside") / "secret.jsonl"
     outside.write_text("{}\n")
     (workspace / "corpus" / "link.jsonl").symlink_to(outside)
-    with pytest.raises(InputError, match="outside the workspace"):
+    with pytest.raises(InputError, match="is outside the repository"):
         workspace_path("corpus", "corpus/link.jsonl", workspace, must_exist=True)
 
 

@@ -81,8 +81,8 @@ def test_without_the_promote_stage_the_convention_inputs_are_not_read(workspace)
 
 
 BAD = {
-    "reviewers": ("bad name", "input 'reviewers': 'bad name' is not a GitHub name"),
-    "assignees": (",".join(f"u{i}" for i in range(11)), "11 names, at most 10"),
+    "reviewers": ("bad name", "input 'reviewers': 'bad name' is not a GitHub user name"),
+    "assignees": (",".join(f"u{i}" for i in range(11)), "11 names, GitHub takes at most 10"),
     "team_reviewers": ("a/b", "input 'team-reviewers': 'a/b'"),
     "milestone": ("first", "input 'milestone': 'first' is not a milestone number"),
     "author": ("someone", "input 'author': 'someone' is not 'Name <email>'"),
@@ -98,8 +98,14 @@ BAD = {
         "x" * 70_000,
         "input 'body-header': the value is 70000 characters long, more than the 65536",
     ),
-    "body_template": ("../outside.md", "input 'body-template': '../outside.md' points outside"),
-    "extra_files": ("a.md=../outside.md", "input 'extra-files': '../outside.md' points outside"),
+    "body_template": (
+        "../outside.md",
+        "input 'body-template': '../outside.md' is outside the repository",
+    ),
+    "extra_files": (
+        "a.md=../outside.md",
+        "input 'extra-files': '../outside.md' is outside the repository",
+    ),
     "row_updates": ("sha256=x", "input 'row-updates': line 1: 'sha256' cannot be updated"),
 }
 
@@ -113,10 +119,10 @@ def test_each_invalid_convention_input_is_refused_with_its_name(workspace, name)
 
 
 def test_a_template_file_missing_or_linked_out_of_the_workspace_is_refused(workspace):
-    with pytest.raises(InputError, match="is not a file in the workspace"):
+    with pytest.raises(InputError, match="is not a file in the repository"):
         parse_inputs(env(body_template=".github/flipbot/none.md"), workspace)
     os.symlink(workspace.parent / "outside.md", workspace / ".github" / "link.md")
-    with pytest.raises(InputError, match="points outside the workspace"):
+    with pytest.raises(InputError, match="is outside the repository"):
         parse_inputs(env(extra_files="x.md=.github/link.md"), workspace)
     with pytest.raises(InputError, match="line 2 is not LEFT=RIGHT"):
         parse_inputs(env(extra_files="x.md=.github/flipbot/body.md\nno-equals"), workspace)

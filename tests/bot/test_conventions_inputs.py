@@ -71,7 +71,7 @@ BAD = {
     "author": (["--author", "flipbot"], "--author: 'flipbot' is not 'Name <email>'"),
     "committer": (["--committer", "A <a@b> x"], "--committer: 'A <a@b> x' is not 'Name <email>'"),
     "author newline": (["--author", "A\nB <a@b.c>"], "is not 'Name <email>'"),
-    "branch dots": (["--branch", "flip..bot"], "--branch 'flip..bot' is not a usable branch name"),
+    "branch dots": (["--branch", "flip..bot"], "--branch: 'flip..bot' is not a usable branch name"),
     "branch is base": (["--branch", "main"], "(or is the base)"),
     "branch space": (["--branch", "a b"], "is not a usable branch name"),
     "body template missing": (["--body-template", "t/none.md"], "is not a file in the repository"),
@@ -98,7 +98,7 @@ BAD = {
     "row updates bad field": (["--row-updates", "no-tes=x"], "'no-tes' cannot be updated"),
     "row updates twice": (["--row-updates", "notes=a\nnotes=b"], "field 'notes' is listed twice"),
     "row updates no '='": (["--row-updates", "notes"], "--row-updates: line 1 is not LEFT=RIGHT"),
-    "title template too long": (["--title-template", "x" * 70_000], "more than 65536"),
+    "title template too long": (["--title-template", "x" * 70_000], "more than 1024 characters"),
 }
 
 

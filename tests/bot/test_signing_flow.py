@@ -258,7 +258,7 @@ def test_sign_required_without_a_token_exits_2_before_any_write(
 
 def test_sign_modes_and_patterns_are_checked_at_start():
     common = dict(verdict_dir="v", artifacts="a", registry=REGISTRY, repo="o/r", base="main")
-    with pytest.raises(InputError, match="--sign 'maybe'"):
+    with pytest.raises(InputError, match="--sign: 'maybe'"):
         build_config(mode="dry-run", env={}, sign="maybe", **common)
     with pytest.raises(InputError, match="not a regular expression"):
         build_config(mode="dry-run", env={}, identity_regexp="(", **common)
