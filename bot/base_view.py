@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.destinations import clean_repo_path
 from flipbot.errors import InputError
-from flipbot.registry_text import decode_registry
+from flipbot.registry import decode_registry
 from gate.rejudge import read_regular
 
 if TYPE_CHECKING:

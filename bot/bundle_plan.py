@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from bot.destinations import Target, clean_repo_path, registry_rows
+from bot.destinations import Target, clean_repo_path
 from bot.registry import BUNDLE_KEY
 from flipbot.errors import InputError
+from flipbot.registry import registry_rows
 
 SUFFIX = ".sigstore.json"
 RECORD_SUFFIX = ".promotion" + SUFFIX

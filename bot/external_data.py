@@ -24,9 +24,10 @@ from pathlib import PurePosixPath
 import onnx
 from onnx.external_data_helper import _get_all_tensors, uses_external_data
 
-from bot.destinations import Target, registry_rows
+from bot.destinations import Target
 from bot.flip import Flip
 from flipbot.onnx_contract import MAX_BYTES
+from flipbot.registry import registry_rows
 
 Reader = Callable[[str], bytes | None]  # repository path -> its bytes on the base, None if absent
 

@@ -45,8 +45,7 @@ from bot.manifest import describe
 from bot.manifest_flip import ensemble_files
 from bot.outcome import Operation, Outcome
 from bot.pull_people import on_create, on_update
-from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json
-from bot.registry_schema import schema_path_for
+from bot.registry import RegistryEdit, flip_registry, schema_ref
 from bot.sign_setup import sign_setup
 from bot.signing_flow import (
     Signed,
@@ -57,7 +56,7 @@ from bot.signing_flow import (
 )
 from bot.verify import check_commit
 from flipbot.errors import InputError
-from flipbot.registry_text import decode_registry
+from flipbot.registry import decode_registry, read_doc
 
 
 def commit_message(message: str, flip: Flip, config: BotConfig) -> str:
@@ -112,11 +111,11 @@ def read_base(
     where = f"{registry} (on {config.base} {sha[:12]})"
     raw = decode_registry(api.blob(tree[registry].sha), where)  # CRLF and a BOM kept
     schema = None
-    ref = None if is_yaml(registry) else schema_path_for(parse_json(raw.text, where))
+    ref = schema_ref(raw.text, where, registry)
     if ref is not None:
         schema_path = str(PurePosixPath(registry).parent / ref)
         if schema_path in tree:
-            schema = parse_json(
+            schema = read_doc(
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
     prior = prior_from_registry(raw.text, registry, frozenset(tree))

@@ -24,14 +24,13 @@ from bot.flip import Flip
 from bot.manifest import describe
 from bot.manifest_flip import ensemble_files
 from bot.outcome import Outcome
-from bot.registry import RegistryEdit, flip_registry, is_yaml, parse_json, write_registry
-from bot.registry_schema import schema_path_for
+from bot.registry import RegistryEdit, flip_registry, schema_ref, write_registry
 from bot.sign_setup import sign_setup
 from bot.signing_flow import SignSetup, check_bundle_fields, sign_flip, with_bundle_fields
 from bot.verify import check_commit
 from flipbot.errors import InputError
 from flipbot.jsonfile import write_atomic
-from flipbot.registry_text import read_registry
+from flipbot.registry import read_registry
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,7 @@ def repo_root(registry: Path, plan_registry: str) -> Path:
     return Path(*resolved.parts[: -len(parts)])
 
 
-def _local_schema(registry: Path, doc: Any) -> dict[str, Any] | None:
-    ref = schema_path_for(doc)
+def _local_schema(registry: Path, ref: str | None) -> dict[str, Any] | None:
     path = registry.parent / ref if ref else None
     if path is None or not path.is_file():
         return None
@@ -90,9 +88,8 @@ def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> 
     root = repo_root(config.registry, flip.plan.registry)
     # Bytes in, bytes out: no newline translation, the BOM kept (flipbot.registry_text).
     raw = read_registry(config.registry)
-    schema = None
-    if not is_yaml(str(config.registry)):
-        schema = _local_schema(config.registry, parse_json(raw.text, str(config.registry)))
+    where = str(config.registry)
+    schema = _local_schema(config.registry, schema_ref(raw.text, where, where))
     registry = flip.plan.registry
     conventions = config.conventions
     prior = prior_from_registry(raw.text, registry)

@@ -1,54 +1,44 @@
 """The registry flip: change only the targeted rows' ``sha256`` and ``smoke`` (SPEC §8).
 
-A canonical JSON registry (``json.dumps(indent=2, sort_keys=True)`` plus a
-newline, ASCII escapes) is re-serialised; any other JSON text is edited
-surgically, value by value, so every other byte stays as it was. YAML
-registries go through :mod:`bot.registry_yaml`. After every rewrite the
-result is checked: every other row byte-identical, every other field of
-the targeted rows unchanged; a failed check is a bug, never a silent edit.
+The format (JSON, YAML) is picked by :func:`flipbot.registry.format_for`
+from the file name; this module holds what every format shares: the checks
+on the rows before the edit (schema, ids, fields), the edit record and the
+atomic write. The format module rewrites only the targeted values and checks
+its own result: every other row byte-identical, every other field of the
+targeted rows unchanged; a failed check is a bug, never a silent edit.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from bot.registry_spans import RowSpan, encode_scalar, locate_rows
+from bot.registry_schema import check_schema, schema_path_for
 from flipbot.errors import InputError
-from flipbot.jsonfile import dumps, write_atomic
-from flipbot.registry_text import RegistryText
-from flipbot.registry_text import is_yaml as is_yaml
+from flipbot.jsonfile import write_atomic
+from flipbot.registry import (
+    BUNDLE_KEY,
+    FLIPPED_KEYS,
+    RegistryText,
+    RewriteInvariantError,
+    RowChange,
+    format_for,
+)
 
-FLIPPED_KEYS = ("sha256", "smoke")
-# Set by signing (bot.bundle_plan): may be null or missing before; the rewrite adds it then.
-BUNDLE_KEY = "sigstore_bundle"
-
-
-class RewriteInvariantError(AssertionError):
-    """A rewrite touched something it must not: a bug, never an input error."""
-
-
-@dataclass(frozen=True)
-class RowChange:
-    id: str
-    sha256: str
-    smoke: bool
-    # Other string fields of the row to rewrite (the row-updates input): (field, new value).
-    updates: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """Every field this change may touch."""
-        return FLIPPED_KEYS + tuple(k for k, _ in self.updates)
-
-    def differs(self, row: dict[str, Any]) -> bool:
-        return (row["sha256"], row["smoke"]) != (self.sha256, self.smoke) or any(
-            row.get(k) != v for k, v in self.updates
-        )
+__all__ = [
+    "BUNDLE_KEY",
+    "FLIPPED_KEYS",
+    "RegistryEdit",
+    "RewriteInvariantError",
+    "RowChange",
+    "flip_registry",
+    "schema_ref",
+    "validate_rows",
+    "write_registry",
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +47,7 @@ class RegistryEdit:
     before: str
     after: str
     changed: tuple[str, ...]  # ids whose values actually change (empty: already flipped)
-    method: Literal["canonical", "surgical", "yaml"]
+    method: str  # "canonical" or "surgical" (JSON), or the format's own ("yaml")
     bom: bool = False  # a UTF-8 BOM starts the file (not in before/after; put back on write)
 
     def after_bytes(self) -> bytes:
@@ -83,26 +73,30 @@ def flip_registry(
     schema: dict[str, Any] | None = None,
     bom: bool = False,
 ) -> RegistryEdit:
-    """Apply ``changes`` to the registry ``text`` (JSON or YAML by the file name).
+    """Apply ``changes`` to the registry ``text`` (its format by the file name ``where``).
 
-    ``text`` comes from :func:`flipbot.registry_text.decode_registry`: its
+    ``text`` comes from :func:`flipbot.registry.decode_registry`: its
     newlines are the file's own (CRLF stays CRLF) and ``bom`` says whether the
     file had a BOM, so :meth:`RegistryEdit.after_bytes` differs from the file's
     bytes only in the targeted values.
     """
+    fmt = format_for(where)
     signed = [c.id for c in changes if any(k == BUNDLE_KEY for k, _ in c.updates)]
-    work = text
-    if signed:
-        from bot.registry_insert import add_null_field
+    work = fmt.add_null_field(text, signed, BUNDLE_KEY, where) if signed else text
+    doc = fmt.load(work, where)
+    indices = validate_rows(doc, changes, where, schema)
+    rows = doc["models"]
+    changed = tuple(c.id for c, i in zip(changes, indices, strict=True) if c.differs(rows[i]))
+    after, method = fmt.set_fields(work, changes, indices, where)
+    if schema is not None:
+        check_schema(fmt.load(after, where), schema, where)
+    return RegistryEdit(where, text, after, changed, method, bom)
 
-        work = add_null_field(text, signed, BUNDLE_KEY, where)
-    if is_yaml(where):
-        from bot.registry_yaml import flip_yaml
 
-        edit = flip_yaml(work, changes, where, schema=schema)
-    else:
-        edit = flip_json(work, changes, where, schema=schema)
-    return replace(edit, before=text, bom=bom)
+def schema_ref(text: str, where: str, path: str | Path) -> str | None:
+    """The registry's relative ``$schema`` path, for a format that names its schema; else None."""
+    fmt = format_for(path)
+    return schema_path_for(fmt.load(text, where)) if fmt.SCHEMA_CHECKED else None
 
 
 def write_registry(path: str | Path, edit: RegistryEdit) -> None:
@@ -117,8 +111,6 @@ def validate_rows(
 ) -> list[int]:
     """Schema-check ``doc`` and return the index of each change's row (in ``changes`` order)."""
     if schema is not None:
-        from bot.registry_schema import check_schema
-
         check_schema(doc, schema, where)
     if not isinstance(doc, dict) or not isinstance(doc.get("models"), list):
         raise InputError(f"{where}: no 'models' list at the top level; is this a flipbot registry?")
@@ -152,112 +144,3 @@ def validate_rows(
                 )
         found.append(hits[0])
     return found
-
-
-def check_rows_unchanged(
-    before: Any, after: Any, targets: set[str] | dict[str, tuple[str, ...]], where: str
-) -> None:
-    """Parsed check: non-target rows equal, target rows equal outside their changed keys."""
-    keys = targets if isinstance(targets, dict) else dict.fromkeys(targets, FLIPPED_KEYS)
-    old, new = before["models"], after["models"]
-    if len(old) != len(new) or {k: v for k, v in before.items() if k != "models"} != {
-        k: v for k, v in after.items() if k != "models"
-    }:
-        raise RewriteInvariantError(f"{where}: the rewrite changed rows or top-level fields")
-    for a, b in zip(old, new, strict=True):
-        if a.get("id") in keys:
-            a = {k: v for k, v in a.items() if k not in keys[a["id"]]}
-            b = {k: v for k, v in b.items() if k not in keys[b["id"]]}
-        if a != b or list(a) != list(b):
-            raise RewriteInvariantError(f"{where}: the rewrite changed row '{a.get('id')}'")
-
-
-# --- JSON ---------------------------------------------------------------------
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    dupes = sorted({k for k in keys if keys.count(k) > 1})
-    if dupes:
-        raise ValueError(f"duplicate key(s) {dupes} in one object")
-    return dict(pairs)
-
-
-def _reject_constant(token: str) -> Any:
-    raise ValueError(f"non-standard JSON number {token}")
-
-
-def parse_json(text: str, where: str) -> Any:
-    try:
-        return json.loads(
-            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant
-        )
-    except ValueError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc}); fix the file") from None
-
-
-def flip_json(
-    text: str, changes: Sequence[RowChange], where: str, *, schema: dict[str, Any] | None = None
-) -> RegistryEdit:
-    doc = parse_json(text, where)
-    indices = validate_rows(doc, changes, where, schema)
-    rows = doc["models"]
-    changed = tuple(c.id for c, i in zip(changes, indices, strict=True) if c.differs(rows[i]))
-    canonical = dumps(doc) == text
-    if canonical:
-        new_doc = json.loads(text)
-        for change, index in zip(changes, indices, strict=True):
-            new_doc["models"][index] |= {"sha256": change.sha256, "smoke": change.smoke}
-            new_doc["models"][index] |= dict(change.updates)
-        after = dumps(new_doc)
-    else:
-        after = _surgical(text, locate_rows(text), changes, indices)
-    check_json_rewrite(text, after, {c.id: c.keys for c in changes}, where)
-    if schema is not None:
-        from bot.registry_schema import check_schema
-
-        check_schema(json.loads(after), schema, where)
-    return RegistryEdit(where, text, after, changed, "canonical" if canonical else "surgical")
-
-
-def _surgical(
-    text: str, spans: list[RowSpan], changes: Sequence[RowChange], indices: list[int]
-) -> str:
-    edits: list[tuple[int, int, str]] = []
-    for change, index in zip(changes, indices, strict=True):
-        values = spans[index].values
-        edits.append((*values["sha256"], encode_scalar(change.sha256)))
-        edits.append((*values["smoke"], encode_scalar(change.smoke)))
-        edits += [(*values[key], encode_scalar(value)) for key, value in change.updates]
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
-    return text
-
-
-def check_json_rewrite(
-    before: str, after: str, targets: set[str] | dict[str, tuple[str, ...]], where: str
-) -> None:
-    """Every byte identical except the values of the target rows' flipped keys."""
-    keys = targets if isinstance(targets, dict) else dict.fromkeys(targets, FLIPPED_KEYS)
-    old_doc, new_doc = json.loads(before), json.loads(after)
-    check_rows_unchanged(old_doc, new_doc, targets, where)
-    old_spans, new_spans = locate_rows(before), locate_rows(after)
-
-    def skeleton(text: str, spans: list[RowSpan], rows: list[Any]) -> list[str]:
-        parts, cursor = [], 0
-        for span, row in zip(spans, rows, strict=True):
-            if row["id"] in keys:
-                parts.append(text[cursor : span.start])
-                masked = sorted(span.values[k] for k in keys[row["id"]])
-                inner = span.start
-                for start, end in masked:
-                    parts += [text[inner:start], "<flipped value>"]
-                    inner = end
-                parts.append(text[inner : span.end])
-                cursor = span.end
-        return [*parts, text[cursor:]]
-
-    if skeleton(before, old_spans, old_doc["models"]) != skeleton(
-        after, new_spans, new_doc["models"]
-    ):
-        raise RewriteInvariantError(f"{where}: bytes outside the targeted rows changed")

@@ -17,14 +17,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bot.bundle_plan import RECORD_SUFFIX
-from bot.destinations import registry_rows
 from bot.promotion_record import PREDICATE_TYPE, STATEMENT_TYPE
 from bot.registry import BUNDLE_KEY
 from bot.sign_policy import IdentityPolicy
 from bot.signer import BundleChecker, BundleRefused
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
-from flipbot.registry_text import read_registry
+from flipbot.registry import read_registry, registry_rows
 
 
 @dataclass(frozen=True)

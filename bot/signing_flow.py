@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.bundle_plan import BundleSlot, record_path
-from bot.destinations import registry_rows
 from bot.flip import Flip, ShippedFile
 from bot.promotion_record import build_statement, same_promotion, statement_bytes
 from bot.registry import BUNDLE_KEY, RowChange
@@ -26,6 +25,7 @@ from bot.sign_policy import IdentityPolicy
 from bot.signer import BundleChecker, BundleRefused, Signer
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
+from flipbot.registry import registry_rows
 
 
 @dataclass(frozen=True)

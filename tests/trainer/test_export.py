@@ -554,7 +554,7 @@ def test_export_accepts_a_yaml_registry_as_the_bot_does(run: Path, tmp_path: Pat
 
     from bot.base_view import worktree_base
     from bot.registry import flip_registry
-    from flipbot.registry_text import read_registry
+    from flipbot.registry import read_registry
 
     root = copy_run(run, tmp_path)
     json_registry = root / "model" / "tiny" / "registry.json"
