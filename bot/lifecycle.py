@@ -56,7 +56,7 @@ from bot.signing_flow import (
 )
 from bot.verify import check_commit
 from flipbot.errors import InputError
-from flipbot.registry import decode_registry, read_doc
+from flipbot.registry import decode_registry, json_format
 
 
 def commit_message(message: str, flip: Flip, config: BotConfig) -> str:
@@ -115,7 +115,7 @@ def read_base(
     if ref is not None:
         schema_path = str(PurePosixPath(registry).parent / ref)
         if schema_path in tree:
-            schema = read_doc(
+            schema = json_format.load(
                 api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
             )
     prior = prior_from_registry(raw.text, registry, frozenset(tree))
