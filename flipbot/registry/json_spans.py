@@ -26,7 +26,7 @@ class RowSpan:
     values: dict[str, tuple[int, int]]  # key -> (start, end) of the value's text
 
 
-class _Reader:
+class SpanReader:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
@@ -105,14 +105,14 @@ def locate_rows(text: str) -> list[RowSpan]:
 
     The caller has already parsed ``text`` with :mod:`json`, so it is valid.
     """
-    reader = _Reader(text)
+    reader = SpanReader(text)
     top = reader.members()
     start, end = top["models"]
-    rows_reader = _Reader(text)
+    rows_reader = SpanReader(text)
     rows_reader.pos = start
     rows = []
     for row_start, row_end in rows_reader.elements():
-        member_reader = _Reader(text)
+        member_reader = SpanReader(text)
         member_reader.pos = row_start
         values = member_reader.members()
         rows.append(RowSpan(row_start, row_end, values))

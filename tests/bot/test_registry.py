@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bot_inputs import SCHEMA, SHIPPED_REGISTRY
 
-from bot.registry import RowChange, flip_registry, write_registry
+from bot.registry.flip import RowChange, flip_registry, write_registry
 from flipbot.errors import InputError
 from flipbot.jsonfile import dumps
 
