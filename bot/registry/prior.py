@@ -16,7 +16,6 @@ from typing import Any
 from flipbot.registry import read_doc
 
 
-
 @dataclass(frozen=True)
 class Prior:
     rows: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # id -> row, before
