@@ -27,7 +27,7 @@ from typing import Any
 from flipbot.errors import InputError
 from flipbot.jsonfile import dumps, sha256_bytes, sha256_file
 from flipbot.plan_file import FlipPlan, PlanFile, PlanRow
-from flipbot.registry_text import load_registry_doc
+from flipbot.registry import load_registry_doc
 from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS, check_sidecar
 from trainer.drift import FILENAME as DRIFT_FILENAME
 from trainer.drift import Candidate, ModelInputs, measure_drift

@@ -1,9 +1,10 @@
 """A read-only look at the model registry: which rows an export targets.
 
 Export never writes the registry (SPEC §7 decision: the bot's registry
-module does). The registry may be JSON or YAML (same rows), read through
-:mod:`flipbot.registry_text` like the bot reads it. It only checks that every seed it will export has exactly one
-row, and learns from each row where the ONNX file lives.
+module does). The registry may be JSON or YAML (same rows), read by
+:func:`flipbot.registry.registry_rows`, the reader the bot uses too. It
+only checks that every seed it will export has exactly one row, and learns
+from each row where the ONNX file lives.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from flipbot.errors import InputError
 from flipbot.fields import need
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
-from flipbot.registry_text import load_registry_doc
+from flipbot.registry import read_registry, registry_rows
 
 DEFAULT_ENSEMBLE_ID = "fr_regressor_v2_ensemble_v1"
 
@@ -41,14 +41,8 @@ class RegistryTargets:
 
 def read_targets(registry: str | Path, ensemble_id: str, seeds: tuple[int, ...]) -> RegistryTargets:
     path = Path(registry)
-    doc = load_registry_doc(path)  # JSON or YAML, as the bot accepts (CRLF and a BOM too)
-    models = need(doc, "models", list, str(path))
-    rows: dict[str, dict[str, Any]] = {}
-    for i, row in enumerate(models):
-        row_id = need(row, "id", str, f"{path}: models[{i}]")
-        if row_id in rows:
-            raise InputError(f"{path}: id '{row_id}' appears twice; keep one row per id")
-        rows[row_id] = row
+    # JSON or YAML by the name, CRLF and a BOM too: what the bot accepts, read by the same reader.
+    rows = registry_rows(read_registry(path).text, str(path))
 
     def onnx_name(row_id: str) -> str:
         name = need(rows[row_id], "onnx", str, f"{path}: row '{row_id}'")

@@ -25,8 +25,9 @@ import onnx
 from onnx.external_data_helper import _get_all_tensors, uses_external_data
 
 from bot.flip import Flip
-from bot.registry import Target, registry_rows
+from bot.registry import Target
 from flipbot.onnx_contract import MAX_BYTES
+from flipbot.registry import registry_rows
 
 Reader = Callable[[str], bytes | None]  # repository path -> its bytes on the base, None if absent
 

@@ -31,6 +31,7 @@ from flipbot.ensemble_numbers import CODEC_VOCAB
 from flipbot.errors import InputError
 from flipbot.features import ENCODER_VOCAB_VERSION
 from flipbot.jsonfile import sha256_bytes
+from flipbot.registry import read_doc
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def inputs_from_flip(flip: Flip, registry_after: str) -> ManifestInputs:
         inputs=inputs_from_sidecars(sidecars, plan.registry),
         confidence=confidence,
         gate=gate,
-        production_ids=_production_ids(registry_after),
+        production_ids=_production_ids(registry_after, plan.registry),
         codec_vocab=CODEC_VOCAB,
         codec_vocab_version=ENCODER_VOCAB_VERSION,
         loader_confidence=loso.confidence,
@@ -130,12 +131,7 @@ def inputs_from_flip(flip: Flip, registry_after: str) -> ManifestInputs:
     )
 
 
-def _production_ids(registry_text: str) -> frozenset[str]:
-    try:
-        doc = json.loads(registry_text)
-    except ValueError:
-        from ruamel.yaml import YAML
-
-        doc = YAML(typ="safe").load(registry_text)
+def _production_ids(registry_text: str, registry: str) -> frozenset[str]:
+    doc = read_doc(registry_text, registry)
     rows = doc.get("models", []) if isinstance(doc, dict) else []
     return frozenset(r["id"] for r in rows if isinstance(r, dict) and r.get("smoke") is False)

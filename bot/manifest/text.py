@@ -3,7 +3,7 @@
 The ensemble manifest is edited like the registry (SPEC §8): a canonical
 document (``json.dumps(indent=2, sort_keys=True)`` plus a newline) is
 re-serialised; any other JSON text is edited in place, value by value, with
-the span reader of :mod:`bot.registry.spans`. Either way the result is
+the span reader of :mod:`flipbot.registry.json_spans`. Either way the result is
 checked: parsed, it must equal the parsed input with exactly the requested
 values set.
 """
@@ -15,8 +15,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.registry import SpanReader
 from flipbot.jsonfile import dumps
+from flipbot.registry.json_spans import SpanReader
 
 Path = tuple[str | int, ...]
 

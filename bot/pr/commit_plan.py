@@ -23,10 +23,8 @@ from bot.registry import (
     Prior,
     RegistryEdit,
     flip_registry,
-    is_yaml,
-    parse_json,
     prior_from_registry,
-    schema_path_for,
+    schema_ref,
 )
 from bot.signing import (
     Signed,
@@ -38,6 +36,7 @@ from bot.signing import (
 )
 from bot.trust import check_commit
 from flipbot.errors import InputError
+from flipbot.registry import json_format
 
 
 class BaseMoved(InputError):
@@ -77,14 +76,14 @@ def verified_base(flip: Flip) -> BaseView:
 def _schema(view: BaseView, text: str) -> dict[str, Any] | None:
     """The JSON Schema the registry names (``$schema``) when the base holds it."""
     registry = view.registry_path
-    ref = None if is_yaml(registry) else schema_path_for(parse_json(text, registry))
+    ref = schema_ref(text, registry, registry)
     if ref is None:
         return None
     path = str(PurePosixPath(registry).parent / ref)
     data = view.read_plain(path)
     if data is None:
         return None
-    return parse_json(data.decode("utf-8", "replace"), path)
+    return json_format.load(data.decode("utf-8", "replace"), path)
 
 
 def plan_commit(

@@ -29,7 +29,7 @@ from flipbot.corpus import load_corpus_bytes
 from flipbot.corpus_pin import PinnedCorpus
 from flipbot.errors import InputError
 from flipbot.loso_file import LosoArtefact, loso_filename
-from flipbot.registry_text import load_registry_doc
+from flipbot.registry import load_registry_doc
 from gate.corpus_tie import CorpusFacts, tie
 
 LOSO_MAX_BYTES = 512 << 20  # a 1M-row corpus gives files of about 30 MB

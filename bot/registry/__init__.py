@@ -1,31 +1,29 @@
-"""The registry file: its rows, the byte-exact flip of JSON and YAML registries, and where each row's files live.
+"""The registry as the bot edits it: the flip, the rows' destinations and what the base held.
 
-The names the rest of the bot may use; everything else is private to the package.
+The format (JSON, YAML) is not decided here: every read and every edit goes
+through :mod:`flipbot.registry` (``format_for``, one module per format),
+which the trainer shares. The names the rest of the bot may use; everything
+else is private to the package.
 """
 
 from __future__ import annotations
 
-from bot.registry.destinations import Target, clean_repo_path, derive_targets, registry_rows
-from bot.registry.flip import flip_registry, is_yaml, write_registry
+from bot.registry.destinations import Target, clean_repo_path, derive_targets
+from bot.registry.flip import flip_registry, schema_ref, write_registry
 from bot.registry.prior import Prior, prior_from_registry
-from bot.registry.rows import BUNDLE_KEY, RegistryEdit, RowChange, parse_json
-from bot.registry.schema import schema_path_for
-from bot.registry.spans import SpanReader
+from bot.registry.rows import RegistryEdit
+from flipbot.registry import BUNDLE_KEY, RowChange
 
 __all__ = [
     "BUNDLE_KEY",
     "Prior",
     "RegistryEdit",
     "RowChange",
-    "SpanReader",
     "Target",
     "clean_repo_path",
     "derive_targets",
     "flip_registry",
-    "is_yaml",
-    "parse_json",
     "prior_from_registry",
-    "registry_rows",
-    "schema_path_for",
+    "schema_ref",
     "write_registry",
 ]

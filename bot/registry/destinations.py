@@ -16,12 +16,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from bot.registry.flip import is_yaml, parse_json
 from flipbot.errors import InputError
 from flipbot.inputs.files import is_clean_repo_path
+from flipbot.registry import registry_rows
 from flipbot.verdict_file import Verdict
 
 
@@ -46,29 +43,6 @@ def clean_repo_path(path: str, where: str) -> str:
             "rerun export with a registry in a plain model folder"
         )
     return path
-
-
-def registry_rows(text: str, where: str, path: str | None = None) -> dict[str, dict[str, Any]]:
-    """Registry rows by id, from JSON or YAML text (by ``path``'s suffix); duplicated ids refused."""
-    if is_yaml(path or where):
-        try:
-            doc = YAML(typ="safe").load(text)
-        except YAMLError:
-            raise InputError(f"{where}: not valid YAML; fix the registry file") from None
-    else:
-        doc = parse_json(text, where)
-    models = doc.get("models") if isinstance(doc, dict) else None
-    if not isinstance(models, list):
-        raise InputError(f"{where}: field 'models' must be a list of rows; fix the registry file")
-    rows: dict[str, dict[str, Any]] = {}
-    for i, row in enumerate(models):
-        row_id = row.get("id") if isinstance(row, dict) else None
-        if not isinstance(row_id, str):
-            raise InputError(f"{where}: models[{i}] has no string 'id'; fix the registry file")
-        if row_id in rows:
-            raise InputError(f"{where}: id '{row_id}' appears twice; keep one row per id")
-        rows[row_id] = row
-    return rows
 
 
 def _onnx_name(rows: dict[str, dict[str, Any]], row_id: str, where: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.registry.flip import is_yaml, parse_json
+from flipbot.registry import read_doc
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,7 @@ class Prior:
 
 def prior_from_registry(text: str, where: str, paths: frozenset[str] | None = None) -> Prior:
     """The rows of an already validated registry text (the flip has parsed it before)."""
-    if is_yaml(where):
-        from ruamel.yaml import YAML
-
-        doc: Any = YAML(typ="safe", pure=True).load(text)
-    else:
-        doc = parse_json(text, where)
+    doc = read_doc(text, where)
     models = doc.get("models") if isinstance(doc, dict) else None
     rows = {
         row["id"]: dict(row)

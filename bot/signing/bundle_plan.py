@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from bot.registry import BUNDLE_KEY, Target, clean_repo_path, registry_rows
+from bot.registry import BUNDLE_KEY, Target, clean_repo_path
 from flipbot.errors import InputError
+from flipbot.registry import registry_rows
 
 SUFFIX = ".sigstore.json"
 RECORD_SUFFIX = ".promotion" + SUFFIX

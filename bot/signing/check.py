@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bot.registry import BUNDLE_KEY, registry_rows
+from bot.registry import BUNDLE_KEY
 from bot.signing.bundle_plan import RECORD_SUFFIX
 from bot.signing.policy import IdentityPolicy
 from bot.signing.record import PREDICATE_TYPE, STATEMENT_TYPE
 from bot.signing.signer import BundleChecker, BundleRefused
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
-from flipbot.registry_text import read_registry
+from flipbot.registry import read_registry, registry_rows
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.flip import Flip, ShippedFile
-from bot.registry import BUNDLE_KEY, RowChange, registry_rows
+from bot.registry import BUNDLE_KEY, RowChange
 from bot.signing.bundle_plan import BundleSlot, record_path
 from bot.signing.policy import IdentityPolicy
 from bot.signing.record import build_statement, same_promotion, statement_bytes
 from bot.signing.signer import BundleChecker, BundleRefused, Signer
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
+from flipbot.registry import registry_rows
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from bot.flip import BaseView
 from bot.github_api import GitHubRepo
 from bot.registry import clean_repo_path
 from flipbot.errors import InputError
-from flipbot.registry_text import decode_registry
+from flipbot.registry import decode_registry
 from gate.rejudge import read_regular
 
 

@@ -36,13 +36,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
 from bot.flip import BaseView, Flip, ShippedFile, load_calibration, load_drift
-from bot.registry import RegistryEdit, Target, clean_repo_path, derive_targets, registry_rows
+from bot.registry import RegistryEdit, Target, clean_repo_path, derive_targets
 from bot.trust.models import check_models
 from bot.trust.shipped import parse_json_bytes, read_artifacts
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
 from flipbot.plan_file import FILENAME as PLAN_FILENAME
 from flipbot.plan_file import FlipPlan
+from flipbot.registry import registry_rows
 from flipbot.verdict_file import Verdict, find_verdict
 from gate.rejudge import read_regular, rejudge, same
 

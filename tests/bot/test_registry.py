@@ -166,7 +166,8 @@ def test_a_crash_mid_write_leaves_the_old_registry(tmp_path: Path, monkeypatch):
 
 
 def test_the_rewrite_check_catches_a_change_outside_the_targeted_values():
-    from bot.registry.flip import RewriteInvariantError, check_json_rewrite
+    from flipbot.registry import RewriteInvariantError
+    from flipbot.registry.json_format import check_json_rewrite
 
     tampered = TEXT.replace(
         '"smoke": true\n    }\n  ],', '"smoke": false\n    }\n  ],'

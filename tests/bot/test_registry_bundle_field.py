@@ -9,9 +9,9 @@ import json
 import pytest
 from bot_inputs import SHIPPED_REGISTRY
 
-from bot.registry.flip import RowChange, flip_registry
-from bot.registry.yaml_flip import _load, _plain
+from bot.registry import RowChange, flip_registry
 from flipbot.errors import InputError
+from flipbot.registry.yaml_format import _load, _plain
 
 SEED0, SEED3 = "fr_regressor_v2_ensemble_v1_seed0", "fr_regressor_v2_ensemble_v1_seed3"
 NEW = "ab" * 32

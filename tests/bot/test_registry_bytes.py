@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from test_lifecycle import bot_run
 
 from bot.__main__ import main
-from flipbot.registry_text import decode_registry
+from flipbot.registry import decode_registry
 
 YAML_REGISTRY = "model/tiny/models.yaml"
 BOM = b"\xef\xbb\xbf"

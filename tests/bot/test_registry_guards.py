@@ -12,18 +12,11 @@ from pathlib import Path
 import pytest
 from bot_inputs import SCHEMA, SHIPPED_REGISTRY
 
-from bot.registry import flip as reg
-from bot.registry.flip import (
-    RegistryEdit,
-    RewriteInvariantError,
-    RowChange,
-    check_json_rewrite,
-    check_rows_unchanged,
-    flip_registry,
-    is_yaml,
-    write_registry,
-)
+from bot.registry import RegistryEdit, flip_registry, write_registry
 from flipbot.errors import InputError
+from flipbot.registry import RewriteInvariantError, RowChange, check_rows_unchanged, is_yaml
+from flipbot.registry import json_format as reg
+from flipbot.registry.json_format import check_json_rewrite
 
 TEXT = SHIPPED_REGISTRY.read_text(encoding="utf-8")
 SCHEMA_DOC = json.loads(SCHEMA.read_text())

@@ -552,9 +552,9 @@ def test_export_accepts_a_yaml_registry_as_the_bot_does(run: Path, tmp_path: Pat
     """The same rows as YAML (CRLF line ends, a comment): export targets them, the bot flips them."""
     from ruamel.yaml import YAML
 
-    from bot.registry.flip import flip_registry
+    from bot.registry import flip_registry
     from bot.trust.base_view import worktree_base
-    from flipbot.registry_text import read_registry
+    from flipbot.registry import read_registry
 
     root = copy_run(run, tmp_path)
     json_registry = root / "model" / "tiny" / "registry.json"

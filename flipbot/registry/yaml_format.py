@@ -1,10 +1,11 @@
-"""The registry flip for YAML registries (same rows as the JSON form).
+"""The YAML registry (same rows as the JSON form): read it, rewrite values, add a field.
 
-ruamel.yaml's round-trip loader reads the document and tells where each
-value sits; the new values are then written into exactly those tokens, in
-the token's own quoting style. Re-dumping the whole document would keep
-comments and order too, but it can re-indent sequences and re-wrap long
-lines; pre-commit's rule "rewrite one line, don't reformat the file" is the
+One ruamel.yaml configuration reads every YAML registry, for looking and for
+editing alike: the round-trip loader, which also tells where each value
+sits. The new values are written into exactly those tokens, in the token's
+own quoting style. Re-dumping the whole document would keep comments and
+order too, but it can re-indent sequences and re-wrap long lines;
+pre-commit's rule "rewrite one line, don't reformat the file" is the
 contract here, and the check after the edit enforces it.
 """
 
@@ -19,16 +20,18 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from bot.registry.rows import (
+from flipbot.errors import InputError
+from flipbot.registry.rows import (
     FLIPPED_KEYS,
-    RegistryEdit,
     RewriteInvariantError,
     RowChange,
     check_rows_unchanged,
-    validate_rows,
+    rows_lacking,
 )
-from bot.registry.schema import check_schema
-from flipbot.errors import InputError
+
+NAME = "yaml"
+SUFFIXES: tuple[str, ...] = (".yaml", ".yml")
+SCHEMA_CHECKED = False  # no "$schema" convention for the YAML form
 
 _TOKEN = {
     '"': re.compile(r'"(?:[^"\\]|\\.)*"'),
@@ -38,6 +41,7 @@ _PLAIN = re.compile(r"[^\s,#\]}]+")
 
 
 def _load(text: str, where: str) -> Any:
+    """The document with positions (ruamel's round-trip containers): the one loader."""
     try:
         return YAML(typ="rt").load(text)
     except YAMLError as exc:
@@ -58,6 +62,11 @@ def _plain(node: Any) -> Any:
         if isinstance(node, kind):
             return kind(node)
     return node
+
+
+def load(text: str, where: str) -> Any:
+    """The document as plain dicts and lists."""
+    return _plain(_load(text, where))
 
 
 def _token_end(line: str, col: int) -> int:
@@ -92,14 +101,11 @@ def _render(old_token: str, value: str | bool) -> str:
     return f"{quote}{value}{quote}"
 
 
-def flip_yaml(
-    text: str, changes: Sequence[RowChange], where: str, *, schema: dict[str, Any] | None = None
-) -> RegistryEdit:
+def set_fields(
+    text: str, changes: Sequence[RowChange], indices: Sequence[int], where: str
+) -> tuple[str, str]:
+    """``text`` with each change written into its row's tokens (``indices``); the method."""
     data = _load(text, where)
-    plain = _plain(data)
-    indices = validate_rows(plain, changes, where, schema)
-    rows = plain["models"]
-    changed = tuple(c.id for c, i in zip(changes, indices, strict=True) if c.differs(rows[i]))
     lines = text.splitlines(keepends=True)
     allowed: set[int] = set()
     edits: list[tuple[int, int, int, str]] = []  # line, start col, end col, new token
@@ -122,16 +128,14 @@ def flip_yaml(
         lines[line] = lines[line][:col] + new + lines[line][end:]
     after = "".join(lines)
     _check(text, after, changes, indices, allowed, where)
-    if schema is not None:
-        check_schema(_plain(_load(after, where)), schema, where)
-    return RegistryEdit(where, text, after, changed, "yaml")
+    return after, "yaml"
 
 
 def _check(
     before: str,
     after: str,
     changes: Sequence[RowChange],
-    indices: list[int],
+    indices: Sequence[int],
     allowed: set[int],
     where: str,
 ) -> None:
@@ -141,9 +145,50 @@ def _check(
             continue
         if tag != "replace" or i2 - i1 != j2 - j1 or not set(range(i1, i2)) <= allowed:
             raise RewriteInvariantError(f"{where}: the YAML rewrite changed lines {i1 + 1}..{i2}")
-    old_doc, new_doc = _plain(_load(before, where)), _plain(_load(after, where))
+    old_doc, new_doc = load(before, where), load(after, where)
     check_rows_unchanged(old_doc, new_doc, {c.id: c.keys for c in changes}, where)
     for change, index in zip(changes, indices, strict=True):
         row = new_doc["models"][index]
         if change.differs(row):
             raise RewriteInvariantError(f"{where}: row '{change.id}' did not take the new values")
+
+
+# --- a missing field ------------------------------------------------------------
+
+
+def add_null_field(text: str, ids: Sequence[str], key: str, where: str) -> str:
+    """``text`` with a ``key: null`` line after the ``sha256`` line of each row lacking it."""
+    data = _load(text, where)
+    missing = rows_lacking(_plain(data), ids, key)
+    if not missing:
+        return text
+    lines = text.splitlines(keepends=True)
+    inserts: list[tuple[int, str]] = []
+    for i in missing:
+        row = data["models"][i]
+        if "sha256" not in row:
+            raise InputError(f"{where}: models[{i}] has no 'sha256' field; fix the row")
+        line, col = row.lc.key("sha256")
+        body = lines[line]
+        if not body[col:].startswith(("sha256", '"sha256"', "'sha256'")) or body.rstrip().endswith(
+            ("{", ",", "}")
+        ):
+            raise InputError(
+                f"{where}: row '{row.get('id')}' is not in block style; add '{key}: null' to it"
+            )
+        newline = "\r\n" if body.endswith("\r\n") else "\n"
+        inserts.append((line + 1, " " * col + f"{key}: null" + newline))
+    for at, added in sorted(inserts, reverse=True):
+        lines.insert(at, added)
+    after = "".join(lines)
+    expected = _plain(data)
+    for i in missing:
+        expected["models"][i][key] = None
+    kept = [
+        ln
+        for n, ln in enumerate(lines)
+        if n not in {at + k for k, (at, _) in enumerate(sorted(inserts))}
+    ]
+    if "".join(kept) != text or load(after, where) != expected:
+        raise RewriteInvariantError(f"{where}: adding '{key}' changed other lines")
+    return after
