@@ -16,13 +16,13 @@ T0 := $(shell date +%s)
 comma := ,
 say = @echo "flipbot $@: $(1)"
 
-.PHONY: demo promote test check lint types bench e2e clean help venv venv-demo pictures lock mutation
+.PHONY: demo promote test check lint types imports bench e2e clean help venv venv-demo pictures lock mutation
 
 help:
 	@echo "make demo     - train, gate, export and dry-run the bot on the shipped corpus"
 	@echo "make promote  - the trusted side on artifacts/loso: tie, audit, gate, export, dry-run flip"
 	@echo "make test     - run the test suite"
-	@echo "make check    - lint + types + tests (what CI runs)"
+	@echo "make check    - lint + types + import contracts + tests (what CI runs)"
 	@echo "make bench    - batched vs reference trainer, prints 'speedup: <x>'"
 	@echo "make e2e      - run the composite Action end to end (act, GitHub stand-in)"
 	@echo "make pictures - redraw docs/img/*.png from the shipped corpus's LOSO run"
@@ -62,7 +62,11 @@ lint: $(TEST_STAMP)
 types: $(TEST_STAMP)
 	$(BIN)/mypy
 
-check: lint types test
+# The import contracts ([tool.importlinter] in pyproject.toml): layers, forbidden imports, no circle.
+imports: $(TEST_STAMP)
+	$(BIN)/lint-imports --no-cache
+
+check: lint types imports test
 
 bench: $(DEMO_STAMP)
 	$(BIN)/python -m trainer.bench
