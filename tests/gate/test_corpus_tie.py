@@ -41,6 +41,7 @@ def corpus() -> Corpus:
     )
 
 
+# For building the loso files; each test computes its own (CorpusFacts.of is under test).
 FACTS = CorpusFacts.of(corpus(), "corpus/c.jsonl.gz")
 
 
@@ -78,29 +79,26 @@ def artefact(**changes: Any) -> LosoArtefact:
 
 def refusal(art: LosoArtefact, recipe: dict[str, Any] = RECIPE) -> str:
     with pytest.raises(InputError) as caught:
-        tie(art, WHERE, FACTS, recipe)
+        tie(art, WHERE, CorpusFacts.of(corpus(), "corpus/c.jsonl.gz"), recipe)
     return str(caught.value)
 
 
 def test_the_facts_are_the_corpus_rows_of_each_source_rounded_as_trainer_loso_stores_them() -> None:
-    assert (
-        CorpusFacts(
-            path="corpus/c.jsonl.gz",
-            sha256=SHA,
-            rows=7,
-            sources=("a", "b", "c"),
-            y_true={
-                "a": (60.0, 80.25, 40.0),
-                "b": (50.123456, 91.0),
-                "c": (70.5, 30.123457),
-            },
-        )
-        == FACTS
-    )
+    assert CorpusFacts(
+        path="corpus/c.jsonl.gz",
+        sha256=SHA,
+        rows=7,
+        sources=("a", "b", "c"),
+        y_true={
+            "a": (60.0, 80.25, 40.0),
+            "b": (50.123456, 91.0),
+            "c": (70.5, 30.123457),
+        },
+    ) == CorpusFacts.of(corpus(), "corpus/c.jsonl.gz")
 
 
 def test_the_file_trainer_loso_writes_for_the_pinned_corpus_is_tied() -> None:
-    tie(artefact(), WHERE, FACTS, RECIPE)
+    tie(artefact(), WHERE, CorpusFacts.of(corpus(), "corpus/c.jsonl.gz"), RECIPE)
     # The recipe's key order is not part of it.
     reordered = dict(reversed(list(RECIPE["recipe"].items())))
     tie(artefact(recipe=reordered), WHERE, FACTS, RECIPE)
@@ -234,3 +232,17 @@ def test_long_text_from_the_file_is_cut_in_the_message() -> None:
     assert "… (" in refusal(artefact(recipe=long_recipe))
     assert shown("x" * 61) == f"{'x' * 60!r}… (61 characters)"
     assert shown("x" * 60) == repr("x" * 60)
+
+
+def test_a_recipe_value_or_source_list_is_shown_up_to_200_characters() -> None:
+    assert f"is {'e' * 200!r}… (201 characters), the workflow" in refusal(
+        artefact(epochs="e" * 201)
+    )
+    assert f"is {'e' * 200!r}, the workflow" in refusal(artefact(epochs="e" * 200))
+    sources = ("s" * 196,)  # "['sss…']": 200 characters, shown whole
+    assert f"field 'sources' is {str(list(sources))!r}; the" in refusal(artefact(sources=sources))
+    sources = ("s" * 197,)  # 201 characters, cut at 200
+    text = str(list(sources))
+    assert f"field 'sources' is {text[:200]!r}… (201 characters);" in refusal(
+        artefact(sources=sources)
+    )
