@@ -259,3 +259,41 @@ def test_first_difference_names_the_innermost_field() -> None:
     assert first_difference({"a": 1}, {"b": 1}, "x") == ("x", {"a": 1}, {"b": 1})
     nested = first_difference({"a": {"b": [1, {"c": 2}]}}, {"a": {"b": [1, {"c": 3}]}}, "p")
     assert nested == ("p.a.b[1].c", 2, 3)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--plcc-spread-max", "0.004", "--per-seed-min", "0.969"],  # tightened: always allowed
+        ["--mean-plcc-threshold", "0.9", "--allow-threshold-override"],  # loosened, on record
+    ],
+)
+def test_a_verdict_under_other_thresholds_is_rejudged_under_them(
+    tmp_path: Path, flags: list[str]
+) -> None:
+    write_run(tmp_path, PLCC)
+    assert gate_main([str(tmp_path), "--seeds", "0,1,2", *flags]) == 0
+    path = tmp_path / "PROMOTE.json"
+    verdict = load(path)
+    assert verdict.thresholds_overridden is ("--allow-threshold-override" in flags)
+    assert rejudge(verdict, path) is verdict
+
+
+@pytest.mark.parametrize(("length", "shown_whole"), [(78, True), (79, False)])
+def test_a_field_is_shown_whole_up_to_eighty_characters(
+    run: Path, length: int, shown_whole: bool
+) -> None:
+    text = repr("r" * length)  # 80 and 81 characters
+    want = text if shown_whole else text[:77] + "..."
+    assert refusal(replace(load(run), refusal_reason="r" * length), run).startswith(
+        f"{run}: field 'refusal_reason' is {want} but the gate gives None"
+    )
+
+
+def test_a_list_is_never_the_same_as_a_scalar() -> None:
+    assert same([1], 1) is False
+    assert same(1, [1]) is False
+    assert same(False, 0.0) is False
+    assert same(0.0, False) is False
+    assert first_difference([1], 1, "x") == ("x", [1], 1)
+    assert first_difference(1, [1], "x") == ("x", 1, [1])
