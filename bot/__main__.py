@@ -15,7 +15,7 @@ from bot.config import BotConfig
 from bot.flags import add_convention_flags, add_flip_flags, config_from_args
 from bot.promote import main as promote_main
 from bot.run import flip_verified, open_base
-from bot.verify_signatures import main as verify_signatures_main
+from bot.signing import verify_signatures_main
 from bot.workflow import annotate_error, mask
 from flipbot.cli import run_guarded
 from flipbot.errors import EXIT_INPUT, InputError

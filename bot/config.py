@@ -12,10 +12,17 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bot.conventions import Conventions, parse_identity
-from bot.destinations import clean_repo_path
-from bot.git_objects import BOT_IDENTITY, Identity
-from bot.sign_policy import GITHUB_ISSUER, IdentityPolicy
-from bot.sign_setup import NO_TOKEN, SIGN_MODES, SignMode, has_oidc, identity_policy
+from bot.github_api import BOT_IDENTITY, Identity
+from bot.registry import clean_repo_path
+from bot.signing import (
+    GITHUB_ISSUER,
+    NO_TOKEN,
+    SIGN_MODES,
+    IdentityPolicy,
+    SignMode,
+    has_oidc,
+    identity_policy,
+)
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
 
@@ -28,8 +35,6 @@ _LABEL = re.compile(r"^[^,\n\r]{1,50}$")
 # git check-ref-format, the parts that matter for a branch name given by a person.
 _BAD_REF = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
 DEFAULT_API_URL = "https://api.github.com"
-STOP_LABEL = "stop-updating"  # a maintainer adds it to freeze the bot's PR
-STALE_LABEL = "flipbot:stale"  # the bot adds it when a later run refuses
 
 
 @dataclass(frozen=True)

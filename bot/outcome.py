@@ -1,9 +1,12 @@
-"""What one bot run did, in the words of the Action's step outputs."""
+"""What one bot run did, in the words of the Action's step outputs, and the labels it reads and leaves."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+STOP_LABEL = "stop-updating"  # a maintainer adds it to freeze the bot's PR
+STALE_LABEL = "flipbot:stale"  # the bot adds it when a later run refuses
 
 Operation = Literal["created", "updated", "unchanged", "closed", "refused", "dry-run", "stale"]
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from bot.base_view import BaseView, api_base, worktree_base
 from bot.body import BodyContext, render_refusal, render_summary
 from bot.config import BotConfig
 from bot.flip import Flip
+from bot.github_api import GitHubRepo
 from bot.outcome import Outcome
-from bot.sign_setup import sign_setup
-from bot.verify import TrustOptions, verify
+from bot.pr import extra_files_diff, run_local, run_pr
+from bot.signing import sign_setup
+from bot.trust import BaseView, TrustOptions, api_base, verify, worktree_base
 from bot.workflow import (
     annotate_error,
     annotate_warning,
@@ -21,9 +21,6 @@ from bot.workflow import (
     write_outputs,
 )
 from flipbot.errors import EXIT_NO, EXIT_OK
-
-if TYPE_CHECKING:
-    from bot.github_api import GitHubRepo
 
 log = logging.getLogger("bot")
 
@@ -42,8 +39,6 @@ def open_base(config: BotConfig) -> tuple[GitHubRepo | None, Callable[[str], Bas
     api = None
     if config.mode == "pr":
         assert config.token is not None
-        from bot.github_api import GitHubRepo
-
         api = GitHubRepo(
             config.api_url,
             config.token,
@@ -77,8 +72,6 @@ def flip_verified(
     if config.mode != "pr":
         if refused:
             return _refusal(config, flip, Outcome("refused", refusal_reason=reason))
-        from bot.local import extra_files_diff, run_local
-
         done = run_local(config, flip)
         diff = (
             done.edit.diff() or f"(registry {config.registry} already holds this flip: no change)\n"
@@ -90,8 +83,6 @@ def flip_verified(
         )
         write_outputs(done.outcome.outputs())
         return EXIT_OK
-    from bot.lifecycle import run_pr
-
     assert api is not None
     outcome = run_pr(config, flip, api)
     for note in outcome.notes:

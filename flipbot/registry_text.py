@@ -66,7 +66,7 @@ def load_registry_doc(path: str | Path) -> Any:
     """The registry document (JSON, or YAML by the file name) as plain dicts and lists.
 
     For readers that only look (``trainer export``); the bot's edit parses with
-    position tracking in :mod:`bot.registry` and :mod:`bot.registry_yaml`.
+    position tracking in :mod:`bot.registry.flip` and :mod:`bot.registry.yaml_flip`.
     """
     where = str(path)
     text = read_registry(path).text

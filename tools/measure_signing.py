@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 t0 = time.perf_counter()
-from bot.sigstore_backend import SigstoreChecker  # noqa: E402
+from bot.signing.sigstore_backend import SigstoreChecker  # noqa: E402
 
 imported = time.perf_counter() - t0
-from bot.sign_policy import IdentityPolicy, runtime_pattern  # noqa: E402
+from bot.signing.policy import IdentityPolicy, runtime_pattern  # noqa: E402
 
 t0 = time.perf_counter()
 checker = SigstoreChecker.production(offline=True)

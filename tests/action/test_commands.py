@@ -97,7 +97,7 @@ def test_pr_convention_flags_pass_each_value_as_one_argument() -> None:
     assert "--extra-files=a/{{ ensemble }}.md=t/a.md\nb.md=t/b.md" in argv
     assert "--reviewers=alice,bob" in argv and "--milestone=3" in argv and "--signoff" in argv
     assert not any(a.startswith("--branch") for a in argv)
-    from bot.promote import build_parser
+    from bot.promote.command import build_parser
 
     args = build_parser().parse_args(argv[3:])
     assert args.title_template == "-feat: {{ ensemble }}" and args.draft == "always-true"
@@ -109,7 +109,7 @@ def test_pr_convention_flags_pass_each_value_as_one_argument() -> None:
 
 
 def test_every_promote_flag_the_action_passes_is_one_bot_promote_accepts() -> None:
-    from bot.promote import build_parser
+    from bot.promote.command import build_parser
 
     env = PROMOTE_ENV | {"THRESHOLDS": "true", "MEAN_PLCC_MIN": "0.9", "PLCC_SPREAD_MAX": "0.01"}
     env |= {"PER_SEED_PLCC_MIN": "0.9", "ALLOW_OVERRIDE": "true", "AUDIT_SAMPLE": "all"}

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from onnx_fixture import fitted, member_onnx
 
-from bot.flip import Flip, ShippedFile
+from bot.flip.record import Flip, ShippedFile
 from flipbot.features import CODEC_BLOCK_LAYOUT, ENCODER_VOCAB_V2, FEATURE_ORDER
 from flipbot.jsonfile import sha256_bytes, sha256_file, write_json
 from flipbot.loso_file import LosoArtefact, LosoFold
@@ -260,8 +260,8 @@ def verified_flip(root: Path, registry_root: Path | None = None, **options: obje
         (registry_root / REGISTRY).parent.mkdir(parents=True, exist_ok=True)
         (registry_root / REGISTRY).write_bytes(SHIPPED_REGISTRY.read_bytes())
         install_base(registry_root)
-    from bot.base_view import worktree_base
-    from bot.verify import TrustOptions, verify
+    from bot.trust.base_view import worktree_base
+    from bot.trust.verify import TrustOptions, verify
 
     return verify(
         root / "loso",

@@ -13,9 +13,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from bot.sign_policy import GITHUB_ISSUER, IdentityPolicy
-from bot.signer import BundleRefused
-from bot.signing_flow import Backend, SignSetup
+from bot.signing.flow import Backend, SignSetup
+from bot.signing.policy import GITHUB_ISSUER, IdentityPolicy
+from bot.signing.signer import BundleRefused
 from flipbot.jsonfile import sha256_bytes
 
 WORKFLOW = "https://github.com/octo/models/.github/workflows/flip.yml@refs/heads/main"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot_inputs import make_verdict, unverified_flip, verified_flip, write_inputs
 
-from bot.body import BODY_LIMIT, TIERS, BodyContext, build_body, read_hidden, render_summary
-from bot.flip import Flip
+from bot.body.pr_body import BODY_LIMIT, TIERS, BodyContext, build_body, read_hidden, render_summary
+from bot.flip.record import Flip
 
 
 def flip_for(tmp_path: Path, *, verified: bool = True, **kw) -> Flip:
@@ -76,7 +76,7 @@ def test_hostile_source_names_are_escaped_and_cannot_close_the_hidden_block(tmp_
 
 
 def test_hidden_block_survives_dashes_and_angle_brackets_in_paths():
-    from bot.body import _hidden_json
+    from bot.body.pr_body import _hidden_json
 
     value = {"files": {"a-->b<c>.onnx": "1"}, "flipped": ["x--y"]}
     text = f"before <!-- flipbot:v1 {_hidden_json(value)} --> after"

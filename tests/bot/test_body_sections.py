@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 from bot_inputs import SHIPPED_REGISTRY, judge_folder, make_verdict, verified_flip, write_inputs
 
-from bot.body import BODY_LIMIT, BodyContext, build_body, render_refusal
-from bot.body_chart import MAX_SOURCES, render_chart
-from bot.body_prior import prior_from_registry
-from bot.body_tables import render_source_table
-from bot.flip import Flip
+from bot.body.chart import MAX_SOURCES, render_chart
+from bot.body.pr_body import BODY_LIMIT, BodyContext, build_body, render_refusal
+from bot.body.tables import render_source_table
+from bot.flip.record import Flip
+from bot.registry.prior import prior_from_registry
 from flipbot.verdict_file import Verdict
 from gate.calibration import calibrate
 
@@ -206,8 +206,8 @@ def test_a_demo_size_body_collapses_the_details_and_stays_far_under_the_limit(tm
 
 
 def test_a_repository_template_cannot_leave_out_an_override_warning(tmp_path):
-    from bot.body import BodyLayout
-    from bot.templates import inline
+    from bot.body.pr_body import BodyLayout
+    from bot.conventions.templates import inline
 
     layout = BodyLayout(template=inline("## Models\n\n{{ gate_table }}\n", "body-template"))
     flip = flip_for(tmp_path)
@@ -224,8 +224,8 @@ def test_a_repository_template_cannot_leave_out_an_override_warning(tmp_path):
 
 
 def test_template_variables_from_the_received_files_are_escaped_in_the_body(tmp_path):
-    from bot.body import BodyLayout
-    from bot.templates import inline
+    from bot.body.pr_body import BodyLayout
+    from bot.conventions.templates import inline
 
     flip = flip_for(tmp_path)
     verdict = replace(flip.verdict, sources=("<img src=x>", "a|b"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.children import TOKEN_VARIABLES, Child, child_env
+from bot.promote.children import TOKEN_VARIABLES, Child, child_env
 from flipbot.errors import InputError
 
 SECRET = "ghs_0123456789abcdef0123456789abcdef0123"
@@ -43,7 +43,7 @@ def test_a_real_child_sees_none_of_them(tmp_path: Path, monkeypatch: pytest.Monk
     out = tmp_path / "env.json"
     child = Child(sys.executable, child_env(dict(os.environ), [SECRET]))
     code = f"import json, os; json.dump(dict(os.environ), open({str(out)!r}, 'w'))"
-    monkeypatch.setattr("bot.children.CODE_ROOT", tmp_path)  # where the probe module lives
+    monkeypatch.setattr("bot.promote.children.CODE_ROOT", tmp_path)  # where the probe module lives
     (tmp_path / "env_probe.py").write_text(code)
     assert child.run("probe", ["env_probe"], tmp_path) == 0
     seen = json.loads(out.read_text())

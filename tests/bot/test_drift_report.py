@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from bot_inputs import make_verdict, verified_flip, write_inputs
 
-from bot.body import BodyContext, build_body, render_summary
-from bot.drift_report import load_drift, render_drift
+from bot.body.pr_body import BodyContext, build_body, render_summary
+from bot.flip.drift import load_drift, render_drift
 from flipbot.errors import InputError
 from flipbot.jsonfile import dumps, sha256_file
 from flipbot.plan_file import FlipPlan

@@ -19,13 +19,13 @@ from bot_inputs import (
 )
 
 from bot.__main__ import execute
-from bot.base_view import api_base
-from bot.config import STALE_LABEL, BotConfig, build_config
-from bot.github_api import GitHubRepo
-from bot.github_errors import GitHubError
-from bot.lifecycle import TRAILER, run_pr
-from bot.outcome import Outcome
-from bot.verify import verify
+from bot.config import BotConfig, build_config
+from bot.github_api.errors import GitHubError
+from bot.github_api.repo import GitHubRepo
+from bot.outcome import STALE_LABEL, Outcome
+from bot.pr.lifecycle import TRAILER, run_pr
+from bot.trust.base_view import api_base
+from bot.trust.verify import verify
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_file
 

@@ -17,8 +17,8 @@ import pytest
 from bot_inputs import make_verdict, unverified_flip, write_inputs
 from test_lifecycle import BRANCH, bot_run, config_for, seed_repo, writes
 
-from bot.github_api import GitHubRepo
-from bot.lifecycle import run_pr
+from bot.github_api.repo import GitHubRepo
+from bot.pr.lifecycle import run_pr
 
 REF = rf"/git/refs/heads/{BRANCH}$"
 NOTE = {"model/tiny/NOTE.md": b"reviewed by a person\n"}

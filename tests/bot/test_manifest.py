@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from bot.manifest import (
-    ManifestInputs,
-    Member,
+from bot.manifest.inputs import ManifestInputs, Member
+from bot.manifest.sync import (
     describe,
     inputs_from_sidecars,
     sync_manifest,

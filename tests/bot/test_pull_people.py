@@ -20,13 +20,13 @@ from bot_inputs import (
     write_inputs,
 )
 
-from bot.base_view import api_base
 from bot.config import build_config
-from bot.conventions import build_conventions
-from bot.github_api import GitHubRepo
-from bot.lifecycle import TRAILER, run_pr
+from bot.conventions.parse import build_conventions
+from bot.github_api.repo import GitHubRepo
 from bot.outcome import Outcome
-from bot.verify import verify
+from bot.pr.lifecycle import TRAILER, run_pr
+from bot.trust.base_view import api_base
+from bot.trust.verify import verify
 from flipbot.errors import InputError
 
 PEOPLE = {"reviewers": "alice,bob", "team_reviewers": "model-owners", "assignees": "carol"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bot_inputs import SCHEMA, SHIPPED_REGISTRY
 
-from bot.registry import RowChange, flip_registry, write_registry
+from bot.registry.flip import RowChange, flip_registry, write_registry
 from flipbot.errors import InputError
 from flipbot.jsonfile import dumps
 
@@ -166,7 +166,7 @@ def test_a_crash_mid_write_leaves_the_old_registry(tmp_path: Path, monkeypatch):
 
 
 def test_the_rewrite_check_catches_a_change_outside_the_targeted_values():
-    from bot.registry import RewriteInvariantError, check_json_rewrite
+    from bot.registry.flip import RewriteInvariantError, check_json_rewrite
 
     tampered = TEXT.replace(
         '"smoke": true\n    }\n  ],', '"smoke": false\n    }\n  ],'

@@ -9,8 +9,8 @@ import json
 import pytest
 from bot_inputs import SHIPPED_REGISTRY
 
-from bot.registry import RowChange, flip_registry
-from bot.registry_yaml import _load, _plain
+from bot.registry.flip import RowChange, flip_registry
+from bot.registry.yaml_flip import _load, _plain
 from flipbot.errors import InputError
 
 SEED0, SEED3 = "fr_regressor_v2_ensemble_v1_seed0", "fr_regressor_v2_ensemble_v1_seed3"

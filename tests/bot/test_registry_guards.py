@@ -1,6 +1,6 @@
 """The registry's guards, each shown to fire: bad documents, broken rewrites, .yml files.
 
-Written to kill the mutants of bot/registry.py a mutation run found alive
+Written to kill the mutants of bot/registry/flip.py a mutation run found alive
 (docs/MUTATION.md): every refusal is raised here with its exact message.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from bot_inputs import SCHEMA, SHIPPED_REGISTRY
 
-from bot import registry as reg
-from bot.registry import (
+from bot.registry import flip as reg
+from bot.registry.flip import (
     RegistryEdit,
     RewriteInvariantError,
     RowChange,

@@ -9,7 +9,7 @@ from bot_inputs import SHIPPED_REGISTRY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.registry import RowChange, flip_registry
+from bot.registry.flip import RowChange, flip_registry
 
 TEXT = SHIPPED_REGISTRY.read_text(encoding="utf-8")
 IDS = [r["id"] for r in json.loads(TEXT)["models"]]

@@ -7,7 +7,7 @@ import json
 import pytest
 from bot_inputs import SCHEMA, SHIPPED_REGISTRY
 
-from bot.registry import RowChange, flip_registry
+from bot.registry.flip import RowChange, flip_registry
 from flipbot.errors import InputError
 
 SEED0, SEED3 = "fr_regressor_v2_ensemble_v1_seed0", "fr_regressor_v2_ensemble_v1_seed3"

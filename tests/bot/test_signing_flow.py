@@ -22,14 +22,14 @@ from bot_inputs import (
 from stub_signer import StubChecker, StubSigner, stub_setup
 
 from bot.__main__ import main
-from bot.base_view import api_base
 from bot.config import build_config
-from bot.github_api import GitHubRepo
-from bot.lifecycle import run_pr
+from bot.github_api.repo import GitHubRepo
 from bot.outcome import Outcome
-from bot.promotion_record import PREDICATE_TYPE, STATEMENT_TYPE
-from bot.sign_policy import IdentityPolicy
-from bot.verify import verify
+from bot.pr.lifecycle import run_pr
+from bot.signing.policy import IdentityPolicy
+from bot.signing.record import PREDICATE_TYPE, STATEMENT_TYPE
+from bot.trust.base_view import api_base
+from bot.trust.verify import verify
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes, sha256_file
 
@@ -270,7 +270,7 @@ def test_sign_modes_and_patterns_are_checked_at_start():
 
 
 def test_sign_setup_signs_only_where_a_token_is_trusted():
-    from bot.sign_setup import GHES, NO_TOKEN, sign_setup
+    from bot.signing.setup import GHES, NO_TOKEN, sign_setup
 
     policy = IdentityPolicy("x")
     assert sign_setup("auto", "pr", True, policy).backend is not None

@@ -22,8 +22,8 @@ from stub_signer import StubChecker, StubSigner, stub_setup
 
 from bot.__main__ import main
 from bot.config import build_config
-from bot.local import run_local
-from bot.verify_signatures import main as verify_signatures
+from bot.pr.local import run_local
+from bot.signing.verify import main as verify_signatures
 from flipbot.jsonfile import sha256_bytes
 
 SEED0 = "fr_regressor_v2_ensemble_v1_seed0"

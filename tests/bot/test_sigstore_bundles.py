@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.sign_policy import GITHUB_ISSUER, IdentityPolicy, runtime_pattern
-from bot.signer import BundleRefused
-from bot.sigstore_backend import SigstoreChecker
+from bot.signing.policy import GITHUB_ISSUER, IdentityPolicy, runtime_pattern
+from bot.signing.signer import BundleRefused
+from bot.signing.sigstore_backend import SigstoreChecker
 
 # Public test data copied unchanged from sigstore-python and sigstore-conformance
 # (Apache-2.0, data/sigstore/README.md says where from).
@@ -172,7 +172,7 @@ def _http_error(status: int) -> Exception:
 
 
 def test_signing_retries_429_and_5xx_with_backoff_then_names_the_hosts():
-    from bot.sigstore_backend import with_retries
+    from bot.signing.sigstore_backend import with_retries
     from flipbot.errors import InputError
 
     waits: list[float] = []
@@ -223,7 +223,7 @@ def test_the_signer_pins_rekor_v1_even_when_the_signing_config_offers_v2():
     from sigstore._internal.rekor.client import RekorClient
     from sigstore.models import ClientTrustConfig
 
-    from bot.sigstore_backend import SigstoreSigner
+    from bot.signing.sigstore_backend import SigstoreSigner
 
     trust = ClientTrustConfig.production(offline=True)
     v1 = trust._inner.signing_config.rekor_tlog_urls[0]
@@ -241,7 +241,7 @@ def test_the_signer_pins_rekor_v1_even_when_the_signing_config_offers_v2():
 def test_a_token_sigstore_cannot_use_is_exit_2_with_the_fix():
     from sigstore.models import ClientTrustConfig
 
-    from bot.sigstore_backend import SigstoreSigner
+    from bot.signing.sigstore_backend import SigstoreSigner
     from flipbot.errors import InputError
 
     with pytest.raises(InputError, match="id-token: write"):
@@ -281,7 +281,7 @@ class _TokenEndpoint:
 
 @pytest.mark.parametrize("statuses, waits", [([], []), ([503, 429], [1.0, 2.0])])
 def test_the_job_token_is_requested_retried_and_masked(monkeypatch, capsys, statuses, waits):
-    from bot.sigstore_backend import oidc_token
+    from bot.signing.sigstore_backend import oidc_token
 
     endpoint = _TokenEndpoint(statuses)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
@@ -301,7 +301,7 @@ def test_the_job_token_is_requested_retried_and_masked(monkeypatch, capsys, stat
 
 
 def test_a_job_without_token_permission_is_exit_2_with_the_fix(monkeypatch):
-    from bot.sigstore_backend import oidc_token
+    from bot.signing.sigstore_backend import oidc_token
     from flipbot.errors import InputError
 
     endpoint = _TokenEndpoint([403])
@@ -322,8 +322,8 @@ def test_the_promotion_record_is_a_statement_sigstore_signs_as_dsse(tmp_path):
     from cryptography.hazmat.primitives.asymmetric import ec
     from sigstore import dsse
 
-    from bot.flip import ShippedFile
-    from bot.promotion_record import build_statement, statement_bytes
+    from bot.flip.record import ShippedFile
+    from bot.signing.record import build_statement, statement_bytes
 
     write_inputs(tmp_path, make_verdict(seeds=(0, 1)))
     flip = unverified_flip(tmp_path)

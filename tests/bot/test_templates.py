@@ -21,7 +21,7 @@ from bot_inputs import (
 )
 
 from bot.__main__ import main
-from bot.templates import DEFAULT_TITLE, inline
+from bot.conventions.templates import DEFAULT_TITLE, inline
 from flipbot.errors import EXIT_INPUT, EXIT_OK, InputError
 
 

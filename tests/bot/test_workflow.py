@@ -62,7 +62,7 @@ def test_annotations_escape_newlines_and_percent():
 def test_importing_the_bot_loads_neither_torch_nor_trainer_and_github_only_via_github_api():
     # onnx/onnxruntime are allowed: the trusted side checks every ONNX itself (SPEC §11).
     code = (
-        "import sys, bot.__main__, bot.local, bot.registry, bot.body, bot.lifecycle;"
+        "import sys, bot.__main__, bot.pr.local, bot.registry.flip, bot.body.pr_body, bot.pr.lifecycle;"
         "bad = [m for m in ('torch', 'trainer') if m in sys.modules];"
         "assert not bad, bad;"
         "import importlib; "
@@ -72,4 +72,4 @@ def test_importing_the_bot_loads_neither_torch_nor_trainer_and_github_only_via_g
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "bot.github_api"
+    assert result.stdout.strip() == "bot.github_api.repo"

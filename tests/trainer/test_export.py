@@ -494,8 +494,8 @@ def test_hold_with_a_partial_flip_set_exports_only_those_seeds(run: Path, tmp_pa
         f"{ENSEMBLE}_seed{s}.onnx" for s in sorted(hold.flip)
     ]
     # Fitted with --epochs 150 on a verdict judged at 200: the bot ships it only when told to.
-    from bot.base_view import worktree_base
-    from bot.verify import TrustOptions, verify
+    from bot.trust.base_view import worktree_base
+    from bot.trust.verify import TrustOptions, verify
     from flipbot.errors import InputError
 
     base = worktree_base(root / "model" / "tiny" / "registry.json")
@@ -537,8 +537,8 @@ def test_an_edited_verdict_is_refused_before_anything_is_fitted(
 
 
 def test_the_bot_accepts_the_exported_plan(run: Path, exported: Path) -> None:
-    from bot.base_view import worktree_base
-    from bot.verify import verify
+    from bot.trust.base_view import worktree_base
+    from bot.trust.verify import verify
 
     flip = verify(run / "loso", exported, worktree_base(run / "model" / "tiny" / "registry.json"))
     assert not flip.recipe_override
@@ -552,8 +552,8 @@ def test_export_accepts_a_yaml_registry_as_the_bot_does(run: Path, tmp_path: Pat
     """The same rows as YAML (CRLF line ends, a comment): export targets them, the bot flips them."""
     from ruamel.yaml import YAML
 
-    from bot.base_view import worktree_base
-    from bot.registry import flip_registry
+    from bot.registry.flip import flip_registry
+    from bot.trust.base_view import worktree_base
     from flipbot.registry_text import read_registry
 
     root = copy_run(run, tmp_path)
@@ -586,7 +586,7 @@ def test_export_accepts_a_yaml_registry_as_the_bot_does(run: Path, tmp_path: Pat
     plan = FlipPlan.read(out / "flip_plan.json")
     assert plan.registry == "model/tiny/registry.yaml"
     assert [r.seed for r in plan.rows] == list(SEEDS)
-    from bot.verify import verify
+    from bot.trust.verify import verify
 
     flip = verify(root / "loso", out, worktree_base(registry))
     raw = read_registry(registry)

@@ -16,9 +16,9 @@ from bot_inputs import (
     write_inputs,
 )
 
-from bot.base_view import worktree_base
-from bot.registry import RegistryEdit
-from bot.verify import check_commit, verify
+from bot.registry.flip import RegistryEdit
+from bot.trust.base_view import worktree_base
+from bot.trust.verify import check_commit, verify
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
 

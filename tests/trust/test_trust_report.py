@@ -7,7 +7,7 @@ import logging
 import pytest
 from bot_inputs import make_verdict, verified_flip, write_inputs
 
-from bot.body import BodyContext, build_body, render_refusal, render_summary
+from bot.body.pr_body import BodyContext, build_body, render_refusal, render_summary
 from bot.config import build_config
 
 HOSTILE = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.destinations import clean_repo_path
+from bot.registry.destinations import clean_repo_path
 from flipbot.errors import InputError
 from gate.rejudge import same
 

@@ -26,8 +26,8 @@ from test_drift_report import drift_doc, with_drift  # noqa: E402
 from test_file_bounds import tamper_verdict, workdir  # noqa: E402, F401
 
 from bot.__main__ import main as bot_main  # noqa: E402
-from bot.body import BODY_LIMIT, BodyContext, build_body, read_hidden, render_summary  # noqa: E402
-from bot.drift_report import load_drift  # noqa: E402
+from bot.body.pr_body import BODY_LIMIT, BodyContext, build_body, read_hidden, render_summary  # noqa: E402
+from bot.flip.drift import load_drift  # noqa: E402
 from flipbot.plan_file import FlipPlan  # noqa: E402
 from gate.__main__ import main as gate_main  # noqa: E402
 from gate.calibration import calibrate  # noqa: E402
