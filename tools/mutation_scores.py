@@ -20,8 +20,8 @@ def scores(root: Path) -> dict[str, Counter[str]]:
     out: dict[str, Counter[str]] = {}
     for meta in sorted(root.rglob("*.py.meta")):
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
-        if codes:
-            module = str(meta.relative_to(root)).removesuffix(".meta")
+        module = str(meta.relative_to(root)).removesuffix(".meta")
+        if codes and Path(module).exists():  # not a module moved since an older run
             out[module] = Counter(status_by_exit_code[c] for c in codes.values())
     return out
 
