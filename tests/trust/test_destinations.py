@@ -205,3 +205,37 @@ def test_registry_rows_read_json_unless_the_path_says_yaml(tmp_path: Path) -> No
     with pytest.raises(InputError, match="r.json"):
         registry_rows("models:\n  - id: a\n", "r.json")
     assert registry_rows('{"models": [{"id": "a"}]}', "on main", "r.json") == {"a": {"id": "a"}}
+
+
+def test_a_yaml_tag_the_safe_loader_does_not_know_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        registry_rows("models:\n  - id: !x a\n", "r.yaml")
+    assert str(caught.value) == "r.yaml: not valid YAML; fix the registry file"
+
+
+def test_a_yaml_registry_on_a_base_is_read_by_its_path_and_named_with_the_base(
+    verdict: Verdict,
+) -> None:
+    text = "models:\n" + "".join(f"  - id: {ENS}_seed{s}\n    onnx: m{s}.onnx\n" for s in (0, 1))
+    got = targets(verdict, text, path="model/registry.yaml", base="main@abc")
+    assert [t.path for t in got] == ["model/m0.onnx", "model/m1.onnx"]
+    assert refusal(verdict, "models: {}", path="model/registry.yaml", base="main@abc") == (
+        "model/registry.yaml (on main@abc): field 'models' must be a list of rows; fix the "
+        "registry file"
+    )
+
+
+def test_an_onnx_name_with_a_space_is_refused_as_a_destination(verdict: Verdict) -> None:
+    text = registry(row(f"{ENS}_seed0", "m 0.onnx"), row(f"{ENS}_seed1"))
+    assert refusal(verdict, text) == (
+        f"{REG}: 'model/tiny/m 0.onnx' is not a clean repository-relative path outside .git and "
+        ".github; rerun export with a registry in a plain model folder"
+    )
+
+
+def test_the_ensemble_rows_onnx_must_be_a_plain_onnx_name(verdict: Verdict) -> None:
+    text = registry(row(f"{ENS}_seed0"), row(f"{ENS}_seed1"), row(ENS, "members.txt"))
+    assert refusal(verdict, text, with_ensemble_row=True) == (
+        f"{REG}: row '{ENS}' field 'onnx' is 'members.txt'; it must be a plain *.onnx file name "
+        "in the registry's folder, fix the registry"
+    )
