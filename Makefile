@@ -49,6 +49,7 @@ MUTATION_CHILDREN ?= 2
 mutation: $(TEST_STAMP)
 	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN)
 	$(BIN)/mutmut results
+	$(BIN)/python tools/mutation_scores.py
 
 # The composite Action run for real (act, host mode, offline) against the GitHub stand-in.
 e2e: $(TEST_STAMP)
