@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -292,3 +293,37 @@ def test_an_unclean_extra_path_is_refused(flip: Flip) -> None:
 def test_a_commit_writing_anything_else_is_refused(flip: Flip) -> None:
     message = commit_refusal(flip, files=lambda f: f | {"Makefile": b"x", "a.txt": b"y"})
     assert message == f"{REGISTRY}: the commit would write ['Makefile', 'a.txt']; rerun the bot"
+
+
+def test_the_ensemble_row_is_matched_as_a_row_without_a_seed(tmp_path: Path) -> None:
+    from test_trust_ensemble import add_manifest_row, with_ensemble_row
+
+    write_inputs(tmp_path, make_verdict(seeds=(0, 1)))
+    add_manifest_row(tmp_path)
+    work = with_ensemble_row(tmp_path, (0, 1))
+    got = verify(tmp_path / "loso", tmp_path / "export", worktree_base(work / REGISTRY))
+    assert [(t.row_id, t.seed) for t in got.targets] == [(SEED0, 0), (f"{ENSEMBLE}_seed1", 1),
+                                                         (ENSEMBLE, None)]  # fmt: skip
+
+
+def test_a_target_row_missing_from_the_edited_registry_is_refused(flip: Flip) -> None:
+    edit, files = committed(flip)
+    doc = json.loads(edit.after)
+    doc["models"] = [r for r in doc["models"] if r["id"] != SEED0]
+    after = json.dumps(doc)
+    edit = replace(edit, after=after)
+    with pytest.raises(InputError) as caught:
+        check_commit(flip, REGISTRY, edit, files | {REGISTRY: after.encode()})
+    assert str(caught.value) == (
+        f"{REGISTRY}: row '{SEED0}' field 'sha256' would not be the sha256 of the bytes "
+        f"committed at model/tiny/{SEED0}.onnx; {EXPORT}"
+    )
+
+
+@pytest.mark.parametrize("registry", ["model/.git", "model/.github"])
+def test_a_registry_named_like_gits_folders_is_refused(flip: Flip, registry: str) -> None:
+    edit, files = committed(flip)
+    files = {k: v for k, v in files.items() if k != REGISTRY} | {registry: edit.after_bytes()}
+    with pytest.raises(InputError) as caught:
+        check_commit(flip, registry, edit, files)
+    assert str(caught.value) == f"{registry}: the commit would write []; rerun the bot"
