@@ -327,3 +327,65 @@ def test_a_registry_named_like_gits_folders_is_refused(flip: Flip, registry: str
     with pytest.raises(InputError) as caught:
         check_commit(flip, registry, edit, files)
     assert str(caught.value) == f"{registry}: the commit would write []; rerun the bot"
+
+
+# --- each input named in its refusal ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "what"), [("loso/PROMOTE.json", "verdict"),
+                                            ("export/flip_plan.json", "flip plan")])  # fmt: skip
+def test_a_symlinked_verdict_or_plan_is_refused_by_name(case: Path, name: str, what: str) -> None:
+    path = case / "in" / name
+    path.rename(path.with_suffix(".real"))
+    path.symlink_to(path.with_suffix(".real"))
+    assert refusal(case) == (
+        f"{path}: {what} is a symlink or unreadable; pass the real file, not a link"
+    )
+
+
+@pytest.mark.parametrize("name", ["loso/PROMOTE.json", "export/flip_plan.json"])
+def test_a_verdict_or_plan_that_is_not_json_is_refused_by_name(case: Path, name: str) -> None:
+    path = case / "in" / name
+    path.write_bytes(b"{")
+    assert refusal(case).startswith(f"{path}: not valid JSON (")
+
+
+@pytest.mark.parametrize("name", ["loso/PROMOTE.json", "export/flip_plan.json"])
+def test_a_verdict_or_plan_field_of_the_wrong_kind_is_refused_by_name(
+    case: Path, name: str
+) -> None:
+    path = case / "in" / name
+    doc = json.loads(path.read_text())
+    doc["kind"] = "other"
+    path.write_text(json.dumps(doc))
+    assert refusal(case).startswith(f"{path}: ")
+
+
+def test_a_calibration_beside_a_verdict_that_flips_nothing_is_read(tmp_path: Path) -> None:
+    from gate.calibration import calibrate_run
+    from gate.loso_set import load_loso_set
+
+    loso, export = write_inputs(tmp_path / "in", make_verdict(seeds=(0, 1), flip=()))
+    doc = calibrate_run(load_loso_set(loso, (0, 1))).to_json()
+    (loso / "calibration.json").write_text(json.dumps(doc))
+    got = verify(loso, export, lambda registry: pytest.fail("no base is read"))
+    assert got.calibration is not None and got.verdict_path == loso / "HOLD.json"
+    assert got.calibration.loso_files == got.verdict.pins.loso_files
+
+
+def test_a_registry_on_the_base_without_a_flipped_row_is_named_with_the_base(case: Path) -> None:
+    registry = case / "work" / REGISTRY
+    doc = json.loads(registry.read_text())
+    doc["models"] = [r for r in doc["models"] if r["id"] != f"{ENSEMBLE}_seed1"]
+    registry.write_text(json.dumps(doc, indent=2))
+    assert refusal(case) == (
+        f"{REGISTRY} (on the working tree at {case / 'work'}): no row '{ENSEMBLE}_seed1' for "
+        "seed 1, which the verdict flips; check --ensemble-id and the registry"
+    )
+
+
+def test_a_recipe_override_is_allowed_only_by_the_option_and_then_recorded(case: Path) -> None:
+    edit_plan(case, lambda p: p["recipe"].update(epochs=201))
+    assert "--allow-recipe-override" in refusal(case)
+    got = run(case, allow_recipe_override=True)
+    assert len(got.recipe_override) == 1 and "epochs" in got.recipe_override[0]
