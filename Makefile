@@ -16,13 +16,13 @@ T0 := $(shell date +%s)
 comma := ,
 say = @echo "flipbot $@: $(1)"
 
-.PHONY: demo promote test check lint types bench e2e clean help venv venv-demo pictures lock mutation
+.PHONY: demo promote test check lint types imports bench e2e clean help venv venv-demo pictures lock mutation
 
 help:
 	@echo "make demo     - train the LOSO seeds, then the trusted side (audit, gate, export, dry-run flip)"
 	@echo "make promote  - the trusted side on artifacts/loso: tie, audit, gate, export, dry-run flip"
 	@echo "make test     - run the test suite"
-	@echo "make check    - lint + types + tests (what CI runs)"
+	@echo "make check    - lint + types + import contracts + tests (what CI runs)"
 	@echo "make bench    - batched vs reference trainer, prints 'speedup: <x>'"
 	@echo "make e2e      - run the composite Action end to end (act, GitHub stand-in)"
 	@echo "make pictures - redraw docs/img/*.png from the shipped corpus's LOSO run"
@@ -49,6 +49,7 @@ MUTATION_CHILDREN ?= 2
 mutation: $(TEST_STAMP)
 	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN)
 	$(BIN)/mutmut results
+	$(BIN)/python tools/mutation_scores.py
 
 # The composite Action run for real (act, host mode, offline) against the GitHub stand-in.
 e2e: $(TEST_STAMP)
@@ -62,7 +63,11 @@ lint: $(TEST_STAMP)
 types: $(TEST_STAMP)
 	$(BIN)/mypy
 
-check: lint types test
+# The import contracts ([tool.importlinter] in pyproject.toml): layers, forbidden imports, no circle.
+imports: $(TEST_STAMP)
+	$(BIN)/lint-imports --no-cache
+
+check: lint types imports test
 
 bench: $(DEMO_STAMP)
 	$(BIN)/python -m trainer.bench

@@ -61,9 +61,10 @@ def read_regular(path: Path, what: str) -> bytes:
         raise InputError(
             f"{path}: {what} is a symlink or unreadable; pass the real file, not a link"
         ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a folder itself
+        os.close(fd)
+        raise InputError(f"{path}: {what} is not a regular file; pass the real file")
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise InputError(f"{path}: {what} is not a regular file; pass the real file")
         return fh.read()
 
 

@@ -1,73 +1,149 @@
-"""The dependency arrows of docs/CONTRACTS.md, checked on the source.
+"""The dependency arrows of docs/CONTRACTS.md, enforced by import-linter.
 
-gate and bot run on a GitHub-hosted runner without torch; only one module of
-bot talks to GitHub; trainer and gate know nothing of GitHub. The bot checks
-the ONNX files it ships with ``onnx`` and ``onnxruntime`` (never torch), through
-the flipbot modules that hold those checks (onnxruntime only in the child process
-that runs a session under limits); no other flipbot module needs them.
+The contracts are ``[tool.importlinter]`` in pyproject.toml (``make imports``):
+bot and trainer over gate over flipbot, corpus beside gate; the trusted side
+(bot, gate, flipbot) and the corpus builder never import torch or the trainer;
+the bot's rooms in layers (no arrow back up; the verifier, signing, manifest and
+conventions rooms do not know each other; a new room must be placed); PyGithub only in
+``bot.github_api``; ``onnxruntime`` only in the child process
+that runs a session under limits (and the trainer); ``onnx`` only in flipbot's
+ONNX checks, the bot and the trainer; the gate never loads ONNX; no import
+circle inside any package, imports inside functions included.
+
+The real tree must keep every contract; a small tree with the same package
+names shows each contract breaks on the import it forbids, so a contract that
+silently matches nothing cannot pass for a kept one.
 """
 
 from __future__ import annotations
 
-import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
-FORBIDDEN = {
-    "flipbot": {"torch", "github", "trainer", "gate", "bot"},
-    "gate": {"torch", "github", "trainer", "bot", "onnx", "onnxruntime"},
-    "bot": {"torch", "trainer"},
-    "trainer": {"github", "bot"},
-    "corpus": {"torch", "github", "trainer", "gate", "bot"},
+# A tree that keeps every contract, with one legal arrow of each kind.
+BOT_ROOMS = [
+    "__main__",
+    "promote",
+    "run",
+    "pr",
+    "flags",
+    "body",
+    "config",
+    "trust",
+    "signing",
+    "manifest",
+    "conventions",
+    "flip",
+    "registry",
+    "workflow",
+    "outcome",
+]
+CLEAN = {
+    **{f"bot/{room}.py": "" for room in BOT_ROOMS},
+    "bot/__init__.py": "",
+    "bot/github_api.py": "import github\n",
+    "bot/run.py": "import gate.rules\nimport flipbot.errors\nimport onnx\nimport bot.trust\n",
+    "bot/trust.py": "import bot.flip\nimport bot.github_api\n",
+    "bot/flip.py": "import bot.registry\n",
+    "gate/__init__.py": "",
+    "gate/rules.py": "from flipbot import errors\n",
+    "flipbot/__init__.py": "",
+    "flipbot/errors.py": "",
+    "flipbot/onnx_contract.py": "import onnx\n",
+    "flipbot/onnx_behaviour.py": "from flipbot import onnx_contract\n",
+    "flipbot/onnx_child.py": "import onnxruntime\n",
+    "trainer/__init__.py": "",
+    "trainer/loso.py": "import torch\nimport onnxruntime\nimport gate.rules\nimport flipbot.errors\n",
+    "corpus/__init__.py": "",
+    "corpus/build.py": "import flipbot.errors\n",
+}
+
+# (module added to the clean tree, its text, the contract it breaks)
+PLANTED = [
+    ("gate/planted.py", "import torch\n", "no-torch"),
+    ("bot/planted.py", "import torch.nn\n", "no-torch"),
+    ("flipbot/planted.py", "import torch\n", "no-torch"),
+    ("corpus/planted.py", "import torch\n", "no-torch"),
+    ("bot/planted.py", "from trainer import loso\n", "no-torch"),
+    ("bot/planted.py", "from trainer import loso\n", "layers"),
+    ("trainer/planted.py", "import bot.run\n", "layers"),
+    ("gate/planted.py", "def later():\n    import bot.run\n", "layers"),
+    ("flipbot/planted.py", "import gate.rules\n", "layers"),
+    ("corpus/planted.py", "import gate.rules\n", "layers"),
+    ("gate/planted.py", "import corpus.build\n", "layers"),
+    ("gate/planted.py", "import onnx\n", "no-onnx-in-gate"),
+    ("corpus/planted.py", "import onnxruntime\n", "no-onnx-in-gate"),
+    ("bot/planted.py", "from github import Github\n", "github"),
+    ("flipbot/planted.py", "import github\n", "github"),
+    ("trainer/planted.py", "import github\n", "github"),
+    ("bot/planted.py", "import onnxruntime\n", "onnxruntime"),
+    ("flipbot/planted.py", "import onnxruntime\n", "onnxruntime"),
+    ("flipbot/planted.py", "import onnx\n", "onnx"),
+    ("corpus/planted.py", "import onnx\n", "onnx"),
+    ("bot/registry.py", "import bot.run\n", "bot-rooms"),  # an arrow back up
+    ("bot/flip.py", "from bot import trust\n", "bot-rooms"),
+    ("bot/trust.py", "import bot.signing\n", "bot-rooms"),  # rooms that must not know each other
+    ("bot/manifest.py", "import bot.conventions\n", "bot-rooms"),
+    ("bot/planted.py", "", "bot-rooms"),  # a new room must be placed in the layers
+]
+CIRCLES = {
+    # A circle hidden by an import inside a function still counts.
+    "gate/rules.py": "from flipbot import errors\n\n\ndef later():\n    import gate.planted\n",
+    "bot/run.py": "import bot.github_api\n",  # with the next: bot.run <-> bot.github_api
+    "bot/github_api.py": "import github\nfrom typing import TYPE_CHECKING\n"
+    "if TYPE_CHECKING:\n    import bot.run\n",
 }
 
 
-def imported_roots(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    roots: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
-    return roots
+def lint(root: Path, contract: str | None = None) -> subprocess.CompletedProcess[str]:
+    args = [str(LINT_IMPORTS), "--no-cache", "--config", str(root / "pyproject.toml")]
+    if contract is not None:
+        args += ["--contract", contract]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=120)
 
 
-def modules(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
+def tree(tmp_path: Path, extra: dict[str, str]) -> Path:
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for name, text in {**CLEAN, **extra}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_imports_point_one_way(package: str) -> None:
-    offenders = {
-        str(p.relative_to(ROOT)): sorted(imported_roots(p) & FORBIDDEN[package])
-        for p in modules(package)
-        if imported_roots(p) & FORBIDDEN[package]
-    }
-    assert offenders == {}
+def test_the_real_tree_keeps_every_contract() -> None:
+    result = lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 kept, 0 broken" in result.stdout
 
 
-ONNX_ROOTS = {"onnx", "onnxruntime"}
-ONNX_MODULES = {"flipbot/onnx_contract.py", "flipbot/onnx_behaviour.py", "flipbot/onnx_child.py"}
+def test_a_tree_with_only_legal_arrows_keeps_every_contract(tmp_path: Path) -> None:
+    result = lint(tree(tmp_path, {}))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 kept, 0 broken" in result.stdout
 
 
-def test_only_the_onnx_modules_of_flipbot_import_onnx() -> None:
-    importers = {
-        str(p.relative_to(ROOT)) for p in modules("flipbot") if imported_roots(p) & ONNX_ROOTS
-    }
-    assert importers <= ONNX_MODULES
-    assert "flipbot/onnx_contract.py" in importers  # the check sees the one that must
+@pytest.mark.parametrize(("module", "text", "contract"), PLANTED)
+def test_a_forbidden_import_breaks_its_contract(
+    tmp_path: Path, module: str, text: str, contract: str
+) -> None:
+    root = tree(tmp_path, {module: text})
+    broken = lint(root, contract)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "0 kept, 1 broken" in broken.stdout
 
 
-def test_only_one_bot_module_imports_github() -> None:
-    importers = [str(p.relative_to(ROOT)) for p in modules("bot") if "github" in imported_roots(p)]
-    assert len(importers) <= 1, importers
-
-
-def test_the_arrow_checker_sees_imports(tmp_path: Path) -> None:
-    sample = tmp_path / "m.py"
-    sample.write_text("import torch.nn\nfrom github import Github\nfrom . import x\n")
-    assert imported_roots(sample) == {"torch", "github"}
+def test_a_circle_behind_function_and_type_checking_imports_is_broken(tmp_path: Path) -> None:
+    planted = {"gate/planted.py": "import gate.rules\n", **CIRCLES}
+    result = lint(tree(tmp_path, planted), "acyclic")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "No cycles are allowed in gate." in result.stdout
+    assert "No cycles are allowed in bot." in result.stdout
