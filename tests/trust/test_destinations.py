@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from bot_inputs import judge_folder, make_verdict
 
-from bot.registry import Target, clean_repo_path, derive_targets, registry_rows
+from bot.registry import Target, clean_repo_path, derive_targets
 from flipbot.errors import InputError
+from flipbot.registry import registry_rows
 from flipbot.verdict_file import Verdict
 
 ENS = "ens_v1"
