@@ -35,6 +35,10 @@ _LABEL = re.compile(r"^[^,\n\r]{1,50}$")
 # git check-ref-format, the parts that matter for a branch name given by a person.
 _BAD_REF = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
 DEFAULT_API_URL = "https://api.github.com"
+MISSING_TOKEN = (
+    "no token: set FLIPBOT_TOKEN (a GitHub App token) or GITHUB_TOKEN in the environment, "
+    "or pass --dry-run"
+)
 
 
 @dataclass(frozen=True)
@@ -206,10 +210,7 @@ def build_config(
             )
     token = env.get("FLIPBOT_TOKEN") or env.get("GITHUB_TOKEN") or None
     if mode == "pr" and not token:
-        raise InputError(
-            "no token: set FLIPBOT_TOKEN (a GitHub App token) or GITHUB_TOKEN in the environment, "
-            "or pass --dry-run"
-        )
+        raise InputError(MISSING_TOKEN)
     url = (api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
     if not url.startswith(("https://", "http://")):
         raise InputError(

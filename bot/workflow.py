@@ -1,4 +1,4 @@
-"""GitHub Actions plumbing: step outputs, the job summary, annotations, secret masking.
+"""GitHub Actions plumbing: step outputs, the job summary, annotations, secret masking, phases.
 
 Every function is a no-op outside Actions (when the environment variable
 it writes to is unset), so local runs print and write nothing extra.
@@ -6,13 +6,18 @@ it writes to is unset), so local runs print and write nothing extra.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from typing import TextIO
 
 from flipbot.untrusted_text import MAX_LINE, one_line
+
+log = logging.getLogger("bot")
 
 OUTPUT_NAMES = (
     "pull-request-number",
@@ -88,3 +93,37 @@ def append_summary(markdown: str, path: str | None = None) -> None:
         return
     with open(target, "a", encoding="utf-8") as fh:
         fh.write(markdown.rstrip("\n") + "\n\n")
+
+
+@contextmanager
+def phase(
+    name: str, *, command: str = "", timings: dict[str, float] | None = None
+) -> Iterator[None]:
+    """One phase of a run: a log group in a workflow (as create-pull-request opens one per
+    phase), its start and its time in the log. Groups do not nest: phases follow each other."""
+    grouped = os.environ.get("GITHUB_ACTIONS") == "true"
+    label = command or "bot"
+    if grouped:
+        print(f"::group::flipbot{' ' + command if command else ''}: {name}", flush=True)
+    log.info("%s: %s", label, name)
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        took = time.perf_counter() - start
+        if timings is not None:
+            timings[name] = took
+        log.info("%s: %s done in %.1f s", label, name, took)
+        sys.stdout.flush()
+        if grouped:
+            print("::endgroup::", flush=True)
+
+
+@contextmanager
+def no_phase(name: str) -> Iterator[None]:
+    """A phase that leaves no trace: a local run prints its report and nothing else."""
+    yield
+
+
+# How a caller names its phases: ``phase`` with its command (and timings) bound, or ``no_phase``.
+Phase = Callable[[str], AbstractContextManager[None]]

@@ -48,6 +48,8 @@ SCHEMA_VERSION = 1
 KIND = "flipbot.verdict"
 VERDICT_NAMES = ("PROMOTE.json", "HOLD.json")
 DECISIONS = ("PROMOTE", "HOLD")
+# The reason a flip is refused when the verdict names none: no seed cleared the gate (HOLD).
+NO_SEED_CLEARED = "no seed cleared the gate"
 
 # ADR-0303. Changing these needs a new decision record, never a silent edit.
 MEAN_PLCC_MIN = 0.95

@@ -7,6 +7,8 @@ escaped: a name must never break a table or inject markup.
 
 from __future__ import annotations
 
+import statistics
+
 from flipbot.untrusted_text import defuse_marker, markdown, one_line
 from flipbot.verdict_file import RuleResult, SourceRow, Verdict
 from gate.calibration_file import Calibration
@@ -71,17 +73,52 @@ def worst_source(rows: tuple[SourceRow, ...]) -> str | None:
     ).source
 
 
-def render_source_table(verdict: Verdict, *, decimals: int = 4) -> str:
+def source_spread(row: SourceRow, seeds: list[str]) -> float | None:
+    """max - min of the seeds' PLCC on one source (None when a seed has no value)."""
+    values = [row.plcc_by_seed.get(s) for s in seeds]
+    known = [v for v in values if v is not None]
+    return max(known) - min(known) if len(known) == len(seeds) and known else None
+
+
+def seed_means(verdict: Verdict) -> dict[str, float | None]:
+    """Each seed's mean PLCC over the held-out sources: the headline per-seed PLCC."""
+    return {
+        str(s.seed): _mean([r.plcc_by_seed.get(str(s.seed)) for r in verdict.per_source])
+        for s in verdict.seeds
+    }
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.fmean(known) if known and len(known) == len(values) else None
+
+
+def render_source_table(
+    verdict: Verdict, *, decimals: int = 4, per_seed: bool = True, with_rules: bool = False
+) -> str:
+    """The per-source table: a row per held-out source, the PLCC of each seed (``per_seed``),
+    the ensemble's PLCC, SROCC, RMSE and frame count; ⚠ marks the lowest ensemble PLCC.
+
+    ``with_rules`` (the PR body) ties the table to the rules: a spread column (max - min of the
+    seeds' PLCC on each source) and a closing row that averages each column over the sources:
+    a seed's mean is its headline LOSO PLCC (the per-seed rule), the spread of the means is the
+    spread rule, and the mean of the means is the mean-PLCC rule.
+    """
     seeds = [str(s.seed) for s in verdict.seeds]
-    head = ["held-out source", *(f"PLCC seed {s}" for s in seeds)]
+    shown = seeds if per_seed else []
+    spread = per_seed and with_rules
+    head = ["held-out source", *(f"PLCC seed {s}" for s in shown)]
+    head += ["spread"] if spread else []
     head += ["ensemble PLCC", "ensemble SROCC", "ensemble RMSE", "n_val"]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
-    worst = worst_source(verdict.per_source)
-    for row in verdict.per_source:
+    rows = verdict.per_source
+    worst = worst_source(rows)
+    for row in rows:
         name = escape_md(row.source)
-        if row.source == worst:
+        if row.source == worst and len(rows) > 1:
             name = f"**{name}** ⚠ worst"
-        cells = [name, *(_fmt(row.plcc_by_seed.get(s), decimals) for s in seeds)]
+        cells = [name, *(_fmt(row.plcc_by_seed.get(s), decimals) for s in shown)]
+        cells += [_fmt(source_spread(row, seeds), decimals)] if spread else []
         cells += [
             _fmt(row.ensemble_plcc, decimals),
             _fmt(row.ensemble_srocc, decimals),
@@ -89,11 +126,33 @@ def render_source_table(verdict: Verdict, *, decimals: int = 4) -> str:
             str(row.n_val),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    if with_rules:
+        means = seed_means(verdict)
+        known = [v for v in means.values() if v is not None]
+        of_means = max(known) - min(known) if known and len(known) == len(means) else None
+        cells = ["**per-seed mean**", *(f"**{_fmt(means.get(s), decimals)}**" for s in shown)]
+        cells += [f"**{_fmt(of_means, decimals)}**"] if spread else []
+        cells += [
+            _fmt(_mean([r.ensemble_plcc for r in rows]), decimals),
+            _fmt(_mean([r.ensemble_srocc for r in rows]), decimals),
+            _fmt(_mean([r.ensemble_rmse for r in rows]), decimals),
+            str(sum(r.n_val for r in rows)),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append(
-        "Ensemble columns score the mean of the seeds' held-out predictions; "
-        "⚠ marks the source with the lowest ensemble PLCC."
-    )
+    if with_rules:
+        note = (
+            "The last row averages each column over the sources: a seed's mean is its LOSO PLCC "
+            "(the per-seed rule), the spread of those means is the spread rule, and their mean is "
+            "the mean-PLCC rule. Per-source spread is max − min over the seeds; the ensemble "
+            "columns score the mean of the seeds' predictions"
+        )
+        note += "; ⚠ marks the lowest ensemble PLCC." if len(rows) > 1 else "."
+    else:
+        note = "Ensemble columns score the mean of the seeds' held-out predictions" + (
+            "; ⚠ marks the source with the lowest ensemble PLCC." if len(rows) > 1 else "."
+        )
+    lines.append(note)
     return "\n".join(lines) + "\n"
 
 

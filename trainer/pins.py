@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_file
-from flipbot.verdict_file import Verdict, find_verdict
+from flipbot.verdict_file import NO_SEED_CLEARED, Verdict, find_verdict
 from gate.rejudge import rejudge
 
 
@@ -78,7 +78,7 @@ def seeds_to_export(verdict: Verdict, where: Path) -> tuple[int, ...]:
         raise NothingToExport(f"{where}: the gate refused the flip ({reason}); nothing to export")
     if not verdict.flip:
         raise NothingToExport(
-            f"{where}: {verdict.decision} with an empty flip set; no seed cleared the gate, nothing to export"
+            f"{where}: {verdict.decision} with an empty flip set; {NO_SEED_CLEARED}, nothing to export"
         )
     if len(set(verdict.flip)) != len(verdict.flip):
         raise InputError(f"{where}: flip set {list(verdict.flip)} repeats a seed; rerun the gate")

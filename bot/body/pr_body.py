@@ -40,6 +40,7 @@ from flipbot import __version__
 from flipbot.errors import InputError
 from flipbot.jsonfile import sha256_bytes
 from flipbot.untrusted_text import defuse_marker
+from flipbot.verdict_file import NO_SEED_CLEARED
 from gate.render import escape_md, render_gate_table
 from gate.warning_list import IN_BODY, IN_SUMMARY, warning_items
 
@@ -53,7 +54,6 @@ CUT_NOTE = (
     "\n\n_This body was cut to fit GitHub's limit of 65,536 characters; the job summary of "
     "the workflow run shows all of it._"
 )
-code = body_sections.code
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ def render_refusal(flip: Flip) -> str:
     parts = [
         "## flipbot refused to open a flip pull request",
         "",
-        f"**Reason:** {escape_md(verdict.refusal_reason or 'no seed cleared the gate')}",
+        f"**Reason:** {escape_md(verdict.refusal_reason or NO_SEED_CLEARED)}",
         "",
         "No branch, commit or pull request was written. Nothing flips.",
         "",

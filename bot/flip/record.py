@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.flip.base import BaseView
 from bot.flip.drift import DriftReport
 from bot.registry import RowChange, Target
 from flipbot.errors import InputError
@@ -45,12 +46,21 @@ class Flip:
     # The flipped members run on the whole pinned corpus (bot.trust.models.in_sample): the
     # ensemble manifest's in-sample `eval`.
     in_sample: dict[str, Any] | None = None
+    # The base the verifier checked (bot.flip.base): the flip commit is built on it. None on a
+    # refusal (no plan, so no base was read).
+    base: BaseView | None = None
 
     @property
     def changes(self) -> tuple[RowChange, ...]:
         if self.plan is None:
             return ()
         return tuple(RowChange(r.id, r.sha256, r.smoke) for r in self.plan.rows)
+
+    def shipping_plan(self) -> FlipPlan:
+        """The plan of a flip that ships; asking a refusal (no plan) for one is a bug (exit 3)."""
+        if self.plan is None:
+            raise ValueError("a refused flip has no plan: nothing ships")
+        return self.plan
 
     @property
     def flipped_ids(self) -> tuple[str, ...]:

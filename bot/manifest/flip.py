@@ -49,10 +49,10 @@ def ensemble_files(
 ) -> EnsembleFiles:
     """``read(repo_path)`` gives the base's text of a file, or None when it has none;
     ``read_bytes`` its bytes (the kept members' ONNX files, to check their codec width)."""
-    assert flip.plan is not None
-    parent = str(PurePosixPath(flip.plan.registry).parent)
+    plan = flip.shipping_plan()
+    parent = str(PurePosixPath(plan.registry).parent)
     folder = "" if parent == "." else parent
-    ensemble = flip.plan.ensemble_id
+    ensemble = plan.ensemble_id
     verdict_bytes = flip.verdict_path.read_bytes()
     if sha256_bytes(verdict_bytes) != flip.verdict_sha256:
         raise InputError(f"{flip.verdict_path}: changed while the bot ran; rerun the bot")
@@ -81,11 +81,11 @@ def ensemble_files(
 
 
 def inputs_from_flip(flip: Flip, registry_after: str) -> ManifestInputs:
-    assert flip.plan is not None
+    plan = flip.shipping_plan()
     by_sha = {f.sha256: f for f in flip.files}
     members = tuple(
         Member(r.id, r.seed, PurePosixPath(by_sha[r.sha256].path).name, r.sha256)
-        for r in flip.plan.rows
+        for r in plan.rows
         if r.seed is not None
     )
     sidecars = []
@@ -119,7 +119,7 @@ def inputs_from_flip(flip: Flip, registry_after: str) -> ManifestInputs:
     loso = loso_numbers(flip)
     return ManifestInputs(
         members=members,
-        inputs=inputs_from_sidecars(sidecars, flip.plan.registry),
+        inputs=inputs_from_sidecars(sidecars, plan.registry),
         confidence=confidence,
         gate=gate,
         production_ids=_production_ids(registry_after),

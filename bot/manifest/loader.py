@@ -38,7 +38,7 @@ def loader_fields(doc: dict[str, Any], where: str, given: ManifestInputs) -> Loa
     caveats: list[str] = []
     stale: list[str] = []
     if given.codec_vocab is not None:
-        changes += _codec_vocab(doc, where, given, notes, caveats)
+        changes += _codec_vocab(doc, where, given, given.codec_vocab, notes, caveats)
     confidence = dict(doc["confidence"]) if isinstance(doc.get("confidence"), dict) else {}
     if given.confidence is not None:
         confidence.update(given.confidence)
@@ -64,11 +64,15 @@ def loader_fields(doc: dict[str, Any], where: str, given: ManifestInputs) -> Loa
 
 
 def _codec_vocab(
-    doc: dict[str, Any], where: str, given: ManifestInputs, notes: list[str], caveats: list[str]
+    doc: dict[str, Any],
+    where: str,
+    given: ManifestInputs,
+    vocab: tuple[str, ...],
+    notes: list[str],
+    caveats: list[str],
 ) -> list[Change]:
     """``codec_vocab`` (+ version) for the members' codec input; exit 2 if a kept member differs."""
-    assert given.codec_vocab is not None
-    width = len(given.codec_vocab)
+    width = len(vocab)
     odd = {i: w for i, w in given.kept_widths.items() if w is not None and w != width}
     if odd:
         shown = ", ".join(f"'{i}' takes {w}" for i, w in sorted(odd.items()))
@@ -89,7 +93,7 @@ def _codec_vocab(
         "where the members were fitted with 0.5 and the CQ position: flipbot cannot vouch for "
         "scores built that way (build the block from a seed sidecar's `codec_block_layout`)."
     )
-    out: list[Change] = [(("codec_vocab",), list(given.codec_vocab))]
+    out: list[Change] = [(("codec_vocab",), list(vocab))]
     if given.codec_vocab_version is not None:
         out.append((("codec_vocab_version",), given.codec_vocab_version))
     return out

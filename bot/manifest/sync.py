@@ -42,7 +42,6 @@ from bot.manifest.inputs import ManifestInputs
 from bot.manifest.loader import loader_fields
 from bot.manifest.text import set_values
 from flipbot.errors import InputError
-from flipbot.jsonfile import sha256_bytes
 
 KINDS = ("fr_ensemble", "flipbot.ensemble_manifest")
 INPUT_FIELDS = (
@@ -61,8 +60,6 @@ OWNED_FIELDS = frozenset(
     {"kind", "id", "members", "smoke", "gate", "confidence", "eval", "codec_vocab",
      "codec_vocab_version", "schema_version", "aggregation", *INPUT_FIELDS}
 )  # fmt: skip
-# The loader's confidence keys (SPEC §14).
-LOADER_CONFIDENCE = ("conformal_q_residual", "gaussian_z", "method", "nominal_coverage")
 ONE_HOT_SLOTS = 12  # the members' codec input: 12 vocabulary slots, preset_norm, crf_norm
 
 
@@ -161,11 +158,6 @@ def verify_manifest(text: str, where: str, folder: str, committed: Mapping[str, 
                 f"{where}: member '{member.get('id')}' names sha256 {str(member.get('sha256'))[:12]} "
                 f"but the committed {path} has {committed[path][:12]}; rerun the bot on the base"
             )
-
-
-def audit_trail(verdict_bytes: bytes) -> tuple[bytes, str]:
-    """The verdict's bytes as committed, and their sha256 (they equal the verdict's pin)."""
-    return verdict_bytes, sha256_bytes(verdict_bytes)
 
 
 def inputs_from_sidecars(sidecars: Iterable[Mapping[str, Any]], where: str) -> dict[str, Any]:

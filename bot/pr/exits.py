@@ -16,6 +16,7 @@ from bot.flip import Flip
 from bot.github_api import CommitInfo, Comparison, GitHubRepo, PullInfo
 from bot.outcome import STALE_LABEL, STOP_LABEL, Operation, Outcome
 from bot.pr.branch_guard import move_branch
+from flipbot.verdict_file import NO_SEED_CLEARED
 
 TRAILER = "Flipbot-Verdict"  # the bot's commits carry "Flipbot-Verdict: <verdict sha256>"
 HUMAN_MARKER = "<!-- flipbot:human-commits {} -->"
@@ -51,15 +52,15 @@ def foreign_commits(config: BotConfig, comparison: Comparison, head_sha: str) ->
 def frozen(config: BotConfig, flip: Flip, pull: PullInfo) -> Outcome:
     """``stop-updating``: no write of any kind, whatever the verdict or the base say."""
     refused = flip.verdict.refused or not flip.changes
-    reason = (flip.verdict.refusal_reason or "no seed cleared the gate") if refused else None
+    reason = (flip.verdict.refusal_reason or NO_SEED_CLEARED) if refused else None
     what = "not marked stale" if refused else "left as it is"
     return Outcome(
         "refused" if refused else "unchanged",
-        pull.number,
-        pull.url,
-        pull.head_sha,
-        config.branch,
-        () if refused else flip.flipped_ids,
+        number=pull.number,
+        url=pull.url,
+        head_sha=pull.head_sha,
+        branch=config.branch,
+        flipped=() if refused else flip.flipped_ids,
         refusal_reason=reason,
         notes=(f"#{pull.number} has the '{STOP_LABEL}' label: {what}",),
     )
@@ -80,11 +81,11 @@ def head_moved(
     )
     return Outcome(
         "unchanged",
-        pull.number if pull else None,
-        pull.url if pull else None,
-        found,
-        config.branch,
-        flip.flipped_ids,
+        number=pull.number if pull else None,
+        url=pull.url if pull else None,
+        head_sha=found,
+        branch=config.branch,
+        flipped=flip.flipped_ids,
         notes=note,
     )
 
@@ -111,11 +112,11 @@ def leave_human_commits(
             )
     return Outcome(
         "unchanged",
-        pull.number if pull else None,
-        pull.url if pull else None,
-        head_sha,
-        config.branch,
-        flip.flipped_ids,
+        number=pull.number if pull else None,
+        url=pull.url if pull else None,
+        head_sha=head_sha,
+        branch=config.branch,
+        flipped=flip.flipped_ids,
         notes=(note,),
     )
 
@@ -141,8 +142,7 @@ def close_done(
         )
         api.edit_pull(pull.number, state="closed")
     deleted = False
-    if bot_only:
-        assert head_sha is not None
+    if bot_only and head_sha is not None:  # bot_only: the branch exists, flipbot's alone
         move = move_branch(api, config.branch, head_sha, None)
         notes += move.notes
         deleted = move.written
@@ -154,13 +154,19 @@ def close_done(
     operation: Operation = "closed" if pull is not None or deleted else "unchanged"
     number, url = (pull.number, pull.url) if pull else (None, None)
     return Outcome(
-        operation, number, url, None, config.branch, flip.flipped_ids, notes=tuple(notes)
+        operation,
+        number=number,
+        url=url,
+        head_sha=None,
+        branch=config.branch,
+        flipped=flip.flipped_ids,
+        notes=tuple(notes),
     )
 
 
 def mark_stale(config: BotConfig, flip: Flip, api: GitHubRepo, pull: PullInfo | None) -> Outcome:
     """A refusal writes nothing but, on an open bot PR, one comment and one label."""
-    reason = flip.verdict.refusal_reason or "no seed cleared the gate"
+    reason = flip.verdict.refusal_reason or NO_SEED_CLEARED
     if pull is None:
         return Outcome("refused", branch=config.branch, refusal_reason=reason)
     if STALE_LABEL not in pull.labels:
@@ -172,5 +178,10 @@ def mark_stale(config: BotConfig, flip: Flip, api: GitHubRepo, pull: PullInfo | 
         )
         api.add_labels(pull.number, [STALE_LABEL])
     return Outcome(
-        "stale", pull.number, pull.url, pull.head_sha, config.branch, refusal_reason=reason
+        "stale",
+        number=pull.number,
+        url=pull.url,
+        head_sha=pull.head_sha,
+        branch=config.branch,
+        refusal_reason=reason,
     )

@@ -1,11 +1,12 @@
 """The flip PR's lifecycle: create, update, leave alone, close, or mark stale (SPEC §9).
 
-Every run rebuilds the fixed branch ``flipbot/<registry-stem>`` from the
-current base tip: the registry is read from the base commit through the
-API, the plan is applied to it, and one commit (blobs -> tree -> commit) is
-published by ONE ref write; the pull request is created last. Reads decide
-everything first, so an identical rerun writes nothing, and a run that
-crashed between the ref write and the PR creation converges on the next one.
+Every run rebuilds the fixed branch ``flipbot/<registry-stem>`` on the base
+commit the verifier checked (read once, through the API: :mod:`bot.flip.base`);
+:mod:`bot.pr.commit_plan` plans the flip on it, and one commit (blobs -> tree ->
+commit, its parent that base commit) is published by ONE ref write; the pull
+request is created last. Reads decide everything first, so an identical rerun
+writes nothing, and a run that crashed between the ref write and the PR
+creation converges on the next one.
 
 A person's commit is never lost: a branch commit is flipbot's only when its
 author and committer are the bot's identity, it carries the trailer, and it is
@@ -19,16 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from bot.body import BodyContext, build_body, read_hidden
 from bot.config import BotConfig
-from bot.conventions import Rendered, render_conventions
+from bot.conventions import Rendered
 from bot.flip import Flip, ShippedFile
 from bot.github_api import CommitInfo, GitHubError, GitHubRepo, PullInfo, TreeEntry, git_blob_sha
-from bot.manifest import Removal, describe, ensemble_files, other_models, stale_data_files
+from bot.manifest import Removal
 from bot.outcome import STALE_LABEL, STOP_LABEL, Operation, Outcome
 from bot.pr.branch_guard import move_branch
+from bot.pr.commit_plan import BaseMoved, plan_commit, verified_base
 from bot.pr.exits import (
     TRAILER,
     close_done,
@@ -42,24 +43,15 @@ from bot.pr.people import on_create, on_update
 from bot.registry import (
     Prior,
     RegistryEdit,
-    flip_registry,
-    is_yaml,
-    parse_json,
-    prior_from_registry,
-    schema_path_for,
 )
 from bot.signing import (
     Signed,
     SignSetup,
-    check_bundle_fields,
-    plan_bundles,
-    sign_flip,
     sign_setup,
-    with_bundle_fields,
 )
-from bot.trust import check_commit
+from bot.workflow import Phase
+from bot.workflow import phase as log_phase
 from flipbot.errors import InputError
-from flipbot.registry_text import decode_registry
 
 
 def commit_message(message: str, flip: Flip, config: BotConfig) -> str:
@@ -94,94 +86,39 @@ def setup_for(config: BotConfig) -> SignSetup:
 def read_base(
     api: GitHubRepo, config: BotConfig, flip: Flip, setup: SignSetup | None = None
 ) -> Base:
-    """The base tip, its registry (never a local checkout) and the files the flip still changes."""
-    assert flip.plan is not None
-    sha = api.ref_sha(config.base)
-    if sha is None:
-        raise InputError(f"--base '{config.base}': no such branch in {config.repo}; check --base")
-    tree = api.tree(api.commit(sha).tree_sha)
-    registry = flip.plan.registry
-    given = config.registry.as_posix()
-    if PurePosixPath(given) != PurePosixPath(registry) and not given.endswith("/" + registry):
-        raise InputError(
-            f"--registry {given} is not the registry the plan was made for ({registry}); "
-            "pass the same registry to export and bot"
-        )
-    if registry not in tree:
-        raise InputError(
-            f"{registry}: not found on {config.repo}@{config.base}; check --registry and the plan"
-        )
-    where = f"{registry} (on {config.base} {sha[:12]})"
-    raw = decode_registry(api.blob(tree[registry].sha), where)  # CRLF and a BOM kept
-    schema = None
-    ref = None if is_yaml(registry) else schema_path_for(parse_json(raw.text, where))
-    if ref is not None:
-        schema_path = str(PurePosixPath(registry).parent / ref)
-        if schema_path in tree:
-            schema = parse_json(
-                api.blob(tree[schema_path].sha).decode("utf-8", "replace"), schema_path
-            )
-    prior = prior_from_registry(raw.text, registry, frozenset(tree))
-    rendered = render_conventions(
-        config.conventions, flip, base_sha=sha, registry=registry, prior=prior
-    )
-    for added in rendered.extra_files:
-        if tree.get(added.path) is not None and tree[added.path].type != "blob":
-            raise InputError(
-                f"input 'extra-files': '{added.path}' is a folder on {config.base}; choose a file path"
-            )
+    """The flip commit planned on the base commit the verifier checked, and what it changes."""
+    view = verified_base(flip)
+    if view.commit is None or view.tree is None:
+        raise ValueError("PR mode needs the base commit the verifier read through the API")
+    tree = dict(view.tree)
     setup = setup or setup_for(config)
-    slots = plan_bundles(flip.targets, registry, raw.text) if setup.backend else ()
-    # Row updates (and sigstore_bundle of rows that had none) are part of the bot's own
-    # registry rewrite: check_commit sees only that.
-    changes = with_bundle_fields(rendered.changes(flip), slots)
-    edit = flip_registry(raw.text, changes, registry, schema=schema, bom=raw.bom)
-
-    def base_text(path: str) -> str | None:
-        return api.blob(tree[path].sha).decode("utf-8") if path in tree else None
-
-    def base_bytes(path: str) -> bytes | None:
-        entry = tree.get(path)
-        if entry is None or entry.type != "blob" or entry.mode == "120000":
-            return None  # absent, a folder or a symlink: never read through, never removed
-        return api.blob(entry.sha)
-
-    extra = ensemble_files(
-        flip, edit.after, base_text, verdict_to=config.verdict_file, read_bytes=base_bytes
-    )  # manifest in sync + the verdict
-    signed = sign_flip(
-        setup,
-        flip,
-        slots,
-        next(f for f in extra.files if f.sha256 == flip.verdict_sha256),
-        _earlier(api, config, tree) if setup.backend else lambda path: (),
-        registry=registry,
-        repository=config.repo,
-        base_sha=sha,
-        run_url=config.run_url,
-        audit=config.audit,
-    )
-    check_bundle_fields(edit.after, registry, signed)
-    shipped = (*flip.files, *extra.files, *signed.files, *rendered.extra_files)
-    # The registry's bytes are only ever the bot's own rewrite: listed last, nothing replaces them.
-    desired = {**{f.path: f.data for f in shipped}, registry: edit.after_bytes()}
-    own = (*extra.files, *signed.files)
-    check_commit(flip, registry, edit, desired, own=own, extra=rendered.extra_files)
+    earlier = _earlier(api, config, tree) if setup.backend else lambda path: []
+    plan = plan_commit(config, flip, setup, earlier)
     pending: dict[str, bytes | None] = {
         path: data
-        for path, data in sorted(desired.items())
+        for path, data in sorted(plan.desired.items())
         if path not in tree or tree[path].sha != git_blob_sha(data)
     }
-    removed = stale_data_files(
-        flip.targets,
-        other_models(raw.text, registry, flip),
-        base_bytes,
-        desired,
-        lambda p: tree[p].sha if p in tree else None,
+    pending.update({r.path: None for r in plan.removed})
+    return Base(
+        sha=view.commit,
+        tree=tree,
+        edit=plan.edit,
+        pending=pending,
+        prior=plan.prior,
+        derived=plan.derived,
+        rendered=plan.rendered,
+        manifest_notes=plan.manifest_notes,
+        signed=plan.signed,
+        removed=plan.removed,
     )
-    pending.update({r.path: None for r in removed})
-    notes = tuple(describe(extra.manifest)) if extra.manifest else ()
-    return Base(sha, tree, edit, pending, prior, extra.files, rendered, notes, signed, removed)
+
+
+def still_at(api: GitHubRepo, config: BotConfig, sha: str) -> None:
+    """The base branch is still at the commit the flip was verified (and planned) on."""
+    tip = api.ref_sha(config.base)
+    if tip != sha:
+        raise BaseMoved(config.base, sha, tip)
 
 
 def _earlier(
@@ -200,15 +137,30 @@ def _earlier(
 
 
 def run_pr(
-    config: BotConfig, flip: Flip, api: GitHubRepo, setup: SignSetup | None = None
+    config: BotConfig,
+    flip: Flip,
+    api: GitHubRepo,
+    setup: SignSetup | None = None,
+    *,
+    phase: Phase = log_phase,
 ) -> Outcome:
-    branch = config.branch
-    pull = api.find_pull(branch, config.base)
+    pull = api.find_pull(config.branch, config.base)
     if pull is not None and STOP_LABEL in pull.labels:
         return frozen(config, flip, pull)  # wins over everything: update, close, stale mark
     if flip.verdict.refused or not flip.changes:
         return mark_stale(config, flip, api, pull)
-    base = read_base(api, config, flip, setup)
+    with phase("plan"):
+        base = read_base(api, config, flip, setup)
+        still_at(api, config, base.sha)  # else bot/run.py verifies again on the new tip
+    with phase("commit and pull request"):
+        return _publish(config, flip, api, base, pull)
+
+
+def _publish(
+    config: BotConfig, flip: Flip, api: GitHubRepo, base: Base, pull: PullInfo | None
+) -> Outcome:
+    """The flip commit on ``base``, the branch moved to it (never over a person's commit), the PR."""
+    branch = config.branch
     head_sha = api.ref_sha(branch)
     if not base.pending:
         return close_done(config, flip, api, pull, head_sha, base.sha)
@@ -221,11 +173,11 @@ def run_pr(
             )
             return Outcome(
                 "unchanged",
-                closed.number,
-                closed.url,
-                None,
-                branch,
-                flip.flipped_ids,
+                number=closed.number,
+                url=closed.url,
+                head_sha=None,
+                branch=branch,
+                flipped=flip.flipped_ids,
                 notes=(note,),
             )
     message = commit_message(base.rendered.message, flip, config)
@@ -304,11 +256,11 @@ def run_pr(
             on_create(api, config, created.number)
             return Outcome(
                 "created",
-                created.number,
-                created.url,
-                head_sha,
-                branch,
-                flip.flipped_ids,
+                number=created.number,
+                url=created.url,
+                head_sha=head_sha,
+                branch=branch,
+                flipped=flip.flipped_ids,
                 notes=tuple(notes),
                 base_sha=base.sha,
             )
@@ -333,11 +285,11 @@ def run_pr(
     operation: Operation = "updated" if touched else "unchanged"
     return Outcome(
         operation,
-        pull.number,
-        pull.url,
-        head_sha,
-        branch,
-        flip.flipped_ids,
+        number=pull.number,
+        url=pull.url,
+        head_sha=head_sha,
+        branch=branch,
+        flipped=flip.flipped_ids,
         notes=tuple(notes),
         base_sha=base.sha,
     )

@@ -1,5 +1,8 @@
 """Local runs without GitHub: ``--dry-run`` (print only) and ``--apply-local`` (write the working tree).
 
+The flip is planned by :mod:`bot.pr.commit_plan` on the working tree the verifier read
+(:func:`bot.trust.worktree_base`), exactly as PR mode plans it on the verified base commit.
+
 The repository root is where the plan's registry path meets ``--registry``:
 ``--registry model/tiny/registry.json`` with a plan for
 ``model/tiny/registry.json`` means the current folder is the root.
@@ -8,38 +11,29 @@ The repository root is where the plan's registry path meets ``--registry``:
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from bot.body import Body, BodyContext, build_body
 from bot.config import BotConfig
-from bot.conventions import Rendered, render_conventions
-from bot.flip import Flip
-from bot.manifest import describe, ensemble_files, other_models, stale_data_files
+from bot.conventions import Rendered
+from bot.flip import Flip, ShippedFile
+from bot.manifest import Removal
 from bot.outcome import Outcome
+from bot.pr.commit_plan import plan_commit, verified_base
 from bot.registry import (
     RegistryEdit,
-    flip_registry,
-    is_yaml,
-    parse_json,
-    prior_from_registry,
-    schema_path_for,
     write_registry,
 )
 from bot.signing import (
     SignSetup,
-    check_bundle_fields,
-    plan_bundles,
-    sign_flip,
     sign_setup,
-    with_bundle_fields,
 )
-from bot.trust import check_commit, confined
+from bot.trust import confined
+from bot.workflow import Phase
+from bot.workflow import phase as log_phase
 from flipbot.errors import InputError
 from flipbot.jsonfile import write_atomic
-from flipbot.registry_text import read_registry
 
 
 @dataclass(frozen=True)
@@ -50,6 +44,8 @@ class LocalRun:
     rendered: Rendered  # title, commit message, extra files, row updates
     context: BodyContext
     root: Path
+    shipped: tuple[ShippedFile, ...] = ()  # every file the flip writes but the registry
+    removed: tuple[Removal, ...] = ()  # data files only the replaced models used
 
 
 def repo_root(registry: Path, plan_registry: str) -> Path:
@@ -64,88 +60,32 @@ def repo_root(registry: Path, plan_registry: str) -> Path:
     return Path(*resolved.parts[: -len(parts)])
 
 
-def _local_schema(registry: Path, doc: Any) -> dict[str, Any] | None:
-    ref = schema_path_for(doc)
-    path = registry.parent / ref if ref else None
-    if path is None or not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc}); fix the schema file") from None
+def run_local(
+    config: BotConfig, flip: Flip, setup: SignSetup | None = None, *, phase: Phase = log_phase
+) -> LocalRun:
+    with phase("plan"):
+        run = _plan_local(config, flip, setup)
+    if config.mode == "dry-run":
+        return run
+    with phase("write the working tree"):
+        return _apply(config, flip, run)
 
 
-def _read_plain(root: Path, path: str) -> bytes | None:
-    """A regular file of the working tree inside ``root``; None for a symlink or anything else."""
-    target = root / path
-    inside = root.resolve() in target.resolve().parents
-    if target.is_symlink() or not target.is_file() or not inside:
-        return None
-    return target.read_bytes()
-
-
-def _read_text(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.is_file() else None
-
-
-def _read_bytes(root: Path, path: str) -> bytes | None:
-    target = root / path
-    return target.read_bytes() if target.is_file() and not target.is_symlink() else None
-
-
-def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> LocalRun:
-    assert flip.plan is not None
-    root = repo_root(config.registry, flip.plan.registry)
-    # Bytes in, bytes out: no newline translation, the BOM kept (flipbot.registry_text).
-    raw = read_registry(config.registry)
-    schema = None
-    if not is_yaml(str(config.registry)):
-        schema = _local_schema(config.registry, parse_json(raw.text, str(config.registry)))
-    registry = flip.plan.registry
-    conventions = config.conventions
-    prior = prior_from_registry(raw.text, registry)
-    rendered = render_conventions(conventions, flip, base_sha="", registry=registry, prior=prior)
+def _plan_local(config: BotConfig, flip: Flip, setup: SignSetup | None) -> LocalRun:
+    view = verified_base(flip)
+    registry = view.registry_path
+    root = repo_root(config.registry, registry)
     setup = setup or sign_setup(
         config.sign, config.mode, config.oidc, config.policy, ghes=config.ghes
     )
-    slots = plan_bundles(flip.targets, registry, raw.text) if setup.backend else ()
-    # Row updates (and sigstore_bundle of rows that had none) are part of the bot's own
-    # registry rewrite: check_commit sees only that.
-    changes = with_bundle_fields(rendered.changes(flip), slots)
-    edit = flip_registry(raw.text, changes, registry, schema=schema, bom=raw.bom)
-    extra = ensemble_files(
-        flip,
-        edit.after,
-        lambda p: _read_text(root / p),
-        verdict_to=config.verdict_file,
-        read_bytes=lambda p: _read_plain(root, p),
+    plan = plan_commit(
+        config, flip, setup, lambda p: [b] if (b := view.read_plain(p)) is not None else []
     )
-    signed = sign_flip(
-        setup,
-        flip,
-        slots,
-        next(f for f in extra.files if f.sha256 == flip.verdict_sha256),
-        lambda p: [b] if (b := _read_bytes(root, p)) is not None else [],
-        registry=registry,
-        repository=config.repo,
-        base_sha="",
-        run_url=config.run_url,
-        audit=config.audit,
-    )
-    check_bundle_fields(edit.after, registry, signed)
-    own = (*extra.files, *signed.files)
-    shipped_files = (*flip.files, *own, *rendered.extra_files)
-    removed = stale_data_files(
-        flip.targets,
-        other_models(raw.text, registry, flip),
-        lambda p: _read_plain(root, p),
-        [f.path for f in shipped_files] + [registry],
-    )
-    committed = {**{f.path: f.data for f in shipped_files}, registry: edit.after_bytes()}
-    check_commit(flip, registry, edit, committed, own=own, extra=rendered.extra_files)
+    edit, rendered, removed, shipped_files = plan.edit, plan.rendered, plan.removed, plan.shipped
     for added in rendered.extra_files:
         _confined(root, added.path)
-    targets = {f.path: confined(root.resolve(), f.path) for f in shipped_files}
+    for shipped in shipped_files:
+        confined(root.resolve(), shipped.path)  # no symlink on the way: refused in dry runs too
     present = frozenset(f.path for f in shipped_files if (root / f.path).is_file())
     context = BodyContext(
         flip,
@@ -153,33 +93,35 @@ def run_local(config: BotConfig, flip: Flip, setup: SignSetup | None = None) -> 
         registry,
         config.run_url,
         config.plots_url,
-        prior=replace(prior, paths=present),
+        prior=replace(plan.prior, paths=present),
         extra_files=rendered.extra_files,
-        derived_files=extra.files,
-        manifest_notes=tuple(describe(extra.manifest)) if extra.manifest else (),
+        derived_files=plan.derived,
+        manifest_notes=plan.manifest_notes,
         row_updates=rendered.row_updates,
-        signing=signed,
+        signing=plan.signed,
         removed=removed,
     )
-    body = build_body(context, layout=conventions.layout)
-    if config.mode == "dry-run":
-        return LocalRun(
-            Outcome("dry-run", flipped=flip.flipped_ids), edit, body, rendered, context, root
-        )
+    body = build_body(context, layout=config.conventions.layout)
+    outcome = Outcome("dry-run", flipped=flip.flipped_ids)
+    return LocalRun(outcome, edit, body, rendered, context, root, shipped_files, removed)
+
+
+def _apply(config: BotConfig, flip: Flip, run: LocalRun) -> LocalRun:
+    """Write the planned files into the working tree (each confined to it), delete the removed."""
     wrote = False
-    for shipped in shipped_files:
-        target = targets[shipped.path]
+    for shipped in run.shipped:
+        target = confined(run.root.resolve(), shipped.path)
         if not target.is_file() or target.read_bytes() != shipped.data:
             write_atomic(target, shipped.data)
             wrote = True
-    if edit.after != edit.before:
-        write_registry(config.registry, edit)
+    if run.edit.after != run.edit.before:
+        write_registry(config.registry, run.edit)
         wrote = True
-    for gone in removed:  # data files only the replaced models used
-        (root / gone.path).unlink()
+    for gone in run.removed:  # data files only the replaced models used
+        (run.root / gone.path).unlink()
         wrote = True
     outcome = Outcome("updated" if wrote else "unchanged", flipped=flip.flipped_ids)
-    return LocalRun(outcome, edit, body, rendered, context, root)
+    return replace(run, outcome=outcome)
 
 
 def _confined(root: Path, path: str) -> None:

@@ -12,7 +12,9 @@ Phases (each a log group in a workflow):
 4. gate: ``python -m gate`` with this command's thresholds;
 5. export: ``python -m trainer export`` (full-corpus CPU fit, ONNX, sidecars,
    plan, drift, calibration);
-6. flip: the bot's verifier and flip (PR, ``--dry-run``, ``--apply-local``).
+6. verify, plan, commit and pull request (or write the working tree): the bot's
+   verifier on the base of phase 1, then the flip commit planned on that very
+   commit (``bot.run``, ``bot.pr.commit_plan``); PR, ``--dry-run``, ``--apply-local``.
 
 Stages 3-5 are child processes without any token (``bot.promote.children``) that
 write only into the work dir.
@@ -22,25 +24,25 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import logging
 import os
 import shutil
 import stat
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from bot.config import BotConfig
 from bot.flags import add_flip_flags, config_from_args
+from bot.flip import BaseView
 from bot.promote.audit import run_audit
 from bot.promote.children import Child, child_env
 from bot.promote.flags import add_promote_flags, check_promote_flags, gate_flags
 from bot.promote.workdir import make_workdir, mirror_base, take_loso_files
 from bot.run import flip_verified, open_base
-from bot.trust import BaseView, same_registry
-from bot.workflow import annotate_error, mask
+from bot.trust import same_registry
+from bot.workflow import Phase, annotate_error, mask, phase
 from flipbot.cli import run_guarded
 from flipbot.corpus_pin import PinnedCorpus, resolve_corpus
 from flipbot.errors import EXIT_INPUT, InputError
@@ -82,23 +84,6 @@ def main(argv: list[str] | None = None) -> int:
     return run_guarded("bot promote", lambda: promote(args, config), on_input_error=annotate)
 
 
-@contextmanager
-def phase(name: str, timings: dict[str, float]) -> Iterator[None]:
-    grouped = os.environ.get("GITHUB_ACTIONS") == "true"
-    if grouped:
-        print(f"::group::flipbot promote: {name}", flush=True)
-    log.info("promote: %s", name)
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[name] = time.perf_counter() - start
-        log.info("promote: %s done in %.1f s", name, timings[name])
-        sys.stdout.flush()
-        if grouped:
-            print("::endgroup::", flush=True)
-
-
 def promote(args: argparse.Namespace, config: BotConfig) -> int:
     if config.token:
         mask(config.token)  # before anything else can log
@@ -106,9 +91,10 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
     registry = _repo_relative(config.registry)
     supplied = _read_supplied(args.corpus_bytes)
     timings: dict[str, float] = {}
+    step: Phase = functools.partial(phase, command="promote", timings=timings)
     root = make_workdir(args.work_dir)
     try:
-        with phase("base", timings):
+        with step("base"):
             api, base = open_base(config)
             view = base(registry)
             pinned = resolve_corpus(view.read, args.corpus, view.where, supplied)
@@ -119,7 +105,7 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
                 pinned.pin.sha256[:12],
             )
             mirror_base(root, view, pinned, config.ensemble_id, seeds)
-        with phase("tie", timings):
+        with step("tie"):
             recipe = recipe_fields(args.epochs, args.batch_size)
             facts, artefacts = take_loso_files(root, Path(args.loso_dir), seeds, pinned, recipe)
         # The C kernels (and matplotlib's cache) go into this run's own cache: never a .so another
@@ -131,22 +117,21 @@ def promote(args: argparse.Namespace, config: BotConfig) -> int:
         }
         env = child_env(os.environ, [config.token or ""], extra)
         child = Child(args.train_python, env)
-        with phase("audit", timings):
+        with step("audit"):
             audit = run_audit(child, root, args, artefacts, facts, seeds)
-        with phase("gate", timings):
+        with step("gate"):
             child.run("gate", ["gate", "loso", *gate_flags(args)], root, allow_no=True)
-        with phase("export", timings):
+        with step("export"):
             child.run(
                 "export",
                 _export_argv(root, registry, pinned, config),
                 root / "repo",
                 allow_no=True,
             )
-        with phase("flip", timings):
-            done = dataclasses.replace(
-                config, verdict_dir=root / "loso", artifacts=root / "export", audit=audit
-            )
-            code = flip_verified(done, api, _pinned_base(view, pinned, config))
+        done = dataclasses.replace(
+            config, verdict_dir=root / "loso", artifacts=root / "export", audit=audit
+        )
+        code = flip_verified(done, api, _pinned_base(view, pinned, config), step)
         log.info("promote: timings %s", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
         return code
     finally:

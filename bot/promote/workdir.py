@@ -21,11 +21,10 @@ import os
 import stat
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bot.trust import BaseView
+from bot.flip import BaseView
 from flipbot.corpus import load_corpus_bytes
 from flipbot.corpus_pin import PinnedCorpus
 from flipbot.errors import InputError
@@ -34,31 +33,6 @@ from flipbot.registry_text import load_registry_doc
 from gate.corpus_tie import CorpusFacts, tie
 
 LOSO_MAX_BYTES = 512 << 20  # a 1M-row corpus gives files of about 30 MB
-
-
-@dataclass(frozen=True)
-class WorkDir:
-    root: Path
-    registry: str  # repository-relative, the same inside repo/
-    corpus: str  # repository-relative, the same inside repo/
-    facts: CorpusFacts
-    artefacts: tuple[LosoArtefact, ...]  # tied, in seed order
-
-    @property
-    def repo(self) -> Path:
-        return self.root / "repo"
-
-    @property
-    def loso(self) -> Path:
-        return self.root / "loso"
-
-    @property
-    def audit(self) -> Path:
-        return self.root / "audit"
-
-    @property
-    def export(self) -> Path:
-        return self.root / "export"
 
 
 def make_workdir(parent: str | None) -> Path:

@@ -5,11 +5,10 @@ The names the rest of the bot may use; everything else is private to the package
 
 from __future__ import annotations
 
-from bot.trust.base_view import BaseView, api_base, confined, same_registry, worktree_base
+from bot.trust.base_view import api_base, confined, same_registry, worktree_base
 from bot.trust.verify import TrustOptions, check_commit, verify
 
 __all__ = [
-    "BaseView",
     "TrustOptions",
     "api_base",
     "check_commit",

@@ -1,4 +1,4 @@
-"""The base the verifier checks against: the registry and the pinned corpus, read only.
+"""Read the base the verifier checks against (and the commit is built on), once per run.
 
 PR mode reads them from the base branch's tip through the API (never a
 checkout: the checkout of the job may be stale or tampered with); local runs
@@ -9,23 +9,14 @@ path outside it, no symlink on the way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from bot.flip import BaseView
 from bot.github_api import GitHubRepo
 from bot.registry import clean_repo_path
 from flipbot.errors import InputError
 from flipbot.registry_text import decode_registry
 from gate.rejudge import read_regular
-
-
-@dataclass(frozen=True)
-class BaseView:
-    where: str  # how messages name the base: "main 1a2b3c4d5e6f" or "the working tree at /x"
-    registry_path: str  # repository-relative (POSIX)
-    registry_text: str  # exact text, no newline translation
-    read: Callable[[str], bytes | None]  # repository-relative path -> its bytes, None if absent
-    commit: str | None = None  # the base commit's sha where known (PR mode)
 
 
 def same_registry(given: Path, plan_registry: str) -> str:
@@ -40,11 +31,6 @@ def same_registry(given: Path, plan_registry: str) -> str:
             "pass the same registry to export and bot"
         )
     return plan_registry
-
-
-def _decode(data: bytes, where: str) -> str:
-    """The registry's text as the rewrite sees it: strict UTF-8, a BOM set aside."""
-    return decode_registry(data, where).text
 
 
 def api_base(api: GitHubRepo, base: str, given: Path) -> Callable[[str], BaseView]:
@@ -66,9 +52,16 @@ def api_base(api: GitHubRepo, base: str, given: Path) -> Callable[[str], BaseVie
                 raise InputError(f"{path} ({where}): a symlink; commit the real file")
             return api.blob(entry.sha)
 
-        data = read(registry)
-        assert data is not None
-        return BaseView(where, registry, _decode(data, registry), read, sha)
+        def read_plain(path: str) -> bytes | None:
+            entry = tree.get(path)
+            if entry is None or entry.type != "blob" or entry.mode == "120000":
+                return None  # absent, a folder or a symlink: never read through
+            return api.blob(entry.sha)
+
+        raw = decode_registry(api.blob(tree[registry].sha), registry)  # CRLF and a BOM kept
+        return BaseView(
+            where, registry, raw.text, read, read_plain, commit=sha, bom=raw.bom, tree=tree
+        )
 
     return load
 
@@ -89,10 +82,20 @@ def worktree_base(given: Path) -> Callable[[str], BaseView]:
             target = confined(root, path)
             return read_regular(target, "file") if target.exists() else None
 
+        def read_plain(path: str) -> bytes | None:
+            target = root / path
+            inside = root in target.resolve().parents
+            if target.is_symlink() or not target.is_file() or not inside:
+                return None
+            return target.read_bytes()
+
         data = read(registry)
         if data is None:
             raise InputError(f"{given}: file not found; check --registry")
-        return BaseView(f"the working tree at {root}", registry, _decode(data, str(given)), read)
+        raw = decode_registry(data, str(given))
+        return BaseView(
+            f"the working tree at {root}", registry, raw.text, read, read_plain, bom=raw.bom
+        )
 
     return load
 

@@ -35,9 +35,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
-from bot.flip import Flip, ShippedFile, load_calibration, load_drift
+from bot.flip import BaseView, Flip, ShippedFile, load_calibration, load_drift
 from bot.registry import RegistryEdit, Target, clean_repo_path, derive_targets, registry_rows
-from bot.trust.base_view import BaseView
 from bot.trust.models import check_models
 from bot.trust.shipped import parse_json_bytes, read_artifacts
 from flipbot.errors import InputError
@@ -106,6 +105,7 @@ def verify(
         tuple(override),
         drift=load_drift(artifacts_dir, plan),
         in_sample=in_sample,
+        base=view,
     )
 
 

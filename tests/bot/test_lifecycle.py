@@ -479,3 +479,19 @@ def test_a_ref_write_retried_after_it_landed_is_not_an_error(github_standin, inp
     other = github_standin.commit_to_branch("main", {"x.md": b"x\n"}, message="Docs")
     with pytest.raises(GitHubError, match="422"):
         api.create_ref(BRANCH, other)
+
+
+def test_under_actions_each_phase_of_a_pr_run_is_one_log_group(
+    github_standin, inputs, capsys, monkeypatch
+):
+    seed_repo(github_standin)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    assert execute(config_for(github_standin, inputs)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    groups = [line for line in lines if line.startswith(("::group::", "::endgroup::"))]
+    phases = ("verify", "plan", "commit and pull request")
+    assert groups == [g for p in phases for g in (f"::group::flipbot: {p}", "::endgroup::")]
+    # What the run did is said after the last group, where the log shows it unfolded.
+    assert lines[-1].startswith("flipbot: created ")

@@ -9,18 +9,24 @@ every closed PR.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from pathlib import Path
 
 import pytest
-from bot_inputs import make_verdict, unverified_flip, write_inputs
+from bot_inputs import REGISTRY, make_verdict, unverified_flip, write_inputs
 from test_lifecycle import BRANCH, bot_run, config_for, seed_repo, writes
 
 from bot.github_api.repo import GitHubRepo
+from bot.pr.commit_plan import BaseMoved
 from bot.pr.lifecycle import run_pr
+from bot.run import MAX_VERIFICATIONS, flip_verified
+from bot.trust.base_view import api_base
+from bot.trust.verify import verify
 
 REF = rf"/git/refs/heads/{BRANCH}$"
+MAIN = r"/git/ref/heads/main$"  # the base branch's tip, as the verifier and the planner read it
 NOTE = {"model/tiny/NOTE.md": b"reviewed by a person\n"}
 
 
@@ -217,7 +223,8 @@ def test_the_window_between_the_last_read_and_the_ref_write_holds_no_pause(githu
         api = GitHubRepo(
             config.api_url, config.token or "", config.repo, write_interval_s=0.3, sleep=time.sleep
         )
-        assert run_pr(config, unverified_flip(inputs), api).operation == ("updated")
+        flip = verify(inputs / "loso", inputs / "export", api_base(api, "main", config.registry))
+        assert run_pr(config, flip, api).operation == ("updated")
         calls = github_standin.requests
         patch = next(i for i, r in enumerate(calls) if r.method == "PATCH" and "git/refs" in r.path)
         last_read = calls[patch - 1]
@@ -241,3 +248,85 @@ def test_an_activity_list_that_lags_the_write_is_asked_again(
     assert out.operation == "updated"
     assert len(github_standin.calls("GET", r"/activity$")) == (3 if warned else 2)
     assert any("has not listed the write" in n for n in out.notes) == warned
+
+
+def quick_api(config) -> GitHubRepo:
+    return GitHubRepo(
+        config.api_url, config.token or "", config.repo, write_interval_s=0.0, sleep=lambda s: None
+    )
+
+
+def test_a_base_that_moves_after_verification_is_verified_again_and_the_flip_built_on_it(
+    github_standin, inputs, caplog
+):
+    """The push lands right after the verifier read the base's tip: the commit built on that
+    verified commit would be behind main; the bot sees main moved, verifies on the new tip and
+    builds the flip commit exactly on it."""
+    verified = seed_repo(github_standin)
+    pushed: list[str] = []
+    hook = github_standin.faults.hook(
+        "GET",
+        MAIN,
+        lambda: pushed.append(
+            github_standin.commit_to_branch("main", {"docs/moved.md": b"moved\n"}, message="Docs")
+        ),
+        when="after",
+    )
+    config = config_for(github_standin, inputs)
+    api = quick_api(config)
+    assert flip_verified(config, api, api_base(api, config.base, config.registry)) == 0
+    [moved] = pushed
+    assert hook.fired == 1 and github_standin.branch_sha("main") == moved
+    head = github_standin.branch_sha(BRANCH)
+    assert github_standin.git.read_commit(head).parents == (moved,)  # not `verified`
+    assert github_standin.branch_files(BRANCH)["docs/moved.md"] == b"moved\n"
+    [pull] = github_standin.pulls()
+    assert moved in pull.body and verified not in pull.body
+    # Verified twice, each time checked before the commit: the tip read four times.
+    assert len(github_standin.calls("GET", MAIN)) == 4
+    [again] = [r.getMessage() for r in caplog.records if "verifying again" in r.getMessage()]
+    assert f"from {verified[:12]} to {moved[:12]}" in again
+
+
+def test_a_base_that_keeps_moving_is_refused_after_three_verifications_with_no_write(
+    github_standin, inputs
+):
+    seed_repo(github_standin)
+    github_standin.clear_journal()
+    pushes = itertools.count()
+    hook = github_standin.faults.hook(
+        "GET",
+        MAIN,
+        lambda: github_standin.commit_to_branch(
+            "main", {"docs/busy.md": f"{next(pushes)}\n".encode()}, message="Busy"
+        ),
+        when="after",
+        times=100,
+    )
+    config = config_for(github_standin, inputs)
+    api = quick_api(config)
+    with pytest.raises(BaseMoved, match="moved from .* after flipbot verified .* rerun the job"):
+        flip_verified(config, api, api_base(api, config.base, config.registry))
+    # Each verification reads the tip once, and so does the check before the commit.
+    assert MAX_VERIFICATIONS == 3 and hook.fired == 2 * MAX_VERIFICATIONS
+    assert writes(github_standin) == [] and github_standin.pulls() == []
+    assert github_standin.branch_sha(BRANCH) is None
+
+
+def test_a_base_view_that_cannot_show_the_new_tip_is_refused_without_verifying_in_vain(
+    github_standin, inputs
+):
+    """``bot promote`` verifies against the one base its gate and export ran on: when main moves
+    on, verifying again would check the same old commit, so the flip is refused at once."""
+    verified = seed_repo(github_standin)
+    config = config_for(github_standin, inputs)
+    api = quick_api(config)
+    view = api_base(api, config.base, config.registry)(REGISTRY)
+    moved = github_standin.commit_to_branch("main", {"docs/x.md": b"x\n"}, message="Docs")
+    github_standin.clear_journal()
+    with pytest.raises(BaseMoved) as raised:
+        flip_verified(config, api, lambda registry: view)
+    assert (raised.value.verified, raised.value.now) == (verified, moved)
+    # The one check before the commit; verifying again read nothing and was refused at once.
+    assert len(github_standin.calls("GET", MAIN)) == 1
+    assert writes(github_standin) == [] and github_standin.pulls() == []
