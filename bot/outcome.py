@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 STOP_LABEL = "stop-updating"  # a maintainer adds it to freeze the bot's PR
 STALE_LABEL = "flipbot:stale"  # the bot adds it when a later run refuses
 
 Operation = Literal["created", "updated", "unchanged", "closed", "refused", "dry-run", "stale"]
+
+
+class PullRef(Protocol):
+    """What an outcome names of a pull request (``bot.github_api.PullInfo`` has it)."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def url(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,13 @@ class Outcome:
     refusal_reason: str | None = None
     notes: tuple[str, ...] = ()  # one line each, for the log and the job summary
     base_sha: str | None = None  # the base commit the run read (not a step output)
+
+    @classmethod
+    def about(cls, operation: Operation, pull: PullRef | None, **fields: Any) -> Outcome:
+        """An outcome about ``pull``: its number and url (none when there is no pull)."""
+        if pull is None:
+            return cls(operation, **fields)
+        return cls(operation, number=pull.number, url=pull.url, **fields)
 
     def outputs(self) -> dict[str, str]:
         """The step outputs (every name always set, empty when it does not apply)."""

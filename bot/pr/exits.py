@@ -54,10 +54,9 @@ def frozen(config: BotConfig, flip: Flip, pull: PullInfo) -> Outcome:
     refused = flip.verdict.refused or not flip.changes
     reason = (flip.verdict.refusal_reason or NO_SEED_CLEARED) if refused else None
     what = "not marked stale" if refused else "left as it is"
-    return Outcome(
+    return Outcome.about(
         "refused" if refused else "unchanged",
-        number=pull.number,
-        url=pull.url,
+        pull,
         head_sha=pull.head_sha,
         branch=config.branch,
         flipped=() if refused else flip.flipped_ids,
@@ -79,10 +78,9 @@ def head_moved(
         f"'{config.branch}' changed while flipbot was working (expected "
         f"{expected[:12]}, found {found[:12] if found else 'none'}): not updated; rerun the job",
     )
-    return Outcome(
+    return Outcome.about(
         "unchanged",
-        number=pull.number if pull else None,
-        url=pull.url if pull else None,
+        pull,
         head_sha=found,
         branch=config.branch,
         flipped=flip.flipped_ids,
@@ -110,10 +108,9 @@ def leave_human_commits(
                 f"A newer flip is ready (verdict `{flip.verdict_sha256[:12]}`). To let flipbot rebuild the "
                 f"branch from `{config.base}`, close this PR and delete the branch, or drop those commits.",
             )
-    return Outcome(
+    return Outcome.about(
         "unchanged",
-        number=pull.number if pull else None,
-        url=pull.url if pull else None,
+        pull,
         head_sha=head_sha,
         branch=config.branch,
         flipped=flip.flipped_ids,
@@ -152,11 +149,9 @@ def close_done(
     elif head_sha is not None:
         notes.append(f"'{config.branch}' holds commits not made by flipbot: branch kept")
     operation: Operation = "closed" if pull is not None or deleted else "unchanged"
-    number, url = (pull.number, pull.url) if pull else (None, None)
-    return Outcome(
+    return Outcome.about(
         operation,
-        number=number,
-        url=url,
+        pull,
         head_sha=None,
         branch=config.branch,
         flipped=flip.flipped_ids,
@@ -177,10 +172,9 @@ def mark_stale(config: BotConfig, flip: Flip, api: GitHubRepo, pull: PullInfo | 
             "The numbers in this PR are out of date; do not merge it as it is.",
         )
         api.add_labels(pull.number, [STALE_LABEL])
-    return Outcome(
+    return Outcome.about(
         "stale",
-        number=pull.number,
-        url=pull.url,
+        pull,
         head_sha=pull.head_sha,
         branch=config.branch,
         refusal_reason=reason,

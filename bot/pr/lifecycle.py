@@ -171,10 +171,9 @@ def _publish(
                 f"#{closed.number} was closed for this same verdict: not reopened; "
                 "a new verdict opens a new pull request"
             )
-            return Outcome(
+            return Outcome.about(
                 "unchanged",
-                number=closed.number,
-                url=closed.url,
+                closed,
                 head_sha=None,
                 branch=branch,
                 flipped=flip.flipped_ids,
@@ -255,10 +254,9 @@ def _publish(
             for comment in comments:
                 api.comment(created.number, comment)
             on_create(api, config, created.number)
-            return Outcome(
+            return Outcome.about(
                 "created",
-                number=created.number,
-                url=created.url,
+                created,
                 head_sha=head_sha,
                 branch=branch,
                 flipped=flip.flipped_ids,
@@ -284,10 +282,9 @@ def _publish(
     people = on_update(api, config, pull)
     touched = wrote or edited or bool(missing) or STALE_LABEL in pull.labels or people
     operation: Operation = "updated" if touched else "unchanged"
-    return Outcome(
+    return Outcome.about(
         operation,
-        number=pull.number,
-        url=pull.url,
+        pull,
         head_sha=head_sha,
         branch=branch,
         flipped=flip.flipped_ids,

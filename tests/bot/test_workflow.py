@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.github_api import PullInfo
 from bot.outcome import Outcome
 from bot.workflow import OUTPUT_NAMES, annotate_error, write_outputs
 
@@ -73,3 +74,13 @@ def test_importing_the_bot_loads_neither_torch_nor_trainer_and_github_only_via_g
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "bot.github_api.repo"
+
+
+def test_an_outcome_about_a_pull_takes_its_number_and_url_and_none_without_one() -> None:
+    pull = PullInfo(7, "https://github.com/o/r/pull/7", "t", "b", (), "a" * 40)
+    about = Outcome.about("updated", pull, branch="flipbot/registry", notes=("n",))
+    assert (about.number, about.url, about.branch, about.notes) == (
+        7, "https://github.com/o/r/pull/7", "flipbot/registry", ("n",)
+    )  # fmt: skip
+    alone = Outcome.about("refused", None, refusal_reason="r")
+    assert alone.outputs()["pull-request-number"] == "" and alone.refusal_reason == "r"
