@@ -16,7 +16,7 @@ import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from bot.registry import RowChange, flip_registry
+from bot.registry import RowChange, flip_registry, schema_ref
 from flipbot.errors import InputError
 from flipbot.registry import (
     BUNDLE_KEY,
@@ -27,6 +27,7 @@ from flipbot.registry import (
     read_registry,
     yaml_format,
 )
+from flipbot.registry.json_spans import SpanReader, locate_rows
 from flipbot.registry.rows import rows_lacking
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -388,3 +389,72 @@ def test_yaml_an_added_line_that_does_not_read_back_as_null_is_caught() -> None:
     with pytest.raises(InputError) as err:
         yaml_format.add_null_field(BLOCK_ROWS, ["a"], "k: [", "m.yaml")
     assert str(err.value).startswith("m.yaml: not valid YAML (")
+
+
+# --- JSON spans ------------------------------------------------------------------------
+
+
+def test_spans_of_rows_holding_empty_objects_and_lists() -> None:
+    text = '{"models": [{"id": "a", "tags": [], "extra": {}, "sha256": "x", "smoke": true}, {"id": "b"}]}'
+    rows = locate_rows(text)
+    assert [(r.start, r.end) for r in rows] == [(12, 78), (80, 91)]
+    assert {k: text[s:e] for k, (s, e) in rows[0].values.items()} == {
+        "id": '"a"',
+        "tags": "[]",
+        "extra": "{}",
+        "sha256": '"x"',
+        "smoke": "true",
+    }
+    assert rows[1].values == {"id": (87, 90)}
+    assert [(r.start, r.end, r.values) for r in locate_rows('{"models": [{}, {}]}')] == [
+        (12, 14, {}),
+        (16, 18, {}),
+    ]
+    after, method = json_format.set_fields(text, [RowChange("a", "y", False)], [0], "w")
+    assert method == "surgical"
+    assert after == text.replace('"x", "smoke": true', '"y", "smoke": false')
+
+
+def test_the_span_reader_is_strict_json_and_says_where_it_stopped() -> None:
+    with pytest.raises(ValueError, match="Invalid control character"):
+        SpanReader('"a\x01"').string()
+    for text, message in (
+        ("[1}", "expected ']' at offset 2"),
+        ('{"a" 1}', "expected ':' at offset 5"),
+        ("[+1]", "unexpected text at offset 1"),
+    ):
+        reader = SpanReader(text)
+        with pytest.raises(ValueError) as err:
+            reader.value()
+        assert str(err.value) == message
+
+
+# --- the bot's side: the schema reference, the row checks --------------------------------
+
+
+def test_schema_ref_is_read_from_json_only_and_by_the_paths_suffix() -> None:
+    text = '{"$schema": "registry.schema.json", "models": []}'
+    assert schema_ref(text, "r.json (on main)", "model/r.json") == "registry.schema.json"
+    assert schema_ref(text, "r.json (on main)", "model/r.JSON") == "registry.schema.json"
+    yaml_text = "$schema: registry.schema.json\nmodels: []\n"
+    assert schema_ref(yaml_text, "m.yaml (on main)", "model/m.yaml") is None
+    assert schema_ref('{"$schema": "https://x/s.json"}', "r.json", "r.json") is None
+    with pytest.raises(InputError) as err:
+        schema_ref(yaml_text, "m.yaml (on main)", "model/m")
+    assert str(err.value).startswith("m.yaml (on main): not valid JSON (")
+
+
+def test_row_updates_rewrite_string_fields_and_a_null_bundle_only() -> None:
+    text = '{"models": [{"id": "a", "sha256": "x", "smoke": true, "notes": null, "n": 1}]}'
+    for key in ("notes", "n"):
+        with pytest.raises(InputError) as err:
+            flip_registry(text, [RowChange("a", "y", False, ((key, "z"),))], "r.json")
+        assert str(err.value) == (
+            f"r.json: row 'a' field '{key}' is not a string; row-updates rewrites string fields "
+            "only, fix --row-updates"
+        )
+    signed = text.replace('"notes": null', f'"{BUNDLE_KEY}": null')
+    edit = flip_registry(signed, [RowChange("a", "y", False, ((BUNDLE_KEY, "a.sig"),))], "r.json")
+    assert edit.after == signed.replace('"x"', '"y"').replace("true", "false").replace(
+        f'"{BUNDLE_KEY}": null', f'"{BUNDLE_KEY}": "a.sig"'
+    )
