@@ -26,7 +26,8 @@ from bot.registry.flip import flip_registry
 from bot.trust.base_view import worktree_base
 from bot.trust.verify import TrustOptions, check_commit, verify
 from flipbot.errors import InputError
-from flipbot.jsonfile import sha256_bytes, sha256_file
+from flipbot.jsonfile import dumps, sha256_bytes, sha256_file
+from flipbot.plan_file import FlipPlan
 
 SEED0 = f"{ENSEMBLE}_seed0"
 EXPORT = "rerun `trainer export`"
@@ -389,3 +390,21 @@ def test_a_recipe_override_is_allowed_only_by_the_option_and_then_recorded(case:
     assert "--allow-recipe-override" in refusal(case)
     got = run(case, allow_recipe_override=True)
     assert len(got.recipe_override) == 1 and "epochs" in got.recipe_override[0]
+
+
+def test_a_flipping_verdict_carries_its_calibration_and_pinned_drift_report(case: Path) -> None:
+    from gate.calibration import Calibration, calibrate_run
+    from gate.loso_set import load_loso_set
+    from test_drift_report import drift_doc
+
+    loso, export = case / "in/loso", case / "in/export"
+    doc = calibrate_run(load_loso_set(loso, (0, 1))).to_json()
+    (loso / "calibration.json").write_text(json.dumps(doc))
+    (export / "drift.json").write_text(dumps(drift_doc()))
+    plan = FlipPlan.read(export / "flip_plan.json")
+    replace(plan, drift_sha256=sha256_file(export / "drift.json")).write(export)
+    got = run(case)
+    assert got.calibration == Calibration.read(loso / "calibration.json")
+    assert got.calibration is not None and got.calibration.to_json() == doc
+    assert got.drift is not None and got.drift.doc == drift_doc()
+    assert got.flipped_ids == (SEED0, f"{ENSEMBLE}_seed1") and got.base is not None
