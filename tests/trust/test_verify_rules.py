@@ -408,3 +408,18 @@ def test_a_flipping_verdict_carries_its_calibration_and_pinned_drift_report(case
     assert got.calibration is not None and got.calibration.to_json() == doc
     assert got.drift is not None and got.drift.doc == drift_doc()
     assert got.flipped_ids == (SEED0, f"{ENSEMBLE}_seed1") and got.base is not None
+
+
+def test_a_corpus_pin_that_is_not_a_clean_path_is_refused_naming_the_verdict(
+    good: Path, tmp_path: Path
+) -> None:
+    spec = make_verdict(seeds=(0, 1))
+    pinned = "corpus/../corpus/small.jsonl.gz"
+    spec = replace(spec, artefacts=tuple(replace(a, corpus=pinned) for a in spec.artefacts))
+    loso, _ = write_inputs(tmp_path / "in", spec)
+    shutil.copytree(good / "work", tmp_path / "work")
+    assert refusal(tmp_path) == (
+        f"{loso / 'PROMOTE.json'}: field 'pins.corpus': '{pinned}' is not a clean "
+        "repository-relative path outside .git and .github; rerun export with a registry in a "
+        "plain model folder"
+    )
