@@ -423,3 +423,28 @@ def test_a_corpus_pin_that_is_not_a_clean_path_is_refused_naming_the_verdict(
         "repository-relative path outside .git and .github; rerun export with a registry in a "
         "plain model folder"
     )
+
+
+def test_a_member_fitted_with_another_scaler_is_refused_naming_the_corpus_on_the_base(
+    case: Path,
+) -> None:
+    sidecar = case / "in/export" / f"{SEED0}.json"
+    doc = json.loads(sidecar.read_text())
+    doc["feature_mean"][0] += 1.0
+    sidecar.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+
+    def repin(plan: dict[str, Any]) -> None:
+        for entry in plan["files"]:
+            if entry["artifact"] == sidecar.name:
+                entry["sha256"] = sha256_file(sidecar)
+
+    edit_plan(case, repin)
+    verdict = json.loads((case / "in/loso/PROMOTE.json").read_text())
+    message = refusal(case)
+    onnx = case / "in/export" / f"{SEED0}.onnx"
+    assert message.startswith(f"{onnx}: seed 0 feature_mean [")
+    corpus = f"{verdict['pins']['corpus']} (the working tree at {case / 'work'})"
+    assert f"] is not the scaler of {corpus} ([" in message
+    assert message.endswith(
+        "]); the production fit standardises with the whole corpus (SPEC §4): re-export the seed"
+    )
