@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from bot_inputs import ENSEMBLE, REGISTRY, make_verdict, verified_flip, write_inputs
 
 from bot.config import build_config
 from bot.flip import Flip
-from bot.pr.commit_plan import plan_commit, verified_base
+from bot.pr.commit_plan import CommitPlan, plan_commit, verified_base
 from bot.signing import SignSetup
 from bot.signing.policy import IdentityPolicy
 
@@ -25,7 +24,7 @@ def flip(tmp_path_factory: pytest.TempPathFactory) -> Flip:
     return verified_flip(root / "in")
 
 
-def plan(flip: Flip):  # type: ignore[no-untyped-def]
+def plan(flip: Flip) -> CommitPlan:
     config = build_config(
         verdict_dir="in/loso",
         artifacts="in/export",

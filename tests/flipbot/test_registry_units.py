@@ -70,7 +70,9 @@ def expected_lf_flip(fmt: str) -> bytes:
         text = YAML_LF.decode()
         for s in (0, 1):
             head, row = text.split(f"  - id: {SEED}{s}  #", 1)
-            row = row.replace(f'"{OLD}"', f'"{NEW[s]}"', 1).replace("smoke: true", "smoke: false", 1)
+            row = row.replace(f'"{OLD}"', f'"{NEW[s]}"', 1).replace(
+                "smoke: true", "smoke: false", 1
+            )
             text = f"{head}  - id: {SEED}{s}  #{row}"
         return text.encode()
     doc = json.loads(SHIPPED)
@@ -131,7 +133,9 @@ def test_rows_lacking_reads_no_rows_from_a_document_without_a_models_list() -> N
 
 # --- JSON: read, add a missing field -------------------------------------------------
 
-ONE_LINE_ROWS = '{"models": [\n  {"id": "a", "sha256": "x", "smoke": true},\n  {"id": "b", "sha256": "y"}\n]}\n'
+ONE_LINE_ROWS = (
+    '{"models": [\n  {"id": "a", "sha256": "x", "smoke": true},\n  {"id": "b", "sha256": "y"}\n]}\n'
+)
 OWN_LINE_ROWS = (
     '{"models": [\n'
     + ",\n".join(f'  {{"id": "{i}",\n   "sha256": "x",\n   "smoke": true}}' for i in "abc")
@@ -147,7 +151,9 @@ def test_json_refusals_name_the_file() -> None:
     ):
         with pytest.raises(InputError) as err:
             call()
-        assert str(err.value) == "w.json: not valid JSON (non-standard JSON number NaN); fix the file"
+        assert (
+            str(err.value) == "w.json: not valid JSON (non-standard JSON number NaN); fix the file"
+        )
 
 
 def test_json_adds_the_field_on_its_own_line_in_each_rows_indentation() -> None:
@@ -159,7 +165,9 @@ def test_json_adds_the_field_on_its_own_line_in_each_rows_indentation() -> None:
     expected = (
         crlf[:b_row].replace('"x",\r\n', '"x",\r\n   "sigstore_bundle": null,\r\n')
         + crlf[b_row : crlf.index('"id": "c"')]
-        + crlf[crlf.index('"id": "c"') :].replace('"x",\r\n', '"x",\r\n   "sigstore_bundle": null,\r\n')
+        + crlf[crlf.index('"id": "c"') :].replace(
+            '"x",\r\n', '"x",\r\n   "sigstore_bundle": null,\r\n'
+        )
     )
     assert after == expected
 
@@ -289,7 +297,10 @@ def test_yaml_row_updates_write_non_ascii_as_is() -> None:
     text = f"models:\n  - id: a\n    sha256: {OLD}\n    smoke: true\n    notes: old  # n\n"
     change = RowChange("a", NEW[0], True, (("notes", "promu — é"),))
     after, _ = yaml_format.set_fields(text, [change], [0], "m.yaml")
-    assert after == f'models:\n  - id: a\n    sha256: {NEW[0]}\n    smoke: true\n    notes: "promu — é"  # n\n'
+    assert (
+        after
+        == f'models:\n  - id: a\n    sha256: {NEW[0]}\n    smoke: true\n    notes: "promu — é"  # n\n'
+    )
 
 
 def test_yaml_row_update_of_a_block_scalar_names_the_row_and_field() -> None:

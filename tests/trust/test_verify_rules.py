@@ -393,9 +393,10 @@ def test_a_recipe_override_is_allowed_only_by_the_option_and_then_recorded(case:
 
 
 def test_a_flipping_verdict_carries_its_calibration_and_pinned_drift_report(case: Path) -> None:
+    from test_drift_report import drift_doc
+
     from gate.calibration import Calibration, calibrate_run
     from gate.loso_set import load_loso_set
-    from test_drift_report import drift_doc
 
     loso, export = case / "in/loso", case / "in/export"
     doc = calibrate_run(load_loso_set(loso, (0, 1))).to_json()
