@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import replace
 
 import pytest
-from bot_inputs import ENSEMBLE, REGISTRY, make_verdict, verified_flip, write_inputs
+from bot_inputs import (
+    ENSEMBLE,
+    REGISTRY,
+    SCHEMA,
+    SHIPPED_REGISTRY,
+    make_verdict,
+    verified_flip,
+    write_inputs,
+)
+from stub_signer import StubSigner, stub_setup
+from test_manifest_flip import MANIFEST, manifest_text
 
-from bot.config import build_config
-from bot.flip import Flip
+from bot.config import BotConfig, build_config
+from bot.flip import BaseView, Flip
+from bot.github_api.git_objects import TreeEntry
 from bot.pr.commit_plan import CommitPlan, plan_commit, verified_base
 from bot.signing import SignSetup
 from bot.signing.policy import IdentityPolicy
+from flipbot.errors import InputError
 
 BOM = b"\xef\xbb\xbf"
+SCHEMA_PATH = "model/tiny/registry.schema.json"
 SETUP = SignSetup(IdentityPolicy("x"), None, "signing is off (input `sign: off`)")
 
 
@@ -24,8 +39,8 @@ def flip(tmp_path_factory: pytest.TempPathFactory) -> Flip:
     return verified_flip(root / "in")
 
 
-def plan(flip: Flip) -> CommitPlan:
-    config = build_config(
+def plan_config() -> BotConfig:
+    return build_config(
         verdict_dir="in/loso",
         artifacts="in/export",
         registry=REGISTRY,
@@ -34,7 +49,10 @@ def plan(flip: Flip) -> CommitPlan:
         mode="dry-run",
         env={},
     )
-    return plan_commit(config, flip, SETUP, lambda path: [])
+
+
+def plan(flip: Flip) -> CommitPlan:
+    return plan_commit(plan_config(), flip, SETUP, lambda path: [])
 
 
 def test_the_plan_is_built_on_the_verified_view(flip: Flip) -> None:
@@ -64,3 +82,86 @@ def test_a_flip_without_its_verified_base_has_no_plan(flip: Flip) -> None:
     assert str(err.value) == "a flip reached the commit without the base it was verified on"
     with pytest.raises(ValueError):
         plan(replace(flip, base=None))
+
+
+def test_a_signed_plan_records_the_verified_base_and_the_run(flip: Flip) -> None:
+    assert flip.base is not None
+    on_commit = replace(flip.base, commit="c" * 40, where="main cccccccccccc")
+    config = replace(
+        plan_config(),
+        run_url="https://github.com/octo/models/actions/runs/7",
+        audit={"drawn": 3},
+    )
+    got = plan_commit(config, replace(flip, base=on_commit), stub_setup(StubSigner()), lambda p: [])
+    record = f"model/tiny/{ENSEMBLE}.promotion.sigstore.json"
+    assert got.signed.record == record and got.signed.unsigned is None
+    predicate = json.loads(base64.b64decode(json.loads(got.desired[record])["payload"]))[
+        "predicate"
+    ]
+    assert (predicate["registry"], predicate["repository"]) == (REGISTRY, "octo/models")
+    assert (predicate["base_commit"], predicate["audit"]) == ("c" * 40, {"drawn": 3})
+    assert predicate["workflow_run"] == "https://github.com/octo/models/actions/runs/7"
+    bundles = {f"model/tiny/{ENSEMBLE}_seed{s}.onnx.sigstore.json" for s in (0, 1)}
+    assert bundles <= set(got.desired) and list(got.desired)[-1] == REGISTRY
+    rows = {r["id"]: r for r in json.loads(got.edit.after)["models"]}
+    assert rows[f"{ENSEMBLE}_seed0"]["sigstore_bundle"] == f"{ENSEMBLE}_seed0.onnx.sigstore.json"
+    assert {f.path for f in got.shipped} == set(got.desired) - {REGISTRY}
+
+
+def serving(view: BaseView, files: dict[str, bytes]) -> BaseView:
+    """``view`` with ``files`` on it besides its own (the registry's folder: model/tiny)."""
+    return replace(view, read_plain=lambda p: files[p] if p in files else view.read_plain(p))
+
+
+def test_the_rendered_message_names_the_registry_and_the_unsigned_rows_keep_their_bundle(
+    flip: Flip,
+) -> None:
+    got = plan(flip)
+    assert got.rendered.message == (
+        f"feat(models): promote {ENSEMBLE} seeds 0, 1 to production\n\nRegistry {REGISTRY}: "
+        f"{ENSEMBLE}_seed0, {ENSEMBLE}_seed1 get the exported sha256 and smoke: false (PROMOTE, "
+        "mean PLCC 0.99690)."
+    )
+    rows = {r["id"]: r for r in json.loads(got.edit.after)["models"]}
+    assert [rows[f"{ENSEMBLE}_seed{s}"]["sigstore_bundle"] for s in (0, 1)] == [None, None]
+    assert got.signed.files == () and got.prior.paths is None
+    assert got.prior.rows == {
+        r["id"]: r for r in json.loads(SHIPPED_REGISTRY.read_text())["models"]
+    }
+
+
+def test_the_schema_the_base_holds_is_applied_and_named(flip: Flip) -> None:
+    assert flip.base is not None
+    strict = b'{"description": "caf\xe9", "type": "object", "required": ["not_there"]}'
+    with pytest.raises(InputError) as err:
+        plan(replace(flip, base=serving(flip.base, {SCHEMA_PATH: strict})))
+    assert "not_there" in str(err.value) and str(err.value).startswith(REGISTRY)
+    with pytest.raises(InputError) as err:
+        plan(replace(flip, base=serving(flip.base, {SCHEMA_PATH: b"{"})))
+    assert str(err.value).startswith(f"{SCHEMA_PATH}: not valid JSON (")
+    assert plan(replace(flip, base=serving(flip.base, {SCHEMA_PATH: SCHEMA.read_bytes()})))
+
+
+def test_a_registry_text_that_is_not_json_is_named(flip: Flip) -> None:
+    assert flip.base is not None
+    with pytest.raises(InputError) as err:
+        plan(replace(flip, base=replace(flip.base, registry_text="{")))
+    assert str(err.value).startswith(f"{REGISTRY}: not valid JSON (")
+
+
+def test_the_base_trees_paths_and_manifest_are_read_from_the_verified_view(flip: Flip) -> None:
+    assert flip.base is not None
+    tree = {p: TreeEntry(p, "100644", "blob", "a" * 40) for p in (REGISTRY, MANIFEST)}
+    view = serving(replace(flip.base, tree=tree), {MANIFEST: manifest_text().encode()})
+    config = replace(plan_config(), verdict_file=f"model/tiny/{ENSEMBLE}.judged.json")
+    got = plan_commit(config, replace(flip, base=view), SETUP, lambda path: [])
+    assert got.prior.paths == frozenset(tree)
+    assert [f.path for f in got.derived] == [f"model/tiny/{ENSEMBLE}.judged.json", MANIFEST]
+    manifest = json.loads(got.desired[MANIFEST])
+    assert [m["sha256"] for m in manifest["members"]] == [
+        flip.files[0].sha256,
+        flip.files[2].sha256,
+        "9" + "0" * 63,
+    ]
+    assert manifest["gate"]["verdict_sha256"] == flip.verdict_sha256
+    assert got.manifest_notes and any("members[0].sha256" in n for n in got.manifest_notes)
