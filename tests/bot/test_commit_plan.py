@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from bot_inputs import (
@@ -20,14 +21,18 @@ from stub_signer import StubSigner, stub_setup
 from test_manifest_flip import MANIFEST, manifest_text
 
 from bot.config import BotConfig, build_config
+from bot.conventions.parse import Conventions, ExtraFile
+from bot.conventions.templates import inline
 from bot.flip import BaseView, Flip
 from bot.github_api.git_objects import TreeEntry
-from bot.pr.commit_plan import CommitPlan, plan_commit, verified_base
+from bot.manifest import Removal
+from bot.pr.commit_plan import BaseMoved, CommitPlan, plan_commit, verified_base
 from bot.signing import SignSetup
 from bot.signing.policy import IdentityPolicy
 from flipbot.errors import InputError
 
 BOM = b"\xef\xbb\xbf"
+SEED0, SEED1 = f"{ENSEMBLE}_seed0", f"{ENSEMBLE}_seed1"
 SCHEMA_PATH = "model/tiny/registry.schema.json"
 SETUP = SignSetup(IdentityPolicy("x"), None, "signing is off (input `sign: off`)")
 
@@ -165,3 +170,77 @@ def test_the_base_trees_paths_and_manifest_are_read_from_the_verified_view(flip:
     ]
     assert manifest["gate"]["verdict_sha256"] == flip.verdict_sha256
     assert got.manifest_notes and any("members[0].sha256" in n for n in got.manifest_notes)
+
+
+def test_templates_see_the_verified_commit_and_extra_files_ship_unless_a_folder(
+    flip: Flip,
+) -> None:
+    assert flip.base is not None
+    conventions = Conventions(
+        commit_message=inline("flip on [{{ base_sha }}]", "commit-message-template"),
+        extra_files=(
+            ExtraFile(
+                inline("model/tiny/NOTES.md", "extra-files"), inline("{{ ensemble }}", "notes")
+            ),
+        ),
+    )
+    config = replace(plan_config(), conventions=conventions)
+    got = plan_commit(config, flip, SETUP, lambda path: [])
+    assert got.rendered.message == "flip on []"
+    assert got.desired["model/tiny/NOTES.md"] == ENSEMBLE.encode()
+    assert "model/tiny/NOTES.md" in {f.path for f in got.shipped}
+    tree = {"model/tiny/NOTES.md": TreeEntry("model/tiny/NOTES.md", "040000", "tree", "b" * 40)}
+    on_commit = replace(flip.base, commit="c" * 40, where="main cccccccccccc", tree=tree)
+    with pytest.raises(InputError) as err:
+        plan_commit(config, replace(flip, base=on_commit), SETUP, lambda path: [])
+    assert str(err.value) == (
+        "input 'extra-files': 'model/tiny/NOTES.md' is a folder on main cccccccccccc; "
+        "choose a file path"
+    )
+
+
+def test_a_signed_plan_on_a_working_tree_records_no_base_commit(flip: Flip) -> None:
+    got = plan_commit(plan_config(), flip, stub_setup(StubSigner()), lambda p: [])
+    record = json.loads(got.desired[f"model/tiny/{ENSEMBLE}.promotion.sigstore.json"])
+    assert json.loads(base64.b64decode(record["payload"]))["predicate"]["base_commit"] is None
+
+
+@pytest.mark.parametrize(
+    ("now", "moved"), [("b" * 40, "bbbbbbbbbbbb"), (None, "nowhere (deleted)")]
+)
+def test_base_moved_says_from_where_to_where(now: str | None, moved: str) -> None:
+    err = BaseMoved("main", "a" * 40, now)
+    assert (err.verified, err.now) == ("a" * 40, now)
+    assert str(err) == (
+        f"--base 'main' moved from aaaaaaaaaaaa to {moved} after flipbot verified the flip on "
+        "aaaaaaaaaaaa; rerun the job"
+    )
+
+
+def test_data_files_only_the_replaced_models_used_are_removed_from_the_verified_base(
+    flip: Flip, tmp_path: Path
+) -> None:
+    from test_external_data_removal import with_external_data
+
+    assert flip.base is not None
+    seed0, seed0_data = with_external_data(tmp_path / "a", f"{SEED0}.onnx", f"{SEED0}.onnx.data")
+    seed1, shared = with_external_data(tmp_path / "b", f"{SEED1}.onnx", "shared.onnx.data")
+    other, _ = with_external_data(tmp_path / "c", "vmaf_tiny_v2.onnx", "shared.onnx.data")
+    files = {
+        f"model/tiny/{SEED0}.onnx": seed0,
+        f"model/tiny/{SEED0}.onnx.data": seed0_data,
+        f"model/tiny/{SEED1}.onnx": seed1,
+        "model/tiny/shared.onnx.data": shared,
+        "model/tiny/vmaf_tiny_v2.onnx": other,
+    }
+    tree = {p: TreeEntry(p, "100644", "blob", f"{i:040d}") for i, p in enumerate(files)}
+    view = serving(replace(flip.base, tree=tree), files)
+    got = plan_commit(plan_config(), replace(flip, base=view), SETUP, lambda path: [])
+    assert got.removed == (
+        Removal(
+            f"model/tiny/{SEED0}.onnx.data",
+            len(seed0_data),
+            f"{1:040d}",
+            f"model/tiny/{SEED0}.onnx",
+        ),
+    )
