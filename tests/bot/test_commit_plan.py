@@ -17,6 +17,7 @@ from bot_inputs import (
     verified_flip,
     write_inputs,
 )
+from onnx import TensorProto, helper
 from stub_signer import StubSigner, stub_setup
 from test_manifest_flip import MANIFEST, manifest_text
 
@@ -243,4 +244,23 @@ def test_data_files_only_the_replaced_models_used_are_removed_from_the_verified_
             f"{1:040d}",
             f"model/tiny/{SEED0}.onnx",
         ),
+    )
+
+
+def test_a_kept_member_on_the_base_with_another_codec_width_is_refused(flip: Flip) -> None:
+    assert flip.base is not None
+    x = helper.make_tensor_value_info("features", TensorProto.FLOAT, [1, 6])
+    y = helper.make_tensor_value_info("score", TensorProto.FLOAT, [1, 6])
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["features"], ["score"])], "g", [x], [y]
+    )
+    no_codec = helper.make_model(graph).SerializeToString()
+    files = {MANIFEST: manifest_text().encode(), f"model/tiny/{ENSEMBLE}_seed9.onnx": no_codec}
+    with pytest.raises(InputError) as err:
+        plan(replace(flip, base=serving(flip.base, files)))
+    assert str(err.value) == (
+        f"{MANIFEST}: the loader feeds every member a one-hot of width len(codec_vocab), but the "
+        f"flipped members take 14 codec columns while kept members differ ('{ENSEMBLE}_seed9' "
+        "takes 0); no codec_vocab fits both: flip every member, or remove the others from the "
+        "manifest"
     )
