@@ -237,3 +237,23 @@ def test_a_loosened_threshold_is_refused_by_one_rule_through_both_doors(
     assert capsys.readouterr().err == (
         f"error: thresholds: {flag_words} {rule}pass --allow-threshold-override only if one exists\n"
     )
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--epochs", "+5"), ("--epochs", "100001"),
+                                             ("--batch-size", "0"), ("--batch-size", "٣")])  # fmt: skip
+def test_the_recipe_flags_read_the_same_in_trainer_loso_and_in_bot_promote(
+    workspace: Path, flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The train stage's `trainer loso` and the audit's recipe in `bot promote`: one rule."""
+    from trainer.__main__ import main as trainer_main  # torch: only this test needs it
+
+    out = workspace / "loso"
+    argv = ["loso", "--corpus", "corpus/c.jsonl.gz", "--seeds", "0", "--out-dir", str(out)]
+    assert trainer_main([*argv, f"{flag}={value}"]) == 2
+    trainer_err = capsys.readouterr().err
+    argv = ["promote", "--loso-dir", "nowhere", "--registry", "model/registry.json"]
+    argv += ["--repo", "o/r", "--base", "main", "--dry-run", f"{flag}={value}"]
+    assert bot_main(argv) == 2
+    promote_err = capsys.readouterr().err
+    assert f"error: {flag}: {value!r} is not an integer from 1 to " in promote_err
+    assert promote_err.removeprefix("error: ") in trainer_err and not out.exists()
