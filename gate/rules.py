@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flipbot.errors import InputError
-from flipbot.inputs import rules
+from flipbot.inputs import thresholds
 from flipbot.verdict_file import (
     MEAN_PLCC_MIN,
     PER_SEED_PLCC_MIN,
@@ -68,17 +68,17 @@ def resolve_thresholds(
     """
     base = Thresholds()
     chosen = Thresholds(
-        mean_plcc=rules.plcc_threshold(
+        mean_plcc=thresholds.plcc_threshold(
             FLAGS[0], base.mean_plcc if mean_plcc is None else mean_plcc
         ),
-        plcc_spread=rules.spread_threshold(
+        plcc_spread=thresholds.spread_threshold(
             FLAGS[1], base.plcc_spread if plcc_spread is None else plcc_spread
         ),
-        per_seed_min=rules.plcc_threshold(
+        per_seed_min=thresholds.plcc_threshold(
             FLAGS[2], base.per_seed_min if per_seed_min is None else per_seed_min
         ),
     )
-    loosened = rules.check_loosening(
+    loosened = thresholds.check_loosening(
         FLAGS,
         (chosen.mean_plcc, chosen.plcc_spread, chosen.per_seed_min),
         allowed=allow_override,
@@ -96,9 +96,13 @@ def thresholds_from_flags(
     """The thresholds as a command line gives them (text, None when not given), read by the
     rules the Action's threshold inputs use; then as :func:`resolve_thresholds`."""
     return resolve_thresholds(
-        mean_plcc=None if mean_plcc is None else rules.plcc_threshold(FLAGS[0], mean_plcc),
-        plcc_spread=None if plcc_spread is None else rules.spread_threshold(FLAGS[1], plcc_spread),
-        per_seed_min=None if per_seed_min is None else rules.plcc_threshold(FLAGS[2], per_seed_min),
+        mean_plcc=None if mean_plcc is None else thresholds.plcc_threshold(FLAGS[0], mean_plcc),
+        plcc_spread=None
+        if plcc_spread is None
+        else thresholds.spread_threshold(FLAGS[1], plcc_spread),
+        per_seed_min=None
+        if per_seed_min is None
+        else thresholds.plcc_threshold(FLAGS[2], per_seed_min),
         allow_override=allow_override,
     )
 

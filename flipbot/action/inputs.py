@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from flipbot.action.pr_inputs import PrInputs, parse_pr_inputs
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
-from flipbot.inputs import bound_of, files, rules
+from flipbot.inputs import bound_of, files, rules, thresholds
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 
 STAGES = ("train", "promote")
@@ -176,11 +176,11 @@ def parse_thresholds(env: Mapping[str, str]) -> Thresholds | None:
     names = [f"input '{name}'" for name in THRESHOLD_INPUTS]
     mean_text, spread_text, per_seed_text = given
     values = (
-        rules.plcc_threshold(names[0], mean_text or str(MEAN_PLCC_MIN)),
-        rules.spread_threshold(names[1], spread_text or str(PLCC_SPREAD_MAX)),
-        rules.plcc_threshold(names[2], per_seed_text or str(PER_SEED_PLCC_MIN)),
+        thresholds.plcc_threshold(names[0], mean_text or str(MEAN_PLCC_MIN)),
+        thresholds.spread_threshold(names[1], spread_text or str(PLCC_SPREAD_MAX)),
+        thresholds.plcc_threshold(names[2], per_seed_text or str(PER_SEED_PLCC_MIN)),
     )
-    rules.check_loosening(
+    thresholds.check_loosening(
         names, values, allowed=allow, override="set 'allow-threshold-override: true'"
     )
     return Thresholds(*values, allow_override=allow)

@@ -9,14 +9,11 @@ the Action runs these on the runner's plain ``python3`` before any venv exists.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from collections.abc import Sequence
 from typing import Literal
 
 from flipbot.errors import InputError
-from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 
 # git check-ref-format, the parts that matter for a branch name given by a person.
 BAD_REF = re.compile(r"(\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\])")
@@ -118,59 +115,6 @@ def audit_sample(where: str, text: str) -> str:
             f"folds from 1 to {10**MAX_AUDIT_DIGITS - 1} ('default' audits one fold per seed)"
         )
     return str(int(word))
-
-
-def _number(value: str | float) -> float:
-    if isinstance(value, float | int):
-        return float(value)
-    try:
-        return float(value.strip())
-    except ValueError:
-        return math.nan
-
-
-def plcc_threshold(where: str, value: str | float) -> float:
-    """A PLCC minimum (the mean's or every seed's): a finite number from -1 to 1."""
-    number = _number(value)
-    if not (math.isfinite(number) and -1.0 <= number <= 1.0):
-        raise InputError(f"{where}: {value!r} is not a PLCC between -1 and 1; pass e.g. 0.95")
-    return number
-
-
-def spread_threshold(where: str, value: str | float) -> float:
-    """The largest allowed max - min of the seeds' PLCC: a finite number from 0 to 2."""
-    number = _number(value)
-    if not (math.isfinite(number) and 0.0 <= number <= 2.0):
-        raise InputError(f"{where}: {value!r} is not a spread between 0 and 2; pass e.g. 0.005")
-    return number
-
-
-def check_loosening(
-    names: Sequence[str],
-    values: tuple[float, float, float],
-    *,
-    allowed: bool,
-    override: str,
-) -> bool:
-    """Whether ``values`` (mean, spread, per-seed minimum) loosen ADR-0303's thresholds;
-    refused unless ``allowed``. ``names`` are the three in the caller's words, ``override``
-    how the caller allows it (``pass --allow-threshold-override``)."""
-    mean_plcc, plcc_spread, per_seed_min = values
-    loosened = [
-        f"{name} {new} (ADR-0303: {old})"
-        for name, new, old, looser in (
-            (names[0], mean_plcc, MEAN_PLCC_MIN, mean_plcc < MEAN_PLCC_MIN),
-            (names[1], plcc_spread, PLCC_SPREAD_MAX, plcc_spread > PLCC_SPREAD_MAX),
-            (names[2], per_seed_min, PER_SEED_PLCC_MIN, per_seed_min < PER_SEED_PLCC_MIN),
-        )
-        if looser
-    ]
-    if loosened and not allowed:
-        raise InputError(
-            f"thresholds: {', '.join(loosened)} loosens the ADR-0303 gate; loosening needs a new "
-            f"decision record, {override} only if one exists"
-        )
-    return bool(loosened)
 
 
 def repository(where: str, text: str) -> str:
