@@ -67,8 +67,8 @@ def add_promote_flags(parser: argparse.ArgumentParser) -> None:
 
 def check_promote_flags(args: argparse.Namespace) -> None:
     """Refuse a loosened threshold without the override flag, bad paths and counts, before any
-    work; ``--epochs``, ``--batch-size`` and ``--audit-sample`` become their values (by the
-    rules the Action's inputs use)."""
+    work; ``--epochs``, ``--batch-size``, ``--audit-sample`` and the thresholds become their
+    values (by the rules the Action's inputs use)."""
     for flag in ("loso_dir", "corpus", "corpus_bytes", "train_python", "work_dir"):
         check_path_length("--" + flag.replace("_", "-"), getattr(args, flag) or "")
     try:
@@ -84,6 +84,9 @@ def check_promote_flags(args: argparse.Namespace) -> None:
         args.per_seed_min,
         args.allow_threshold_override,
     )
+    for name in ("mean_plcc_threshold", "plcc_spread_max", "per_seed_min"):
+        if getattr(args, name) is not None:  # checked above: a finite number in its range
+            setattr(args, name, float(getattr(args, name)))
     args.audit_sample = rules.audit_sample("--audit-sample", args.audit_sample)
     args.epochs = rules.epochs("--epochs", args.epochs)
     args.batch_size = rules.batch_size("--batch-size", args.batch_size)
