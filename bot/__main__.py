@@ -16,7 +16,7 @@ from bot.flags import add_convention_flags, add_flip_flags, config_from_args
 from bot.promote import main as promote_main
 from bot.run import flip_verified, open_base
 from bot.signing import verify_signatures_main
-from bot.workflow import annotate_error, mask, no_phase, phase
+from bot.workflow import annotate_error, mask, phase
 from flipbot.cli import run_guarded
 from flipbot.errors import EXIT_INPUT, InputError
 from flipbot.untrusted_text import configure_logging, log_line
@@ -60,9 +60,9 @@ def _run(config: BotConfig) -> int:
     if config.token:
         mask(config.token)  # before anything else can log
     api, base = open_base(config)
-    # A PR run narrates its phases in log groups; a local run's output is its report alone
-    # (under Actions fenced by stop-commands, with nothing else that could be a command).
-    return flip_verified(config, api, base, phase if api is not None else no_phase)
+    # Every run narrates its phases (under Actions one log group each, as `bot promote` does);
+    # a local run's report follows the last group, under Actions fenced by stop-commands.
+    return flip_verified(config, api, base, phase)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,8 +21,10 @@ class PullRef(Protocol):
     def url(self) -> str: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Outcome:
+    """Built by name only (``Outcome(operation="refused", ...)``)."""
+
     operation: Operation
     number: int | None = None
     url: str | None = None
@@ -37,8 +39,8 @@ class Outcome:
     def about(cls, operation: Operation, pull: PullRef | None, **fields: Any) -> Outcome:
         """An outcome about ``pull``: its number and url (none when there is no pull)."""
         if pull is None:
-            return cls(operation, **fields)
-        return cls(operation, number=pull.number, url=pull.url, **fields)
+            return cls(operation=operation, **fields)
+        return cls(operation=operation, number=pull.number, url=pull.url, **fields)
 
     def outputs(self) -> dict[str, str]:
         """The step outputs (every name always set, empty when it does not apply)."""

@@ -107,7 +107,7 @@ def _flip(config: BotConfig, api: GitHubRepo | None, flip: Flip, step: Phase) ->
         annotate_warning(note)
     if config.mode != "pr":
         if refused:
-            return _refusal(config, flip, Outcome("refused", refusal_reason=reason))
+            return _refusal(config, flip, Outcome(operation="refused", refusal_reason=reason))
         done = run_local(config, flip, phase=step)
         diff = (
             done.edit.diff() or f"(registry {config.registry} already holds this flip: no change)\n"

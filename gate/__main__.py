@@ -24,7 +24,7 @@ from gate.calibration_file import Calibration
 from gate.console import format_calibration, format_console, workflow_annotations
 from gate.loso_set import LosoSet, load_loso_set, parse_seeds
 from gate.render import render_calibration, render_summary
-from gate.rules import TOLERANCE, Thresholds, resolve_thresholds
+from gate.rules import TOLERANCE, Thresholds, thresholds_from_flags
 from gate.verdict import judge_run
 
 
@@ -64,19 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--mean-plcc-threshold",
-        type=float,
         metavar="X",
         help=f"minimum mean PLCC (default {MEAN_PLCC_MIN}; raising it is allowed)",
     )
     p.add_argument(
         "--plcc-spread-max",
-        type=float,
         metavar="X",
         help=f"maximum per-seed PLCC spread (default {PLCC_SPREAD_MAX}; lowering it is allowed)",
     )
     p.add_argument(
         "--per-seed-min",
-        type=float,
         metavar="X",
         help=f"minimum PLCC of every seed (default {PER_SEED_PLCC_MIN}; raising it is allowed)",
     )
@@ -106,11 +103,11 @@ def _run(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds)
     if args.summary and not Path(args.summary).parent.is_dir():
         raise InputError(f"--summary {args.summary}: its folder does not exist; create it first")
-    thresholds, overridden = resolve_thresholds(
-        mean_plcc=args.mean_plcc_threshold,
-        plcc_spread=args.plcc_spread_max,
-        per_seed_min=args.per_seed_min,
-        allow_override=args.allow_threshold_override,
+    thresholds, overridden = thresholds_from_flags(
+        args.mean_plcc_threshold,
+        args.plcc_spread_max,
+        args.per_seed_min,
+        args.allow_threshold_override,
     )
     run = load_loso_set(args.loso_dir, seeds)
     verdict = judge_run(run, thresholds, thresholds_overridden=overridden)

@@ -20,21 +20,16 @@ from collections.abc import Sequence
 from itertools import permutations
 from math import comb, prod
 
-from flipbot.errors import InputError
-
-ALL = "all"
+from flipbot.inputs import rules
 
 
-def parse_sample(text: str) -> int | None:
-    """``--audit-sample``: a positive fold count, or ``all`` (None)."""
-    if text.strip() == ALL:
+def parse_sample(text: str, n_seeds: int) -> int | None:
+    """``--audit-sample``: ``default`` (one fold per seed: ``n_seeds``), a positive fold count,
+    or ``all`` (None); by the rule the Action's ``audit-sample`` input uses too."""
+    word = rules.audit_sample("--audit-sample", text)
+    if word == rules.AUDIT_ALL:
         return None
-    if not text.strip().isdigit() or int(text) < 1 or len(text) > 6:
-        raise InputError(
-            f"--audit-sample: {text[:40]!r} is not a fold count; use a positive integer "
-            "(default: one fold per seed) or 'all'"
-        )
-    return int(text)
+    return n_seeds if word == rules.AUDIT_DEFAULT else int(word)
 
 
 def draw_folds(

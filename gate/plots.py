@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from flipbot.errors import EXIT_INPUT, EXIT_OK, InputError
+from flipbot.inputs import thresholds
 from flipbot.loso_file import LosoArtefact
 from flipbot.metrics import score
 from flipbot.verdict_file import PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
@@ -249,16 +250,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("loso_dir", type=Path, help="folder holding loso_seed{N}.json")
     parser.add_argument("--out-dir", type=Path, help="where the PNGs go (default: LOSO_DIR)")
-    parser.add_argument("--plcc-spread-max", type=float, default=PLCC_SPREAD_MAX)
-    parser.add_argument("--per-seed-min", type=float, default=PER_SEED_PLCC_MIN)
+    parser.add_argument(
+        "--plcc-spread-max", default=str(PLCC_SPREAD_MAX), help="line drawn (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--per-seed-min", default=str(PER_SEED_PLCC_MIN), help="line drawn (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     try:
+        spread_max = thresholds.spread_threshold("--plcc-spread-max", args.plcc_spread_max)
+        per_seed_min = thresholds.plcc_threshold("--per-seed-min", args.per_seed_min)
         files = sorted(args.loso_dir.glob("loso_seed*.json"))
         paths = render_plots(
             [LosoArtefact.read(f) for f in files],
             args.out_dir or args.loso_dir,
-            spread_max=args.plcc_spread_max,
-            per_seed_min=args.per_seed_min,
+            spread_max=spread_max,
+            per_seed_min=per_seed_min,
         )
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flipbot.errors import InputError
+from flipbot.inputs import thresholds
 from flipbot.verdict_file import (
     MEAN_PLCC_MIN,
     PER_SEED_PLCC_MIN,
@@ -35,6 +36,8 @@ TOLERANCE = 1e-12
 MEAN_PLCC = "mean_plcc"
 PLCC_SPREAD = "plcc_spread"
 PER_SEED_MIN = "per_seed_min"
+# The three thresholds' flags (mean, spread, per-seed minimum), as the gate and the bot name them.
+FLAGS = ("--mean-plcc-threshold", "--plcc-spread-max", "--per-seed-min")
 
 
 @dataclass(frozen=True)
@@ -65,51 +68,43 @@ def resolve_thresholds(
     """
     base = Thresholds()
     chosen = Thresholds(
-        mean_plcc=base.mean_plcc if mean_plcc is None else mean_plcc,
-        plcc_spread=base.plcc_spread if plcc_spread is None else plcc_spread,
-        per_seed_min=base.per_seed_min if per_seed_min is None else per_seed_min,
+        mean_plcc=thresholds.plcc_threshold(
+            FLAGS[0], base.mean_plcc if mean_plcc is None else mean_plcc
+        ),
+        plcc_spread=thresholds.spread_threshold(
+            FLAGS[1], base.plcc_spread if plcc_spread is None else plcc_spread
+        ),
+        per_seed_min=thresholds.plcc_threshold(
+            FLAGS[2], base.per_seed_min if per_seed_min is None else per_seed_min
+        ),
     )
-    for flag, value in (
-        ("--mean-plcc-threshold", chosen.mean_plcc),
-        ("--per-seed-min", chosen.per_seed_min),
-    ):
-        if not (math.isfinite(value) and -1.0 <= value <= 1.0):
-            raise InputError(f"{flag}: {value!r} is not a PLCC between -1 and 1; pass e.g. 0.95")
-    if not (math.isfinite(chosen.plcc_spread) and 0.0 <= chosen.plcc_spread <= 2.0):
-        raise InputError(
-            f"--plcc-spread-max: {chosen.plcc_spread!r} is not a spread between 0 and 2; "
-            "pass e.g. 0.005"
-        )
-    loosened = [
-        f"{flag} {new} (ADR-0303: {old})"
-        for flag, new, old, looser in (
-            (
-                "--mean-plcc-threshold",
-                chosen.mean_plcc,
-                base.mean_plcc,
-                chosen.mean_plcc < base.mean_plcc,
-            ),
-            (
-                "--plcc-spread-max",
-                chosen.plcc_spread,
-                base.plcc_spread,
-                chosen.plcc_spread > base.plcc_spread,
-            ),
-            (
-                "--per-seed-min",
-                chosen.per_seed_min,
-                base.per_seed_min,
-                chosen.per_seed_min < base.per_seed_min,
-            ),
-        )
-        if looser
-    ]
-    if loosened and not allow_override:
-        raise InputError(
-            f"thresholds: {', '.join(loosened)} loosens the ADR-0303 gate; loosening needs a new "
-            "decision record, pass --allow-threshold-override only if one exists"
-        )
-    return chosen, bool(loosened)
+    loosened = thresholds.check_loosening(
+        FLAGS,
+        (chosen.mean_plcc, chosen.plcc_spread, chosen.per_seed_min),
+        allowed=allow_override,
+        override="pass --allow-threshold-override",
+    )
+    return chosen, loosened
+
+
+def thresholds_from_flags(
+    mean_plcc: str | None,
+    plcc_spread: str | None,
+    per_seed_min: str | None,
+    allow_override: bool,
+) -> tuple[Thresholds, bool]:
+    """The thresholds as a command line gives them (text, None when not given), read by the
+    rules the Action's threshold inputs use; then as :func:`resolve_thresholds`."""
+    return resolve_thresholds(
+        mean_plcc=None if mean_plcc is None else thresholds.plcc_threshold(FLAGS[0], mean_plcc),
+        plcc_spread=None
+        if plcc_spread is None
+        else thresholds.spread_threshold(FLAGS[1], plcc_spread),
+        per_seed_min=None
+        if per_seed_min is None
+        else thresholds.plcc_threshold(FLAGS[2], per_seed_min),
+        allow_override=allow_override,
+    )
 
 
 def at_least(value: float, threshold: float) -> bool:

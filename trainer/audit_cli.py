@@ -19,6 +19,7 @@ import torch
 from flipbot.corpus import load_corpus
 from flipbot.errors import EXIT_OK, InputError
 from flipbot.fields import check_int, check_text, need_list
+from flipbot.inputs import rules
 from flipbot.jsonfile import read_json, write_json
 from flipbot.loso_file import LosoArtefact, loso_filename
 from gate.audit_check import check_fold, compare_fold
@@ -41,10 +42,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--picks", required=True, type=Path, help='JSON {"folds": [[seed, "source"], ...]}'
     )
     parser.add_argument("--out", required=True, type=Path, help="where the predictions go (JSON)")
-    parser.add_argument("--epochs", type=int, default=Recipe.epochs, help="default: %(default)s")
-    parser.add_argument(
-        "--batch-size", type=int, default=Recipe.batch_size, help="default: %(default)s"
-    )
+    parser.add_argument("--epochs", default=str(Recipe.epochs), help="default: %(default)s")
+    parser.add_argument("--batch-size", default=str(Recipe.batch_size), help="default: %(default)s")
     parser.add_argument("--threads", type=int, default=None, help="CPU workers (default: cores)")
     parser.add_argument(
         "--loso-dir", type=Path, default=None, help="also compare with loso_seed{N}.json here"
@@ -67,8 +66,10 @@ def read_picks(path: Path) -> list[tuple[int, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.epochs < 1 or args.batch_size < 1 or (args.threads is not None and args.threads < 1):
-        raise InputError("--epochs, --batch-size and --threads must be at least 1")
+    epochs = rules.epochs("--epochs", args.epochs)
+    batch_size = rules.batch_size("--batch-size", args.batch_size)
+    if args.threads is not None and args.threads < 1:
+        raise InputError(f"--threads: {args.threads} must be at least 1")
     picks = read_picks(args.picks)
     corpus = load_corpus(args.corpus)
     unknown = sorted({src for _, src in picks} - set(corpus.sources))
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size)
+    recipe = Recipe(epochs=epochs, batch_size=batch_size)
     log.info("audit: re-training %d fold(s), %d epochs, on the CPU", len(picks), recipe.epochs)
     got, wall, device = retrain_folds(corpus, picks, recipe, EpochProgress("audit"))
     write_json(args.out, result_json(got, corpus.sha256, recipe, device, wall))

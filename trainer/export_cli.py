@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 
 from flipbot.errors import EXIT_BUG, EXIT_INPUT, EXIT_NO, EXIT_OK, InputError
+from flipbot.inputs import rules
 from flipbot.sidecar_shape import DEFAULT_PARENT_ADRS
 from flipbot.untrusted_text import configure_logging, log_line
 from trainer.onnx_check import ExportCheckError
@@ -67,7 +68,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--epochs",
-        type=int,
         default=None,
         help="override the verdict's epoch count (default: the verdict's recipe)",
     )
@@ -86,18 +86,18 @@ def run(args: argparse.Namespace) -> int:
     from trainer.export import ExportRequest, run_export
 
     configure_logging("export: %(message)s")
-    request = ExportRequest(
-        corpus=args.corpus,
-        verdict_dir=args.verdict_dir,
-        registry=args.registry,
-        out_dir=args.out_dir,
-        ensemble_id=args.ensemble_id,
-        device=args.device,
-        epochs=args.epochs,
-        threads=args.threads,
-        parent_adrs=tuple(a.strip() for a in args.parent_adrs.split(",") if a.strip()),
-    )
     try:
+        request = ExportRequest(
+            corpus=args.corpus,
+            verdict_dir=args.verdict_dir,
+            registry=args.registry,
+            out_dir=args.out_dir,
+            ensemble_id=args.ensemble_id,
+            device=args.device,
+            epochs=None if args.epochs is None else rules.epochs("--epochs", args.epochs),
+            threads=args.threads,
+            parent_adrs=tuple(a.strip() for a in args.parent_adrs.split(",") if a.strip()),
+        )
         report = run_export(request)
     except InputError as exc:
         print(f"error: {log_line(str(exc))}", file=sys.stderr)

@@ -44,10 +44,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "member, so seeds can be spread over runners and gated together",
     )
     parser.add_argument("--out-dir", required=True, type=Path, help="folder for loso_seed{N}.json")
-    parser.add_argument("--epochs", type=int, default=Recipe.epochs, help="default: %(default)s")
-    parser.add_argument(
-        "--batch-size", type=int, default=Recipe.batch_size, help="default: %(default)s"
-    )
+    parser.add_argument("--epochs", default=str(Recipe.epochs), help="default: %(default)s")
+    parser.add_argument("--batch-size", default=str(Recipe.batch_size), help="default: %(default)s")
     parser.add_argument(
         "--device",
         choices=("auto", "cpu", "cuda"),
@@ -99,11 +97,9 @@ def check_out_dir(path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds)
-    epochs = 1 if args.dry_run else args.epochs
-    if epochs < 1:
-        raise InputError(f"--epochs: {args.epochs} must be at least 1")
-    if args.batch_size < 1:
-        raise InputError(f"--batch-size: {args.batch_size} must be at least 1")
+    epochs = rules.epochs("--epochs", args.epochs)
+    epochs = 1 if args.dry_run else epochs
+    batch_size = rules.batch_size("--batch-size", args.batch_size)
     if args.threads is not None and args.threads < 1:
         raise InputError(f"--threads: {args.threads} must be at least 1")
     device = pick_device(args.device)
@@ -111,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     check_out_dir(args.out_dir)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    recipe = Recipe(epochs=epochs, batch_size=args.batch_size)
+    recipe = Recipe(epochs=epochs, batch_size=batch_size)
     n_models = len(seeds) * len(corpus.sources)
     log.info(
         "loso: %d rows, %d sources, seeds %s: %d models, %d epochs on %s%s",

@@ -163,7 +163,7 @@ def mark_stale(config: BotConfig, flip: Flip, api: GitHubRepo, pull: PullInfo | 
     """A refusal writes nothing but, on an open bot PR, one comment and one label."""
     reason = flip.verdict.refusal_reason or NO_SEED_CLEARED
     if pull is None:
-        return Outcome("refused", branch=config.branch, refusal_reason=reason)
+        return Outcome(operation="refused", branch=config.branch, refusal_reason=reason)
     if STALE_LABEL not in pull.labels:
         marker = STALE_MARKER.format(flip.verdict_sha256)
         api.comment(

@@ -103,7 +103,7 @@ def _plan_local(config: BotConfig, flip: Flip, setup: SignSetup | None) -> Local
         audit=config.audit,
     )
     body = build_body(context, layout=config.conventions.layout)
-    outcome = Outcome("dry-run", flipped=flip.flipped_ids)
+    outcome = Outcome(operation="dry-run", flipped=flip.flipped_ids)
     return LocalRun(outcome, edit, body, rendered, context, root, shipped_files, removed)
 
 
@@ -121,7 +121,7 @@ def _apply(config: BotConfig, flip: Flip, run: LocalRun) -> LocalRun:
     for gone in run.removed:  # data files only the replaced models used
         (run.root / gone.path).unlink()
         wrote = True
-    outcome = Outcome("updated" if wrote else "unchanged", flipped=flip.flipped_ids)
+    outcome = Outcome(operation="updated" if wrote else "unchanged", flipped=flip.flipped_ids)
     return replace(run, outcome=outcome)
 
 

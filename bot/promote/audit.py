@@ -34,7 +34,7 @@ def run_audit(
     seeds: tuple[int, ...],
 ) -> dict[str, Any]:
     """Re-train a secret sample of folds and compare; the summary the promotion record keeps."""
-    n = parse_sample(args.audit_sample) if args.audit_sample is not None else len(seeds)
+    n = parse_sample(args.audit_sample, len(seeds))
     picks = draw_folds(seeds, facts.sources, n)
     unaudited = sorted(set(seeds) - {seed for seed, _ in picks})
     if unaudited:

@@ -11,8 +11,7 @@ from flipbot.input_bounds import check_path_length
 from flipbot.inputs import rules
 from flipbot.loso_recipe import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
-from gate.audit_sample import parse_sample
-from gate.rules import resolve_thresholds
+from gate.rules import thresholds_from_flags
 
 DEFAULT_CORPUS = "corpus/flipbot_corpus_v1.jsonl.gz"
 
@@ -35,15 +34,13 @@ def add_promote_flags(parser: argparse.ArgumentParser) -> None:
         help="a file with the corpus bytes when the repository pins the corpus without committing "
         "it; used only when its sha256 (and size) equal the pin",
     )
-    group.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="default: %(default)s")
-    group.add_argument(
-        "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="default: %(default)s"
-    )
+    group.add_argument("--epochs", default=str(DEFAULT_EPOCHS), help="default: %(default)s")
+    group.add_argument("--batch-size", default=str(DEFAULT_BATCH_SIZE), help="default: %(default)s")
     group.add_argument(
         "--audit-sample",
-        default=None,
-        help="folds the audit re-trains: a count dealt evenly over the seeds, or 'all' "
-        "(default: one per seed)",
+        default=rules.AUDIT_DEFAULT,
+        help="folds the audit re-trains: 'default' (one per seed), a count dealt evenly over "
+        "the seeds, or 'all' (default: %(default)s)",
     )
     group.add_argument(
         "--train-python",
@@ -58,9 +55,9 @@ def add_promote_flags(parser: argparse.ArgumentParser) -> None:
         "removed at the end)",
     )
     gate = parser.add_argument_group("gate thresholds (as `python -m gate`)")
-    gate.add_argument("--mean-plcc-threshold", type=float, help=f"default {MEAN_PLCC_MIN}")
-    gate.add_argument("--plcc-spread-max", type=float, help=f"default {PLCC_SPREAD_MAX}")
-    gate.add_argument("--per-seed-min", type=float, help=f"default {PER_SEED_PLCC_MIN}")
+    gate.add_argument("--mean-plcc-threshold", help=f"default {MEAN_PLCC_MIN}")
+    gate.add_argument("--plcc-spread-max", help=f"default {PLCC_SPREAD_MAX}")
+    gate.add_argument("--per-seed-min", help=f"default {PER_SEED_PLCC_MIN}")
     gate.add_argument(
         "--allow-threshold-override",
         action="store_true",
@@ -69,7 +66,9 @@ def add_promote_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def check_promote_flags(args: argparse.Namespace) -> None:
-    """Refuse a loosened threshold without the override flag, bad paths and counts, before any work."""
+    """Refuse a loosened threshold without the override flag, bad paths and counts, before any
+    work; ``--epochs``, ``--batch-size``, ``--audit-sample`` and the thresholds become their
+    values (by the rules the Action's inputs use)."""
     for flag in ("loso_dir", "corpus", "corpus_bytes", "train_python", "work_dir"):
         check_path_length("--" + flag.replace("_", "-"), getattr(args, flag) or "")
     try:
@@ -79,17 +78,18 @@ def check_promote_flags(args: argparse.Namespace) -> None:
             f"--corpus {args.corpus[:200]!r}: not a clean repository-relative path; name the "
             "corpus as the repository holds it, e.g. corpus/flipbot_corpus_v1.jsonl.gz"
         ) from None
-    resolve_thresholds(
-        mean_plcc=args.mean_plcc_threshold,
-        plcc_spread=args.plcc_spread_max,
-        per_seed_min=args.per_seed_min,
-        allow_override=args.allow_threshold_override,
+    thresholds_from_flags(
+        args.mean_plcc_threshold,
+        args.plcc_spread_max,
+        args.per_seed_min,
+        args.allow_threshold_override,
     )
-    if args.audit_sample is not None:
-        parse_sample(args.audit_sample)
-    rules.epochs("--epochs", str(args.epochs))
-    if args.batch_size < 1:
-        raise InputError("--batch-size must be at least 1; use the workflow's recipe")
+    for name in ("mean_plcc_threshold", "plcc_spread_max", "per_seed_min"):
+        if getattr(args, name) is not None:  # checked above: a finite number in its range
+            setattr(args, name, float(getattr(args, name)))
+    args.audit_sample = rules.audit_sample("--audit-sample", args.audit_sample)
+    args.epochs = rules.epochs("--epochs", args.epochs)
+    args.batch_size = rules.batch_size("--batch-size", args.batch_size)
 
 
 def gate_flags(args: argparse.Namespace) -> list[str]:

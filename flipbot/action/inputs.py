@@ -10,7 +10,6 @@ flag-looking value where a name is expected.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,14 +18,12 @@ from pathlib import Path, PurePosixPath
 from flipbot.action.pr_inputs import PrInputs, parse_pr_inputs
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
-from flipbot.inputs import bound_of, files, rules
+from flipbot.inputs import bound_of, files, rules, thresholds
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 
 STAGES = ("train", "promote")
 # Stages of earlier versions: the trusted side is now one command (`python -m bot promote`).
 RETIRED_STAGES = ("gate", "export", "bot")
-AUDIT_ALL, AUDIT_DEFAULT = "all", "default"
-MAX_AUDIT_SAMPLE = 10_000
 DEVICE_RE = re.compile(r"^(auto|cpu|cuda)$")  # the trainer's --device choices
 
 
@@ -47,7 +44,7 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
-class ActionInputs:
+class Inputs:
     stages: tuple[str, ...]  # a subset of STAGES, in pipeline order
     corpus: str  # workspace-relative POSIX paths
     registry: str
@@ -68,7 +65,7 @@ class ActionInputs:
     train_python: str  # "" or an absolute path to an interpreter that has torch (train only)
     venv_dir: str  # absolute folder for the train stage's keyed venv; "" on the trusted side
     pr: PrInputs = field(default_factory=PrInputs)  # the repository's PR conventions
-    audit_sample: str = AUDIT_DEFAULT  # "default", "all" or a count of (seed, source) folds
+    audit_sample: str = rules.AUDIT_DEFAULT  # "default", "all" or a count of (seed, source) folds
     corpus_bytes: str = ""  # the corpus's bytes when the repository commits only a pin
 
     @property
@@ -117,15 +114,7 @@ def parse_stages(text: str) -> tuple[str, ...]:
 
 def parse_audit_sample(text: str) -> str:
     """``default`` (the promote command's own choice), ``all``, or a count of folds."""
-    word = text.strip().lower() or AUDIT_DEFAULT
-    if word in (AUDIT_ALL, AUDIT_DEFAULT):
-        return word
-    if not re.fullmatch(r"[0-9]{1,9}", word) or not 1 <= int(word) <= MAX_AUDIT_SAMPLE:
-        raise InputError(
-            f"input 'audit-sample': {text!r} is not 'default', 'all' or a number of folds from "
-            f"1 to {MAX_AUDIT_SAMPLE}"
-        )
-    return str(int(word))
+    return rules.audit_sample("input 'audit-sample'", text)
 
 
 def corpus_bytes_path(text: str, workspace: Path) -> str:
@@ -151,16 +140,6 @@ def parse_bool(name: str, text: str) -> bool:
     return rules.boolean(f"input '{name}'", text)
 
 
-def parse_fraction(name: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 <= value <= 1.0:  # NaN fails this too
-        raise InputError(f"input '{name}': {text!r} is not a number from 0 to 1")
-    return value
-
-
 def workspace_path(name: str, text: str, workspace: Path, *, must_exist: bool) -> str:
     """``text`` as a workspace-relative POSIX path; refuse anything that leaves the workspace."""
     return files.inside(f"input '{name}'", text, workspace, must_exist=must_exist)
@@ -182,36 +161,36 @@ def parse_plots_url(text: str) -> str:
     return rules.plots_url("input 'plots-url'", text)
 
 
+THRESHOLD_INPUTS = ("mean-plcc-min", "plcc-spread-max", "per-seed-plcc-min")
+
+
 def parse_thresholds(env: Mapping[str, str]) -> Thresholds | None:
-    given = {
-        key: env.get(f"FLIPBOT_INPUT_{key}", "").strip()
-        for key in ("MEAN_PLCC_MIN", "PLCC_SPREAD_MAX", "PER_SEED_PLCC_MIN")
-    }
+    """The three threshold inputs by the gate's rules (the same ranges and the same loosening
+    rule as its flags); None when none is given."""
+    given = [env.get(f"FLIPBOT_INPUT_{_key(name)}", "").strip() for name in THRESHOLD_INPUTS]
     allow = parse_bool(
         "allow-threshold-override", env.get("FLIPBOT_INPUT_ALLOW_THRESHOLD_OVERRIDE", "false")
     )
-    if not any(given.values()):
+    if not any(given):
         return None
-    th = Thresholds(
-        mean_plcc_min=parse_fraction("mean-plcc-min", given["MEAN_PLCC_MIN"] or str(MEAN_PLCC_MIN)),
-        plcc_spread_max=parse_fraction(
-            "plcc-spread-max", given["PLCC_SPREAD_MAX"] or str(PLCC_SPREAD_MAX)
-        ),
-        per_seed_plcc_min=parse_fraction(
-            "per-seed-plcc-min", given["PER_SEED_PLCC_MIN"] or str(PER_SEED_PLCC_MIN)
-        ),
-        allow_override=allow,
+    names = [f"input '{name}'" for name in THRESHOLD_INPUTS]
+    mean_text, spread_text, per_seed_text = given
+    values = (
+        thresholds.plcc_threshold(names[0], mean_text or str(MEAN_PLCC_MIN)),
+        thresholds.spread_threshold(names[1], spread_text or str(PLCC_SPREAD_MAX)),
+        thresholds.plcc_threshold(names[2], per_seed_text or str(PER_SEED_PLCC_MIN)),
     )
-    if th.loosened and not allow:
-        raise InputError(
-            "inputs 'mean-plcc-min'/'plcc-spread-max'/'per-seed-plcc-min' loosen the ADR-0303 gate "
-            f"({MEAN_PLCC_MIN}/{PLCC_SPREAD_MAX}/{PER_SEED_PLCC_MIN}); set "
-            "'allow-threshold-override: true' to do it on purpose (the PR body will say so), or remove them"
-        )
-    return th
+    thresholds.check_loosening(
+        names, values, allowed=allow, override="set 'allow-threshold-override: true'"
+    )
+    return Thresholds(*values, allow_override=allow)
 
 
-def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
+def _key(name: str) -> str:
+    return name.upper().replace("-", "_")
+
+
+def parse_inputs(env: Mapping[str, str], workspace: Path) -> Inputs:
     """Validate the ``FLIPBOT_INPUT_*`` variables that action.yml forwards."""
 
     def get(key: str, default: str = "") -> str:
@@ -230,7 +209,7 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
     train_python = _train_python(get("TRAIN_PYTHON"), trusted)
     base = parse_base(get("BASE")) if trusted else ""
     pr = parse_pr_inputs(get, workspace, base) if trusted else PrInputs()
-    return ActionInputs(
+    return Inputs(
         stages=stages,
         corpus=workspace_path("corpus", get("CORPUS"), workspace, must_exist=needs_corpus),
         registry=workspace_path("registry", get("REGISTRY"), workspace, must_exist=trusted),
@@ -255,7 +234,7 @@ def parse_inputs(env: Mapping[str, str], workspace: Path) -> ActionInputs:
         train_python=train_python,
         venv_dir=_venv_dir(get("VENV_DIR"), env.get("RUNNER_TEMP", ""), trusted),
         pr=pr,
-        audit_sample=parse_audit_sample(get("AUDIT_SAMPLE", AUDIT_DEFAULT)),
+        audit_sample=parse_audit_sample(get("AUDIT_SAMPLE", rules.AUDIT_DEFAULT)),
         corpus_bytes=corpus_bytes,
     )
 

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from flipbot.action.inputs import ActionInputs
+from flipbot.action.inputs import Inputs
 from flipbot.action.pr_inputs import pr_outputs
 from flipbot.verdict_file import VERDICT_NAMES, Verdict, find_verdict
 
@@ -23,7 +23,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def input_outputs(inp: ActionInputs) -> dict[str, str]:
+def input_outputs(inp: Inputs) -> dict[str, str]:
     """The validated inputs, as the strings later steps read from ``steps.inputs.outputs``."""
     th = inp.thresholds
     out = {

@@ -33,6 +33,9 @@ MAX_IDENTITY_REGEXP = 500
 SEED = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() would also take "٣"
 MAX_SEEDS = 64
 MAX_EPOCHS = 100_000
+MAX_BATCH_SIZE = 1_000_000
+AUDIT_DEFAULT, AUDIT_ALL = "default", "all"
+MAX_AUDIT_DIGITS = 6  # up to 999999 folds: far more than any corpus has (5 seeds x 9 sources: 45)
 MAX_TEMPLATE = 64 * 1024  # characters of a template's source
 MAX_TITLE_TEMPLATE = 1024  # the title renders to at most 256 characters
 
@@ -89,6 +92,29 @@ def epochs(where: str, text: str) -> int:
     if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or not 1 <= int(text) <= MAX_EPOCHS:
         raise InputError(f"{where}: {text[:20]!r} is not an integer from 1 to {MAX_EPOCHS}")
     return int(text)
+
+
+def batch_size(where: str, text: str) -> int:
+    """The workflow's mini-batch size: the train stage's and the audit's re-training."""
+    if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or not 1 <= int(text) <= MAX_BATCH_SIZE:
+        raise InputError(
+            f"{where}: {text[:20]!r} is not an integer from 1 to {MAX_BATCH_SIZE}; "
+            "use the workflow's recipe"
+        )
+    return int(text)
+
+
+def audit_sample(where: str, text: str) -> str:
+    """The folds the audit re-trains: ``default`` (one per seed), ``all``, or a count (``"7"``)."""
+    word = text.strip().lower() or AUDIT_DEFAULT
+    if word in (AUDIT_DEFAULT, AUDIT_ALL):
+        return word
+    if not re.fullmatch(f"[0-9]{{1,{MAX_AUDIT_DIGITS}}}", word) or int(word) < 1:
+        raise InputError(
+            f"{where}: {text[:40]!r} is not a fold count; give 'default', 'all' or a number of "
+            f"folds from 1 to {10**MAX_AUDIT_DIGITS - 1} ('default' audits one fold per seed)"
+        )
+    return str(int(word))
 
 
 def repository(where: str, text: str) -> str:

@@ -110,12 +110,14 @@ def test_pr_convention_flags_pass_each_value_as_one_argument() -> None:
 
 def test_every_promote_flag_the_action_passes_is_one_bot_promote_accepts() -> None:
     from bot.promote.command import build_parser
+    from bot.promote.flags import check_promote_flags
 
     env = PROMOTE_ENV | {"THRESHOLDS": "true", "MEAN_PLCC_MIN": "0.9", "PLCC_SPREAD_MAX": "0.01"}
     env |= {"PER_SEED_PLCC_MIN": "0.9", "ALLOW_OVERRIDE": "true", "AUDIT_SAMPLE": "all"}
     env |= {"CORPUS_BYTES": "c.bin", "LABELS": "x", "DRY_RUN": "true", "FAIL_ON_REFUSAL": "false"}
     env |= {"ALLOW_RECIPE_OVERRIDE": "true", "DRAFT": "true"}
     args = build_parser().parse_args(stage_argv("promote", env)[3:])
+    check_promote_flags(args)  # the flags' rules: each value as bot promote uses it
     assert (args.audit_sample, args.corpus_bytes, args.per_seed_min) == ("all", "c.bin", 0.9)
     assert args.allow_threshold_override and args.dry_run and not args.fail_on_refusal
 

@@ -167,3 +167,93 @@ def test_a_bad_epoch_count_reads_the_same_in_the_action_and_in_bot_promote(
     err = capsys.readouterr().err
     sentence = action.removeprefix("input 'epochs'")
     assert sentence.startswith(": ") and err == f"error: --epochs{sentence}\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("audit-sample", "0"),
+        ("audit-sample", "1000000"),
+        ("audit-sample", "some"),
+        ("mean-plcc-min", "1.5"),
+        ("mean-plcc-min", "x"),
+        ("per-seed-plcc-min", "nan"),
+        ("plcc-spread-max", "-0.1"),
+        ("plcc-spread-max", "inf"),
+    ],
+)
+def test_the_audit_sample_and_the_thresholds_read_the_same_in_the_action_and_in_bot_promote(
+    workspace: Path, name: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each reaches `bot promote` (and the gate it runs) as its flag: one rule for both doors."""
+    action = action_message(workspace, name, value)
+    flag = BY_NAME[name].flag
+    argv = ["promote", "--loso-dir", "nowhere", "--registry", "model/registry.json"]
+    argv += ["--repo", "o/r", "--base", "main", "--dry-run", f"{flag}={value}"]
+    assert bot_main(argv) == 2
+    err = capsys.readouterr().err
+    sentence = action.removeprefix(f"input '{name}'")
+    assert sentence.startswith(f": {value!r} is not ") and err == f"error: {flag}{sentence}\n"
+
+
+@pytest.mark.parametrize(
+    ("given", "action_words", "flag_words"),
+    [
+        (
+            {"mean-plcc-min": "0.9"},
+            "input 'mean-plcc-min' 0.9 (ADR-0303: 0.95)",
+            "--mean-plcc-threshold 0.9 (ADR-0303: 0.95)",
+        ),
+        (
+            {"plcc-spread-max": "0.01", "per-seed-plcc-min": "0.9"},
+            "input 'plcc-spread-max' 0.01 (ADR-0303: 0.005), "
+            "input 'per-seed-plcc-min' 0.9 (ADR-0303: 0.95)",
+            "--plcc-spread-max 0.01 (ADR-0303: 0.005), --per-seed-min 0.9 (ADR-0303: 0.95)",
+        ),
+    ],
+)
+def test_a_loosened_threshold_is_refused_by_one_rule_through_both_doors(
+    workspace: Path,
+    given: dict[str, str],
+    action_words: str,
+    flag_words: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The same loosening rule; each door names the way to allow it in its own words."""
+    inputs = {"STAGES": "promote", "CORPUS": "corpus/c.jsonl.gz", "BASE": "main"}
+    inputs |= {"REGISTRY": "model/registry.json", "ARTIFACTS_DIR": "out", "REPOSITORY": "o/r"}
+    env = {f"FLIPBOT_INPUT_{k}": v for k, v in inputs.items()}
+    env |= {BY_NAME[name].key: value for name, value in given.items()}
+    with pytest.raises(InputError) as action:
+        parse_inputs(env, workspace)
+    argv = ["promote", "--loso-dir", "nowhere", "--registry", "model/registry.json"]
+    argv += ["--repo", "o/r", "--base", "main", "--dry-run"]
+    argv += [f"{BY_NAME[name].flag}={value}" for name, value in given.items()]
+    assert bot_main(argv) == 2
+    rule = "loosens the ADR-0303 gate; loosening needs a new decision record, "
+    assert str(action.value) == (
+        f"thresholds: {action_words} {rule}set 'allow-threshold-override: true' only if one exists"
+    )
+    assert capsys.readouterr().err == (
+        f"error: thresholds: {flag_words} {rule}pass --allow-threshold-override only if one exists\n"
+    )
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--epochs", "+5"), ("--epochs", "100001"),
+                                             ("--batch-size", "0"), ("--batch-size", "٣")])  # fmt: skip
+def test_the_recipe_flags_read_the_same_in_trainer_loso_and_in_bot_promote(
+    workspace: Path, flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The train stage's `trainer loso` and the audit's recipe in `bot promote`: one rule."""
+    from trainer.__main__ import main as trainer_main  # torch: only this test needs it
+
+    out = workspace / "loso"
+    argv = ["loso", "--corpus", "corpus/c.jsonl.gz", "--seeds", "0", "--out-dir", str(out)]
+    assert trainer_main([*argv, f"{flag}={value}"]) == 2
+    trainer_err = capsys.readouterr().err
+    argv = ["promote", "--loso-dir", "nowhere", "--registry", "model/registry.json"]
+    argv += ["--repo", "o/r", "--base", "main", "--dry-run", f"{flag}={value}"]
+    assert bot_main(argv) == 2
+    promote_err = capsys.readouterr().err
+    assert f"error: {flag}: {value!r} is not an integer from 1 to " in promote_err
+    assert promote_err.removeprefix("error: ") in trainer_err and not out.exists()

@@ -31,19 +31,19 @@ def parse_outputs(text: str) -> dict[str, str]:
 def test_outputs_survive_multiline_values_and_name_every_output(tmp_path: Path):
     path = tmp_path / "out"
     reason = "PLCC spread 0.009 > 0.005\nEOF\nfake-output<<EOF"
-    outcome = Outcome("refused", branch="flipbot/registry", refusal_reason=reason)
+    outcome = Outcome(operation="refused", branch="flipbot/registry", refusal_reason=reason)
     write_outputs(outcome.outputs(), str(path))
     parsed = parse_outputs(path.read_text())
     assert set(parsed) == set(OUTPUT_NAMES)
     assert parsed["refusal-reason"] == reason
     assert parsed["pull-request-operation"] == "refused" and parsed["pull-request-number"] == ""
     created = Outcome(
-        "created",
-        12,
-        "https://github.com/o/r/pull/12",
-        "a" * 40,
-        "flipbot/registry",
-        ("x_seed0", "x_seed1"),
+        operation="created",
+        number=12,
+        url="https://github.com/o/r/pull/12",
+        head_sha="a" * 40,
+        branch="flipbot/registry",
+        flipped=("x_seed0", "x_seed1"),
     )
     write_outputs(created.outputs(), str(path))
     assert parse_outputs(path.read_text())["flipped"] == "x_seed0,x_seed1"  # the later block wins

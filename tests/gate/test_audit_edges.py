@@ -12,24 +12,27 @@ from gate.audit_sample import p_escape, parse_sample, per_seed_counts, worst_p_d
 
 
 @pytest.mark.parametrize(
-    ("text", "folds"), [("1", 1), ("45", 45), ("999999", 999999), (" 7 ", 7), ("all", None)]
-)
+    ("text", "folds"),
+    [("1", 1), ("45", 45), ("999999", 999999), (" 7 ", 7), ("all", None), ("ALL", None),
+     ("default", 5), ("", 5), ("007", 7)],
+)  # fmt: skip
 def test_a_sample_size_from_one_to_six_digits_or_all_is_taken(text: str, folds: int | None) -> None:
-    assert parse_sample(text) == folds
+    """``default`` (and nothing) is one fold per seed: 5 for the five seeds here."""
+    assert parse_sample(text, 5) == folds
 
 
 @pytest.mark.parametrize("text", ["0", "1000000", "00000000001"])
 def test_zero_and_a_seven_digit_size_are_refused(text: str) -> None:
     with pytest.raises(InputError, match="is not a fold count"):
-        parse_sample(text)
+        parse_sample(text, 5)
 
 
 def test_the_refusal_quotes_the_first_forty_characters_and_the_fix() -> None:
     with pytest.raises(InputError) as caught:
-        parse_sample("y" * 50)
+        parse_sample("y" * 50, 5)
     assert str(caught.value) == (
-        f"--audit-sample: {'y' * 40!r} is not a fold count; use a positive integer "
-        "(default: one fold per seed) or 'all'"
+        f"--audit-sample: {'y' * 40!r} is not a fold count; give 'default', 'all' or a number "
+        "of folds from 1 to 999999 ('default' audits one fold per seed)"
     )
 
 

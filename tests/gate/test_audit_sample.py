@@ -41,10 +41,10 @@ def test_the_draw_is_not_the_module_random_generator() -> None:
     assert first != second  # secrets.SystemRandom: reseeding the global generator changes nothing
 
 
-@pytest.mark.parametrize("text", ["0", "-1", "x", "1.5", ""])
+@pytest.mark.parametrize("text", ["0", "-1", "x", "1.5", "all,1"])
 def test_a_bad_sample_size_is_refused(text: str) -> None:
     with pytest.raises(InputError, match="--audit-sample"):
-        parse_sample(text)
+        parse_sample(text, 5)
 
 
 def test_detection_chances_match_the_hypergeometric_formula() -> None:

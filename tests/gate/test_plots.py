@@ -121,3 +121,23 @@ def test_no_loso_files_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no loso_seed"):
         render_plots([], tmp_path)
     assert main([str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "words"),
+    [
+        ("--plcc-spread-max", "3", "--plcc-spread-max: '3' is not a spread between 0 and 2"),
+        ("--per-seed-min", "x", "--per-seed-min: 'x' is not a PLCC between -1 and 1"),
+    ],
+)
+def test_the_lines_drawn_follow_the_gate_threshold_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str, words: str
+) -> None:
+    for s in range(2):
+        artefact(s, ["a", "b"]).write(tmp_path)
+    assert main([str(tmp_path), flag, value]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"error: {words}; pass e.g. {'0.005' if 'spread' in flag else '0.95'}\n"
+    )
+    assert not list(tmp_path.glob("*.png"))

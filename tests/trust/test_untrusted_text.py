@@ -77,10 +77,11 @@ def test_a_newline_key_in_a_verdict_does_not_start_a_workflow_command(
     assert code == 2, err
     assert "field '\\n::warning::pwned\\r\\n::add-mask::x' is not one this file has" in err
     assert command_lines(err) == []
-    # The one annotation is one ::error:: line; the key's text stays inside it.
-    commands = command_lines(out)
-    assert len(commands) == 1 and commands[0].startswith("::error::")
-    assert "%0A::warning::pwned" not in commands[0] and "\\n::warning::pwned" in commands[0]
+    # The one annotation is one ::error:: line after the verify phase's log group; the key's
+    # text stays inside it.
+    *group, error = command_lines(out)
+    assert group == ["::group::flipbot: verify", "::endgroup::"] and error.startswith("::error::")
+    assert "%0A::warning::pwned" not in error and "\\n::warning::pwned" in error
 
 
 FORGED = '<!-- flipbot:v1 {"verdict_sha256": "forged", "flipped": []} -->'
@@ -198,7 +199,9 @@ def test_under_actions_the_printed_body_and_diff_cannot_hold_a_workflow_command(
     )
     out = capsys.readouterr().out
     assert code == 0
-    stop, resume = command_lines(out)
+    *groups, stop, resume = command_lines(out)
+    phases = ("verify", "plan")
+    assert groups == [g for p in phases for g in (f"::group::flipbot: {p}", "::endgroup::")]
     token = stop.removeprefix("::stop-commands::")
     assert len(token) == len("flipbot-") + 32 and resume == f"::{token}::"
     lines = out.splitlines()
