@@ -319,7 +319,10 @@ def test_loosening_the_gate_needs_the_explicit_override_input(
 
     refused = run_act(source, tmp_path / "act1", knobs=loose, token="", jobs="promote")
     assert refused.returncode != 0 and refused.outcome == "failure"
-    assert "::error title=flipbot::inputs 'mean-plcc-min'/'plcc-spread-max'" in refused.log
+    assert (
+        "::error title=flipbot::thresholds: input 'plcc-spread-max' 0.05 (ADR-0303: 0.005) "
+        "loosens the ADR-0303 gate" in refused.log
+    )
     assert "Train (leave-one-source-out)" not in refused.log  # stopped before any stage ran
 
     allowed = run_act(
