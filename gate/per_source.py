@@ -17,20 +17,20 @@ from gate.loso_set import LosoSet
 
 
 def source_rows(run: LosoSet) -> tuple[SourceRow, ...]:
-    folds = [{f.held_out: f for f in art.folds} for art in run.artefacts]
+    by_seed = {art.seed: {f.held_out: f for f in art.folds} for art in run.artefacts}
     rows = []
     for source in sorted(run.sources):
-        mine = [by_source[source] for by_source in folds]
-        y_true = np.asarray(mine[0].y_true, dtype=np.float64)  # equal across seeds (checked)
-        y_mean = np.mean([np.asarray(f.y_pred, dtype=np.float64) for f in mine], axis=0)
-        s = score(y_true, y_mean)
+        mine = {seed: folds[source] for seed, folds in by_seed.items()}
+        first = next(iter(mine.values()))  # y_true and n_val are equal across seeds (checked)
+        # score() reads both as float64; the mean of the seeds' predictions is float64 too.
+        s = score(np.asarray(first.y_true), np.mean([f.y_pred for f in mine.values()], axis=0))
         rows.append(
             SourceRow(
                 source=source,
-                n_val=mine[0].n_val,
+                n_val=first.n_val,
                 plcc_by_seed={
-                    str(art.seed): float(f.plcc)  # type: ignore[arg-type]  # non-null (checked)
-                    for art, f in zip(run.artefacts, mine, strict=True)
+                    str(seed): float(f.plcc)  # type: ignore[arg-type]  # non-null (checked)
+                    for seed, f in mine.items()
                 },
                 ensemble_plcc=s.plcc,
                 ensemble_srocc=s.srocc,
