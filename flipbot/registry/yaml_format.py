@@ -144,7 +144,8 @@ def _check(
         if tag == "equal":
             continue
         if tag != "replace" or i2 - i1 != j2 - j1 or not set(range(i1, i2)) <= allowed:
-            raise RewriteInvariantError(f"{where}: the YAML rewrite changed lines {i1 + 1}..{i2}")
+            lines = f"lines {i1 + 1}..{i2}" if i2 > i1 else f"{j2 - j1} line(s) after line {i1}"
+            raise RewriteInvariantError(f"{where}: the YAML rewrite changed {lines}")
     old_doc, new_doc = load(before, where), load(after, where)
     check_rows_unchanged(old_doc, new_doc, {c.id: c.keys for c in changes}, where)
     for change, index in zip(changes, indices, strict=True):

@@ -347,6 +347,21 @@ def test_yaml_a_broken_rewrite_is_caught(
     assert str(err.value) == message
 
 
+def test_yaml_a_rewrite_that_only_adds_a_line_names_where_it_added_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An insert has no changed line of its own: the message names the line it follows."""
+    text = f'models:\n  - id: z\n  - id: a\n    sha256: "{OLD}"\n    smoke: true\n'
+    monkeypatch.setattr(
+        yaml_format,
+        "_render",
+        lambda old_token, value: f'"{OLD}"\n    extra: 1' if isinstance(value, str) else old_token,
+    )
+    with pytest.raises(RewriteInvariantError) as err:
+        yaml_format.set_fields(text, [RowChange("a", NEW[0], True)], [1], "m.yaml")
+    assert str(err.value) == "m.yaml: the YAML rewrite changed 1 line(s) after line 4"
+
+
 def test_yaml_a_rewrite_that_breaks_the_document_or_another_field_is_caught(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
