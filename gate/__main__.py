@@ -24,7 +24,7 @@ from gate.calibration_file import Calibration
 from gate.console import format_calibration, format_console, workflow_annotations
 from gate.loso_set import LosoSet, load_loso_set, parse_seeds
 from gate.render import render_calibration, render_summary
-from gate.rules import TOLERANCE, Thresholds, thresholds_from_flags
+from gate.rules import TOLERANCE, Thresholds, resolve_thresholds
 from gate.verdict import judge_run
 
 
@@ -103,11 +103,11 @@ def _run(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds)
     if args.summary and not Path(args.summary).parent.is_dir():
         raise InputError(f"--summary {args.summary}: its folder does not exist; create it first")
-    thresholds, overridden = thresholds_from_flags(
-        args.mean_plcc_threshold,
-        args.plcc_spread_max,
-        args.per_seed_min,
-        args.allow_threshold_override,
+    thresholds, overridden = resolve_thresholds(
+        mean_plcc=args.mean_plcc_threshold,
+        plcc_spread=args.plcc_spread_max,
+        per_seed_min=args.per_seed_min,
+        allow_override=args.allow_threshold_override,
     )
     run = load_loso_set(args.loso_dir, seeds)
     verdict = judge_run(run, thresholds, thresholds_overridden=overridden)

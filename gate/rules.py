@@ -56,14 +56,15 @@ class Thresholds:
 
 def resolve_thresholds(
     *,
-    mean_plcc: float | None = None,
-    plcc_spread: float | None = None,
-    per_seed_min: float | None = None,
+    mean_plcc: float | str | None = None,
+    plcc_spread: float | str | None = None,
+    per_seed_min: float | str | None = None,
     allow_override: bool = False,
 ) -> tuple[Thresholds, bool]:
     """Apply requested thresholds on top of ADR-0303's; return them and whether any loosens.
 
-    Tightening (a higher minimum, a lower maximum spread) is always allowed.
+    A value is a number (a verdict's) or the text of a flag, read by the rules the Action's
+    threshold inputs use (:mod:`flipbot.inputs.thresholds`). Tightening (a higher minimum, a lower maximum spread) is always allowed.
     Loosening needs ``allow_override`` and is then reported as overridden.
     """
     base = Thresholds()
@@ -85,26 +86,6 @@ def resolve_thresholds(
         override="pass --allow-threshold-override",
     )
     return chosen, loosened
-
-
-def thresholds_from_flags(
-    mean_plcc: str | None,
-    plcc_spread: str | None,
-    per_seed_min: str | None,
-    allow_override: bool,
-) -> tuple[Thresholds, bool]:
-    """The thresholds as a command line gives them (text, None when not given), read by the
-    rules the Action's threshold inputs use; then as :func:`resolve_thresholds`."""
-    return resolve_thresholds(
-        mean_plcc=None if mean_plcc is None else thresholds.plcc_threshold(FLAGS[0], mean_plcc),
-        plcc_spread=None
-        if plcc_spread is None
-        else thresholds.spread_threshold(FLAGS[1], plcc_spread),
-        per_seed_min=None
-        if per_seed_min is None
-        else thresholds.plcc_threshold(FLAGS[2], per_seed_min),
-        allow_override=allow_override,
-    )
 
 
 def at_least(value: float, threshold: float) -> bool:

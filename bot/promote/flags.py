@@ -11,7 +11,7 @@ from flipbot.input_bounds import check_path_length
 from flipbot.inputs import rules
 from flipbot.loso_recipe import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
-from gate.rules import thresholds_from_flags
+from gate.rules import resolve_thresholds
 
 DEFAULT_CORPUS = "corpus/flipbot_corpus_v1.jsonl.gz"
 
@@ -78,15 +78,20 @@ def check_promote_flags(args: argparse.Namespace) -> None:
             f"--corpus {args.corpus[:200]!r}: not a clean repository-relative path; name the "
             "corpus as the repository holds it, e.g. corpus/flipbot_corpus_v1.jsonl.gz"
         ) from None
-    thresholds_from_flags(
-        args.mean_plcc_threshold,
-        args.plcc_spread_max,
-        args.per_seed_min,
-        args.allow_threshold_override,
+    chosen, _ = resolve_thresholds(
+        mean_plcc=args.mean_plcc_threshold,
+        plcc_spread=args.plcc_spread_max,
+        per_seed_min=args.per_seed_min,
+        allow_override=args.allow_threshold_override,
     )
-    for name in ("mean_plcc_threshold", "plcc_spread_max", "per_seed_min"):
-        if getattr(args, name) is not None:  # checked above: a finite number in its range
-            setattr(args, name, float(getattr(args, name)))
+    # The given ones as their values; the gate's flags pass only those (none: ADR-0303's).
+    for name, value in (
+        ("mean_plcc_threshold", chosen.mean_plcc),
+        ("plcc_spread_max", chosen.plcc_spread),
+        ("per_seed_min", chosen.per_seed_min),
+    ):
+        if getattr(args, name) is not None:
+            setattr(args, name, value)
     args.audit_sample = rules.audit_sample("--audit-sample", args.audit_sample)
     args.epochs = rules.epochs("--epochs", args.epochs)
     args.batch_size = rules.batch_size("--batch-size", args.batch_size)

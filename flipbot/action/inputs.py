@@ -18,13 +18,14 @@ from pathlib import Path, PurePosixPath
 from flipbot.action.pr_inputs import PrInputs, parse_pr_inputs
 from flipbot.errors import InputError
 from flipbot.input_bounds import check_length, check_path_length
-from flipbot.inputs import bound_of, files, rules, thresholds
+from flipbot.inputs import BY_NAME, bound_of, files, rules, thresholds
 from flipbot.verdict_file import MEAN_PLCC_MIN, PER_SEED_PLCC_MIN, PLCC_SPREAD_MAX
 
 STAGES = ("train", "promote")
 # Stages of earlier versions: the trusted side is now one command (`python -m bot promote`).
 RETIRED_STAGES = ("gate", "export", "bot")
 DEVICE_RE = re.compile(r"^(auto|cpu|cuda)$")  # the trainer's --device choices
+THRESHOLD_INPUTS = ("mean-plcc-min", "plcc-spread-max", "per-seed-plcc-min")
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,8 @@ class Thresholds:
 
     @property
     def loosened(self) -> bool:
-        return (
-            self.mean_plcc_min < MEAN_PLCC_MIN
-            or self.plcc_spread_max > PLCC_SPREAD_MAX
-            or self.per_seed_plcc_min < PER_SEED_PLCC_MIN
-        )
+        values = (self.mean_plcc_min, self.plcc_spread_max, self.per_seed_plcc_min)
+        return bool(thresholds.loosened(THRESHOLD_INPUTS, values))
 
 
 @dataclass(frozen=True)
@@ -161,13 +159,10 @@ def parse_plots_url(text: str) -> str:
     return rules.plots_url("input 'plots-url'", text)
 
 
-THRESHOLD_INPUTS = ("mean-plcc-min", "plcc-spread-max", "per-seed-plcc-min")
-
-
 def parse_thresholds(env: Mapping[str, str]) -> Thresholds | None:
     """The three threshold inputs by the gate's rules (the same ranges and the same loosening
     rule as its flags); None when none is given."""
-    given = [env.get(f"FLIPBOT_INPUT_{_key(name)}", "").strip() for name in THRESHOLD_INPUTS]
+    given = [env.get(BY_NAME[name].key, "").strip() for name in THRESHOLD_INPUTS]
     allow = parse_bool(
         "allow-threshold-override", env.get("FLIPBOT_INPUT_ALLOW_THRESHOLD_OVERRIDE", "false")
     )
@@ -184,10 +179,6 @@ def parse_thresholds(env: Mapping[str, str]) -> Thresholds | None:
         names, values, allowed=allow, override="set 'allow-threshold-override: true'"
     )
     return Thresholds(*values, allow_override=allow)
-
-
-def _key(name: str) -> str:
-    return name.upper().replace("-", "_")
 
 
 def parse_inputs(env: Mapping[str, str], workspace: Path) -> Inputs:

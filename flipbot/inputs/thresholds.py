@@ -40,18 +40,11 @@ def spread_threshold(where: str, value: str | float) -> float:
     return number
 
 
-def check_loosening(
-    names: Sequence[str],
-    values: tuple[float, float, float],
-    *,
-    allowed: bool,
-    override: str,
-) -> bool:
-    """Whether ``values`` (mean, spread, per-seed minimum) loosen ADR-0303's thresholds;
-    refused unless ``allowed``. ``names`` are the three in the caller's words, ``override``
-    how the caller allows it (``pass --allow-threshold-override``)."""
+def loosened(names: Sequence[str], values: tuple[float, float, float]) -> list[str]:
+    """Each of ``values`` (mean, spread, per-seed minimum) that is looser than ADR-0303's, as
+    ``"<name> <value> (ADR-0303: <value>)"``; ``names`` are the three in the caller's words."""
     mean_plcc, plcc_spread, per_seed_min = values
-    loosened = [
+    return [
         f"{name} {new} (ADR-0303: {old})"
         for name, new, old, looser in (
             (names[0], mean_plcc, MEAN_PLCC_MIN, mean_plcc < MEAN_PLCC_MIN),
@@ -60,9 +53,21 @@ def check_loosening(
         )
         if looser
     ]
-    if loosened and not allowed:
+
+
+def check_loosening(
+    names: Sequence[str],
+    values: tuple[float, float, float],
+    *,
+    allowed: bool,
+    override: str,
+) -> bool:
+    """Whether ``values`` loosen ADR-0303's thresholds (:func:`loosened`); refused unless
+    ``allowed``. ``override`` says how the caller allows it (``pass --allow-threshold-override``)."""
+    found = loosened(names, values)
+    if found and not allowed:
         raise InputError(
-            f"thresholds: {', '.join(loosened)} loosens the ADR-0303 gate; loosening needs a new "
+            f"thresholds: {', '.join(found)} loosens the ADR-0303 gate; loosening needs a new "
             f"decision record, {override} only if one exists"
         )
-    return bool(loosened)
+    return bool(found)
